@@ -1,0 +1,3 @@
+from scoliscreen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""The one command-line entry point: ``scoliscreen <command> ...``.
+
+Each command lives in its own module under ``scoliscreen.cli`` exposing
+``register(subparsers)``; it adds its parser and ``set_defaults(func=run)`` where
+``run(args) -> int``. Command modules import heavy libraries (torch, mediapipe, cv2, Qt)
+inside ``run``, never at module level, so ``scoliscreen --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from scoliscreen import DISCLAIMER, __version__
+from scoliscreen.core.errors import ScoliScreenError
+
+# module name -> registers one or more commands
+COMMAND_MODULES = ("analyze", "features", "data", "model", "gui")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scoliscreen",
+        description=f"Gait-video scoliosis screening. {DISCLAIMER}.",
+    )
+    parser.add_argument("--version", action="version", version=f"scoliscreen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"scoliscreen.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"scoliscreen.cli.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except ScoliScreenError as exc:
+        print(f"scoliscreen: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("scoliscreen: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # last resort: no traceback for the user
+        if os.environ.get("SCOLISCREEN_DEBUG"):
+            raise
+        print(
+            f"scoliscreen: internal error: {type(exc).__name__}: {exc} "
+            "(set SCOLISCREEN_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""The pose-sequence file format (version 1) and its in-memory form.
+
+A pose sequence is a ``.npz`` file with:
+
+* ``landmarks`` float32 [T, 33, 4]: MediaPipe Pose order; x, y normalised to image width and
+  height (0..1 inside the image); z as MediaPipe gives it; visibility 0..1. A frame with no
+  person is all NaN.
+* ``fps`` float (scalar): nominal frame rate.
+* ``image_size`` int [2] = (width, height) in pixels, after rotation metadata is applied.
+
+Optional keys this project writes (other writers may omit them; unknown keys are ignored):
+
+* ``timestamps_ms`` float64 [T]: frame times; default ``arange(T) * 1000 / fps``.
+* ``format_version`` int (1), ``source`` str, ``view`` str ("front", "back", "side", "unknown").
+
+See docs/sequence_format.md.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from scoliscreen.core.errors import InputError
+from scoliscreen.core.landmarks import MP_MIRROR, NUM_MP, to_coco17
+
+FORMAT_VERSION = 1
+TARGET_FPS = 30.0
+CLIP_FRAMES = 96  # the paper's clip length at 30 Hz (3.2 s)
+
+
+@dataclass
+class PoseSequence:
+    landmarks: np.ndarray  # float32 [T, 33, 4]
+    fps: float
+    image_size: tuple[int, int]  # (width, height)
+    timestamps_ms: np.ndarray | None = None  # float64 [T]
+    meta: dict = field(default_factory=dict)  # source, view, ... (JSON-serialisable)
+
+    def __post_init__(self):
+        self.landmarks = np.asarray(self.landmarks, dtype=np.float32)
+        if self.landmarks.ndim != 3 or self.landmarks.shape[1:] != (NUM_MP, 4):
+            raise InputError(
+                f"landmarks must have shape [T, 33, 4], got {list(self.landmarks.shape)}"
+            )
+        self.fps = float(self.fps)
+        if not np.isfinite(self.fps) or self.fps <= 0:
+            raise InputError(f"fps must be a positive number, got {self.fps}")
+        w, h = (int(v) for v in np.asarray(self.image_size).reshape(-1)[:2])
+        self.image_size = (w, h)
+        if self.timestamps_ms is None:
+            self.timestamps_ms = np.arange(len(self.landmarks), dtype=np.float64) * 1000.0 / self.fps
+        else:
+            self.timestamps_ms = np.asarray(self.timestamps_ms, dtype=np.float64).reshape(-1)
+            if len(self.timestamps_ms) != len(self.landmarks):
+                raise InputError("timestamps_ms must have one entry per frame")
+
+    # ---- basic views -------------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self.landmarks.shape[0])
+
+    @property
+    def duration_s(self) -> float:
+        if len(self) == 0:
+            return 0.0
+        return float(self.timestamps_ms[-1] - self.timestamps_ms[0]) / 1000.0 + 1.0 / self.fps
+
+    @property
+    def detected(self) -> np.ndarray:
+        """bool [T]: a person was found in the frame."""
+        return np.isfinite(self.landmarks[:, :, 0]).any(axis=1)
+
+    @property
+    def aspect(self) -> float:
+        """height / width of the image (x and y are normalised separately)."""
+        return self.image_size[1] / max(self.image_size[0], 1)
+
+    def pixels(self) -> np.ndarray:
+        """[T, 33, 2] landmark x, y in pixels (isotropic units for geometry)."""
+        return self.landmarks[:, :, :2] * np.array(self.image_size, dtype=np.float32)
+
+    def coco17(self) -> np.ndarray:
+        """[T, 17, 4] in COCO-17 order (the Scoliosis1K-Pose layout)."""
+        return to_coco17(self.landmarks)
+
+    @property
+    def view(self) -> str:
+        return str(self.meta.get("view", "unknown"))
+
+    # ---- transforms ---------------------------------------------------------------------
+    def slice(self, start: int, stop: int) -> "PoseSequence":
+        return PoseSequence(
+            self.landmarks[start:stop].copy(), self.fps, self.image_size,
+            self.timestamps_ms[start:stop].copy(), dict(self.meta),
+        )
+
+    def mirrored(self) -> "PoseSequence":
+        """Horizontal flip of the video: x -> 1 - x and the subject's left/right labels swap."""
+        lm = self.landmarks[:, MP_MIRROR].copy()
+        lm[:, :, 0] = 1.0 - lm[:, :, 0]
+        return PoseSequence(lm, self.fps, self.image_size, self.timestamps_ms.copy(), dict(self.meta))
+
+    def resampled(self, fps: float = TARGET_FPS) -> "PoseSequence":
+        """Resample to ``fps`` by timestamp (linear interpolation between neighbouring frames).
+
+        A target sample whose two neighbours are not both detected is NaN (no invention of
+        poses across gaps); a sample that coincides with a source frame copies it.
+        """
+        if len(self) == 0:
+            return PoseSequence(self.landmarks.copy(), fps, self.image_size, None, dict(self.meta))
+        t = self.timestamps_ms - self.timestamps_ms[0]
+        step = 1000.0 / fps
+        n = int(np.floor(t[-1] / step + 1e-6)) + 1
+        tq = np.arange(n) * step
+        hi = np.clip(np.searchsorted(t, tq, side="left"), 0, len(t) - 1)
+        lo = np.clip(hi - 1, 0, len(t) - 1)
+        exact = np.isclose(t[hi], tq, atol=1e-3)
+        lo = np.where(exact, hi, lo)
+        span = np.maximum(t[hi] - t[lo], 1e-9)
+        w = np.where(exact, 0.0, (tq - t[lo]) / span).astype(np.float32)[:, None, None]
+        out = (1 - w) * self.landmarks[lo] + w * self.landmarks[hi]  # NaN propagates across gaps
+        return PoseSequence(out.astype(np.float32), fps, self.image_size, tq + self.timestamps_ms[0], dict(self.meta))
+
+
+# ---- file I/O ---------------------------------------------------------------------------
+
+def save_sequence(seq: PoseSequence, path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_suffix(".npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(
+        tmp,
+        landmarks=seq.landmarks.astype(np.float32),
+        fps=np.float64(seq.fps),
+        image_size=np.asarray(seq.image_size, dtype=np.int64),
+        timestamps_ms=seq.timestamps_ms.astype(np.float64),
+        format_version=np.int64(FORMAT_VERSION),
+        meta_json=np.asarray(json.dumps(seq.meta, default=str)),
+    )
+    tmp.replace(path)  # atomic: a crash never leaves a half-written file under the real name
+    return path
+
+
+def load_sequence(path: str | Path) -> PoseSequence:
+    """Read a pose-sequence ``.npz`` written by this project or any other program in the layout."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a pose-sequence file")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys = set(data.files)
+            missing = {"landmarks", "fps", "image_size"} - keys
+            if missing:
+                raise InputError(f"{path}: not a pose sequence (missing {', '.join(sorted(missing))})")
+            landmarks = data["landmarks"]
+            fps = float(np.asarray(data["fps"]).reshape(-1)[0])
+            image_size = tuple(int(v) for v in np.asarray(data["image_size"]).reshape(-1)[:2])
+            ts = data["timestamps_ms"] if "timestamps_ms" in keys else None
+            meta = {}
+            if "meta_json" in keys:
+                try:
+                    meta = json.loads(str(data["meta_json"]))
+                except ValueError:
+                    meta = {}
+            for key in ("source", "view"):
+                if key in keys and key not in meta:
+                    meta[key] = str(data[key])
+    except InputError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+        raise InputError(f"{path}: not a readable pose-sequence .npz ({type(exc).__name__})") from None
+    if len(image_size) != 2:
+        raise InputError(f"{path}: image_size must hold (width, height)")
+    return PoseSequence(landmarks, fps, image_size, ts, meta)
