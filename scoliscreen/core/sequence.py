@@ -155,7 +155,10 @@ def load_sequence(path: str | Path) -> PoseSequence:
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not a pose-sequence file")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a bare .npy array, not an archive
+            raise InputError(f"{path}: not a pose sequence (a single array, not an .npz archive)")
+        with loaded as data:
             keys = set(data.files)
             missing = {"landmarks", "fps", "image_size"} - keys
             if missing:
@@ -170,13 +173,18 @@ def load_sequence(path: str | Path) -> PoseSequence:
                     meta = json.loads(str(data["meta_json"]))
                 except ValueError:
                     meta = {}
+                if not isinstance(meta, dict):
+                    meta = {}
             for key in ("source", "view"):
                 if key in keys and key not in meta:
                     meta[key] = str(data[key])
     except InputError:
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+    except (OSError, ValueError, TypeError, zipfile.BadZipFile, EOFError, KeyError, IndexError) as exc:
         raise InputError(f"{path}: not a readable pose-sequence .npz ({type(exc).__name__})") from None
     if len(image_size) != 2:
         raise InputError(f"{path}: image_size must hold (width, height)")
-    return PoseSequence(landmarks, fps, image_size, ts, meta)
+    try:
+        return PoseSequence(landmarks, fps, image_size, ts, meta)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None

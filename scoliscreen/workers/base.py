@@ -21,7 +21,9 @@ import traceback
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from scoliscreen.core.errors import Cancelled, ScoliScreenError
+from scoliscreen.workers import pyside_fix
 
+pyside_fix.apply()
 log = logging.getLogger(__name__)
 
 

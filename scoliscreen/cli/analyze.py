@@ -1,0 +1,117 @@
+"""``scoliscreen analyze``: pose estimation + recording quality gate on a video, camera or pose file.
+
+    scoliscreen analyze                       # the bundled sample walking clip
+    scoliscreen analyze VIDEO [--save-sequence OUT.npz] [--json]
+    scoliscreen analyze POSES.npz             # a pose-sequence file: skips pose estimation
+    scoliscreen analyze --camera 0 --seconds 6
+
+Exit status: 0 usable recording, 3 refused by the quality gate (reasons printed), 2 bad input.
+Heavy libraries (cv2, mediapipe) are imported inside ``run``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "analyze",
+        help="find the skeleton in a walking video and check the recording is usable",
+        description=(
+            "Find the child's skeleton in every frame (MediaPipe Pose) and judge whether the "
+            "recording is usable for a gait screening. With no VIDEO and no --camera, the bundled "
+            "sample clip is analysed."
+        ),
+    )
+    p.add_argument("video", nargs="?", metavar="VIDEO",
+                   help="video file (mp4, mov, avi, mkv) or pose-sequence .npz; default: the bundled sample")
+    p.add_argument("--camera", type=int, metavar="INDEX", help="record from this camera (OpenCV index) instead")
+    p.add_argument("--seconds", type=float, default=6.0, help="recording length with --camera (default 6)")
+    p.add_argument("--save-sequence", metavar="OUT.npz", help="write the pose sequence (docs/sequence_format.md)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.set_defaults(func=run)
+
+
+def _progress_bar(label: str):
+    """(callback, context manager): a rich progress bar on a terminal, nothing otherwise."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return None, contextlib.nullcontext()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    task = progress.add_task(label, total=None)
+
+    def update(done: int, total: int | None) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return update, progress
+
+
+def format_summary(analysis) -> str:
+    """Human-readable summary of an Analysis (what the CLI prints)."""
+    from scoliscreen import DISCLAIMER
+
+    src, q, seq = analysis.source, analysis.quality, analysis.sequence
+    st = q.stats
+    w, h = src.size
+    lines = [
+        f"Source:      {src.description} ({src.kind}, {w}x{h}"
+        + (f", rotated {src.rotation} deg" if src.rotation else "") + ")",
+        f"Frames:      {len(seq)} at {seq.fps:.1f} fps ({seq.duration_s:.1f} s)",
+        f"Person found: {st['frames_with_person']}/{st['frames']} frames ({100 * st['detection_rate']:.0f}%)"
+        + (f", {st['false_detections_filtered']} false detection(s) ignored" if st["false_detections_filtered"] else ""),
+        f"Whole body in view: {100 * st['full_body_rate']:.0f}% of those frames",
+        f"Usable walking: {st['usable_walking_s']:.1f} s"
+        + (f" (frames {q.segment[0]}-{q.segment[1] - 1})" if q.segment else ""),
+        f"View:        {q.view}",
+        f"Quality:     {q.verdict.upper()}",
+    ]
+    for r in q.reasons:
+        tag = "REFUSED" if r.level == "refuse" else "warning"
+        lines.append(f"  - {tag}: {r.message}")
+    if src.seconds_elapsed:
+        lines.append(f"Pose estimation took {src.seconds_elapsed:.1f} s "
+                     f"({len(seq) / max(src.seconds_elapsed, 1e-9):.0f} frames/s)")
+    lines.append(DISCLAIMER + ".")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from scoliscreen.core import paths
+    from scoliscreen.core.analyze import analyze
+    from scoliscreen.core.errors import InputError, RecordingUnusable
+    from scoliscreen.core.sequence import save_sequence
+
+    if args.camera is not None and args.video:
+        raise InputError("give either a VIDEO or --camera, not both")
+    if args.camera is not None:
+        spec = args.camera
+        if args.seconds <= 0:
+            raise InputError("--seconds must be a positive number")
+    else:
+        spec = args.video or str(paths.sample_clip_path())
+    callback, bar = _progress_bar("Recording + pose" if args.camera is not None else "Pose estimation")
+    with bar:
+        result = analyze(spec, progress=callback, seconds=args.seconds)
+    saved = None
+    if args.save_sequence:
+        saved = save_sequence(result.raw_sequence, args.save_sequence)
+    if args.json:
+        out = result.to_dict()
+        if saved:
+            out["saved_sequence"] = str(saved)
+        print(json.dumps(out, indent=2))
+    else:
+        print(format_summary(result))
+        if saved:
+            print(f"Pose sequence saved to {saved}")
+    if not result.quality.usable:
+        first = result.quality.refusals[0].message
+        raise RecordingUnusable(f"the recording is not usable: {first}", result.quality)
+    return 0

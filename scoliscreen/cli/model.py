@@ -1,0 +1,212 @@
+"""Model commands: ``train``, ``evaluate``, ``predict``, ``ablate``.
+
+    scoliscreen train DATASET --out DIR [--epochs 30] [--seed 0] [--device auto]
+    scoliscreen evaluate DATASET [--model DIR] [--json]
+    scoliscreen predict PATH... [--model DIR] [--format jsonl|table] [--notes TEXT]
+    scoliscreen ablate DATASET [--folds 3] [--epochs 12] [--out docs/results.md]
+
+torch is imported lazily (inside the commands) so ``scoliscreen --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a screening model on a dataset folder",
+        description="Train the multimodal screening model (skeleton-map video + knowledge map + clinical text, "
+                    "latent attention pooling) on a dataset folder, with a subject-grouped train/validation/test "
+                    "split, early stopping, calibration and a high-sensitivity operating point; write weights "
+                    "and model card to --out.",
+    )
+    p.add_argument("dataset", type=Path, help="dataset folder (labels.csv + files)")
+    p.add_argument("--out", type=Path, required=True, help="output folder for model.safetensors + model card")
+    _train_args(p, epochs=30)
+    p.add_argument("--val", type=float, default=0.15, help="fraction of subjects for validation (default 0.15)")
+    p.add_argument("--test", type=float, default=0.15, help="fraction of subjects held out for the card's test "
+                                                            "metrics (default 0.15)")
+    p.set_defaults(func=run_train)
+
+    p = subparsers.add_parser(
+        "evaluate", help="score a model on a labelled dataset of unseen subjects",
+        description="Accuracy, macro-F1, per-class precision/recall/F1, ROC-AUC, sensitivity and specificity at "
+                    "the model's operating point, and Cobb MAE. Refuses a dataset that shares a subject with the "
+                    "model's training or validation data.",
+    )
+    p.add_argument("dataset", type=Path)
+    p.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped model)")
+    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--out", type=Path, default=None, help="also write the metrics as JSON to this file")
+    p.set_defaults(func=run_evaluate)
+
+    p = subparsers.add_parser(
+        "predict", help="screen videos or pose-sequence files",
+        description="Screen each input (video or pose-sequence .npz; a folder means every such file in it). "
+                    "One JSON object per input; a file that fails gets an 'error' entry and the run goes on. "
+                    "Research use only - not a diagnostic device.",
+    )
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped model)")
+    p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    p.add_argument("--notes", default="", help="clinician notes added to the clinical text")
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=run_predict)
+
+    p = subparsers.add_parser(
+        "ablate", help="the modality / fusion ablation on subject-independent folds -> docs/results.md",
+        description="Train and score video only, knowledge map only, map + video, map + video + text, and fusion "
+                    "by concat, concat + attention, latent pooling on grouped folds; write the table.",
+    )
+    p.add_argument("dataset", type=Path)
+    p.add_argument("--folds", type=int, default=3)
+    _train_args(p, epochs=12)
+    p.add_argument("--results", type=Path, default=None, help="markdown output (default: docs/results.md of the install)")
+    p.set_defaults(func=run_ablate)
+
+
+def _train_args(p, epochs: int) -> None:
+    p.add_argument("--epochs", type=int, default=epochs, help=f"maximum epochs (default {epochs})")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--patience", type=int, default=6, help="early-stopping patience in epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dim", type=int, default=64, help="token width")
+    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
+    p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (default 2)")
+
+
+def _config(args):
+    from scoliscreen.core.model.train import TrainConfig
+
+    if args.epochs < 1:
+        from scoliscreen.core.errors import InputError
+
+        raise InputError("--epochs must be at least 1")
+    return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
+                       seed=args.seed, dim=args.dim, device=args.device, threads=args.threads)
+
+
+@contextmanager
+def _bar():
+    """Yields ``update(description, done, total)``: a rich bar on a terminal, silent otherwise."""
+    if not sys.stderr.isatty():
+        yield lambda *a, **k: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        tasks: dict = {}
+
+        def update(desc, done, total):
+            key = desc.split(" (")[0].split(":")[0]
+            if key not in tasks:
+                tasks[key] = progress.add_task(desc, total=total)
+            progress.update(tasks[key], completed=done, total=total, description=desc)
+
+        yield update
+
+
+def run_train(args) -> int:
+    from scoliscreen.core.model.pipeline import train_pipeline
+
+    cfg = _config(args)
+    with _bar() as bar:
+        def progress(stage, done, total, info):
+            if stage == "train" and info:
+                bar(f"training (val AUC {info.get('val_auc', float('nan')):.3f})", done, total)
+            else:
+                bar("preparing inputs", done, total)
+
+        card = train_pipeline(args.dataset, args.out, cfg, args.val, args.test, progress=progress)
+    m = card.get("metrics_test") or card.get("metrics_val", {})
+    which = "held-out test" if card.get("metrics_test") else "validation"
+    print(f"saved {card['model_version']} to {args.out}")
+    print(f"{which} subjects: " + ", ".join(f"{k} {v:.3f}" for k, v in m.items() if isinstance(v, float)))
+    print(f"operating point: P >= {card['operating_point']['threshold']:.3f} "
+          f"(validation sensitivity {card['operating_point']['val_sensitivity']:.3f})")
+    tr = card["training"]
+    print(f"{tr['epochs_run']} epochs (best {tr['best_epoch']}) on {tr['device_used']}, {tr['seconds_total']:.0f} s")
+    return 0
+
+
+def run_evaluate(args) -> int:
+    from scoliscreen.core.model.card import _atomic_write_bytes
+    from scoliscreen.core.model.evaluate import metrics_table
+    from scoliscreen.core.model.pipeline import evaluate_pipeline
+
+    with _bar() as bar:
+        m = evaluate_pipeline(args.dataset, args.model, args.device,
+                              progress=lambda d, n: bar("preparing inputs", d, n))
+    if args.out:
+        _atomic_write_bytes(args.out, (json.dumps(m, indent=2) + "\n").encode())
+    if args.json:
+        print(json.dumps(m, indent=2))
+    else:
+        print(f"model {m['model_version']} on {args.dataset}")
+        print(metrics_table(m))
+        if m["skipped"]:
+            print(f"{len(m['skipped'])} clip(s) skipped: " + "; ".join(m["skipped"][:5]))
+    return 0
+
+
+def _table_row(obj: dict) -> str:
+    name = Path(obj["input"]).name
+    if "error" in obj:
+        return f"{name:<40} error: {obj['error']}"
+    top = max(obj["region_weights"].items(), key=lambda kv: kv[1])
+    return (f"{name:<40} {obj['label']:<9} P={obj['probability']:.3f}  Cobb~{obj['cobb_estimate']:.0f}°  "
+            f"band {obj['severity_band']:<6} top region {top[0]} ({top[1]:.2f})  [{obj['quality']['verdict']}]")
+
+
+def run_predict(args) -> int:
+    from scoliscreen.core.errors import InputError
+    from scoliscreen.core.model.predict import Screener, expand_inputs, predict_file
+
+    paths = expand_inputs(args.paths)
+    if not paths:
+        raise InputError("no video or pose-sequence file found in the given paths")
+    screener = Screener.load(args.model, args.device)
+    if args.format == "table":
+        print(f"{'input':<40} {'label':<9} result   (model {screener.model_version}; research use only)")
+    failures = 0
+    with _bar() as bar:
+        for i, path in enumerate(paths):
+            obj = predict_file(path, screener, args.notes,
+                               progress=lambda d, n: bar(f"pose {path.name}", d, n or 0))
+            failures += "error" in obj
+            print(json.dumps(obj) if args.format == "jsonl" else _table_row(obj), flush=True)
+    return 1 if failures == len(paths) else 0
+
+
+def run_ablate(args) -> int:
+    from scoliscreen.core.model.ablation import write_results
+    from scoliscreen.core.model.inputs import build_inputs
+    from scoliscreen.core.model.pipeline import _load
+    from scoliscreen.core.paths import install_root
+
+    cfg = _config(args)
+    with _bar() as bar:
+        inputs = build_inputs(_load(args.dataset), progress=lambda d, n: bar("preparing inputs", d, n))
+        from scoliscreen.core.model.ablation import run_ablation
+
+        run = run_ablation(inputs, cfg, args.folds, progress=lambda d, n, label: bar(f"ablation: {label}", d, n))
+    out = args.results or install_root() / "docs" / "results.md"
+    command = "scoliscreen ablate " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "scoliscreen ablate"
+    write_results(run, out, dataset=str(args.dataset), command=command)
+    print(f"wrote {out}")
+    for key, s in run["summary"].items():
+        print(f"{key:<10} macro-F1 {s['macro_f1'][0]:.3f}  AUC {s['roc_auc'][0]:.3f}")
+    v = run.get("fused_beats_single")
+    if v:
+        print("fused model beats every single modality on macro-F1 and AUC: "
+              + ("yes" if v["macro_f1"] and v["roc_auc"] else f"NO ({v})"))
+    return 0

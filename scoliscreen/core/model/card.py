@@ -1,0 +1,153 @@
+"""Saving and loading a screening model: safetensors weights + model card (JSON and markdown).
+
+The card records the network configuration, the data the weights were trained on, the
+(salted, hashed) subject IDs of the training and validation sets, held-out metrics, the
+calibration and operating point, and the weights' sha256. Loading checks that hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from scoliscreen.core.errors import ModelIntegrityError
+
+WEIGHTS_FILE = "model.safetensors"
+CARD_JSON = "model_card.json"
+CARD_MD = "model_card.md"
+MODEL_NAME = "scoligait-sim"
+MODEL_SEMVER = "0.1.0"
+INTENDED_USE = "research use only — not a diagnostic device"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def hash_subject(subject_id: str, salt: str) -> str:
+    """Salted sha256 of a subject ID (first 16 hex digits): no raw IDs leave the dataset."""
+    return hashlib.sha256(f"{salt}:{subject_id}".encode()).hexdigest()[:16]
+
+
+def model_version(sha256: str) -> str:
+    return f"{MODEL_NAME}-{MODEL_SEMVER}+{sha256[:8]}"
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_model(net, card: dict, out_dir: str | Path) -> dict:
+    """Write weights + card into ``out_dir`` atomically; returns the completed card."""
+    from safetensors.torch import save as st_save
+
+    out_dir = Path(out_dir)
+    state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+    blob = st_save(state, metadata={"format": "pt", "model": MODEL_NAME})
+    _atomic_write_bytes(out_dir / WEIGHTS_FILE, blob)
+    sha = hashlib.sha256(blob).hexdigest()
+    card = dict(card)
+    card["config"] = net.config
+    card["weights"] = {"file": WEIGHTS_FILE, "sha256": sha, "bytes": len(blob)}
+    card["model_version"] = model_version(sha)
+    card["intended_use"] = INTENDED_USE
+    _atomic_write_bytes(out_dir / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode())
+    _atomic_write_bytes(out_dir / CARD_MD, render_card_md(card).encode())
+    return card
+
+
+def read_card(model_dir: str | Path) -> dict:
+    path = Path(model_dir) / CARD_JSON
+    if not path.exists():
+        raise ModelIntegrityError(f"{model_dir}: no screening model here ({CARD_JSON} is missing)")
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        raise ModelIntegrityError(f"{path}: the model card is not valid JSON") from None
+
+
+def load_model(model_dir: str | Path, device: str = "cpu"):
+    """Rebuild the network from the card and load the weights after checking their sha256."""
+    from safetensors.torch import load_file
+
+    from scoliscreen.core.model.network import ScreeningNet
+
+    model_dir = Path(model_dir)
+    card = read_card(model_dir)
+    wfile = model_dir / card.get("weights", {}).get("file", WEIGHTS_FILE)
+    if not wfile.exists():
+        raise ModelIntegrityError(f"{model_dir}: the weights file {wfile.name} is missing")
+    expected = card.get("weights", {}).get("sha256")
+    actual = sha256_file(wfile)
+    if not expected or actual != expected:
+        raise ModelIntegrityError(
+            f"{wfile}: sha256 does not match the model card (file corrupt or replaced)"
+        )
+    net = ScreeningNet(card["config"])
+    try:
+        net.load_state_dict(load_file(str(wfile), device="cpu"))
+    except RuntimeError:
+        raise ModelIntegrityError(f"{wfile}: the weights do not fit the network in the model card") from None
+    return net.to(device).eval(), card
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def render_card_md(card: dict) -> str:
+    """Human-readable model card."""
+    lines = [f"# Model card: {card.get('model_version', MODEL_NAME)}", ""]
+    lines += [f"**Intended use:** {card.get('intended_use', INTENDED_USE)}.", ""]
+    if card.get("trained_on_simulated_only", False):
+        lines += ["**The weights are trained on simulated data only** (the project's scoliotic-gait "
+                  "simulator). They have not been validated on real patients.", ""]
+    cfg = card.get("config", {})
+    lines += ["## Model", "",
+              f"- Modalities: {', '.join(cfg.get('modalities', []))}; fusion: {cfg.get('fusion')}; width {cfg.get('dim')}",
+              "- Inputs: 96 frames at 30 fps (skeleton maps of every 3rd frame), the clinical-prior knowledge "
+              "map (11 windows), the generated clinical text through all-MiniLM-L6-v2 (frozen).",
+              "- Heads: P(Cobb >= 10°) (calibrated), Cobb-angle estimate, severity band (<10°, 10–25°, 25–40°, >=40°).",
+              "- Test-time symmetrisation: the prediction is the mean over the clip and its mirror image.", ""]
+    data = card.get("data", {})
+    if data:
+        lines += ["## Data", ""] + [f"- {k}: {_fmt(v)}" for k, v in data.items()] + [""]
+    op = card.get("operating_point", {})
+    if op:
+        lines += ["## Operating point", ""] + [f"- {k}: {_fmt(v)}" for k, v in op.items()] + [""]
+    for key, title in (("metrics_test", "Metrics on held-out simulated subjects"),
+                       ("metrics_val", "Metrics on validation subjects")):
+        m = card.get(key)
+        if m:
+            lines += [f"## {title}", "", "| metric | value |", "|---|---|"]
+            for k, v in m.items():
+                if isinstance(v, (int, float)):
+                    lines.append(f"| {k} | {_fmt(v)} |")
+            lines.append("")
+    tr = card.get("training", {})
+    if tr:
+        lines += ["## Training", ""] + [f"- {k}: {_fmt(v)}" for k, v in tr.items()] + [""]
+    w = card.get("weights", {})
+    lines += ["## Files", "", f"- `{w.get('file', WEIGHTS_FILE)}` sha256 `{w.get('sha256', '?')}` "
+              f"({w.get('bytes', '?')} bytes; checked on load)", ""]
+    lines += ["Subject IDs of the training and validation sets are stored salted and hashed in "
+              "`model_card.json`; `scoliscreen evaluate` refuses a dataset that shares a subject with them.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,189 @@
+"""Turn a :class:`PoseSequence` into model inputs (numpy), and batches of them into tensors.
+
+One clip's inputs (:class:`ClipInputs`):
+
+* the best ``CLIP_FRAMES`` (96) frames at 30 fps: inside the quality gate's walking segment
+  when given, the window with the most frames whose torso (shoulders + hips) is seen; a
+  shorter clip is padded with invalid frames (masked in the model);
+* ``points`` [32, P, 3]: every 3rd frame's body-normalised keypoints (skeleton maps are
+  rendered from them, :mod:`skeleton_maps`);
+* ``km`` [11, F]: the clinical-prior knowledge map of those frames (NaN = not computable);
+* ``text``: the generated clinical text (+ clinician notes) and its MiniLM embedding.
+
+:func:`clip_pair` also builds the inputs of the horizontally flipped video (for augmentation
+and test-time symmetrisation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoliscreen.core.errors import InputError
+from scoliscreen.core.landmarks import REGION_IDS
+from scoliscreen.core.model import skeleton_maps as sm
+from scoliscreen.core.sequence import CLIP_FRAMES, TARGET_FPS, PoseSequence
+
+FRAME_STEP = 3
+N_FRAMES = CLIP_FRAMES // FRAME_STEP  # 32 skeleton maps per clip
+N_WINDOWS = 11  # knowledge-map windows in 96 frames (16-frame windows every 8 frames)
+FEATURE_VERSION = 1  # bump when inputs change (invalidates caches)
+_TORSO = [sm.P_IDX["mid_shoulder"], sm.P_IDX["mid_hip"]]
+
+
+@dataclass
+class ClipInputs:
+    points: np.ndarray  # float32 [N_FRAMES, P, 3]
+    frame_valid: np.ndarray  # bool [N_FRAMES]
+    km: np.ndarray  # float32 [N_WINDOWS, F], NaN = missing
+    window_times_s: np.ndarray  # float [N_WINDOWS], centre times in the original clip (s)
+    text: str
+    text_emb: np.ndarray | None  # float32 [384]
+    start_s: float  # where the 96-frame segment starts in the clip (s)
+    n_frames: int  # real (unpadded) frames at 30 fps
+
+
+def select_segment(seq30: PoseSequence, segment: tuple[int, int] | None = None,
+                   length: int = CLIP_FRAMES) -> tuple[int, int]:
+    """[start, stop) at 30 fps of the best ``length``-frame window (see module doc)."""
+    n = len(seq30)
+    lo, hi = 0, n
+    if segment is not None and n:
+        lo, hi = max(0, int(segment[0])), min(n, int(segment[1]))
+        if hi - lo < 2:
+            lo, hi = 0, n
+    if hi - lo <= length:
+        return lo, hi
+    pts = sm.normalise_keypoints(seq30.landmarks[lo:hi], seq30.image_size)
+    good = pts[:, _TORSO, 2].min(axis=1)
+    counts = np.convolve(good, np.ones(length), mode="valid")  # window sums
+    best = np.flatnonzero(counts >= counts.max() - 1e-6)
+    centre = (len(counts) - 1) / 2
+    s = int(best[np.argmin(np.abs(best - centre))])
+    return lo + s, lo + s + length
+
+
+def _segment_to_30fps(seq: PoseSequence, seq30: PoseSequence, segment) -> tuple[int, int] | None:
+    if segment is None or len(seq) == 0:
+        return None
+    a, b = int(segment[0]), int(segment[1])
+    a, b = max(0, min(a, len(seq) - 1)), max(1, min(b, len(seq)))
+    t0 = seq.timestamps_ms[a]
+    t1 = seq.timestamps_ms[b - 1]
+    ts = seq30.timestamps_ms
+    return int(np.searchsorted(ts, t0 - 1e-3)), int(np.searchsorted(ts, t1 + 1e-3))
+
+
+def feature_regions(km) -> list[int]:
+    """Region index (``landmarks.REGION_IDS``) of every knowledge-map feature."""
+    idx = getattr(km, "feature_region_index", None)
+    if idx is not None:
+        return [int(i) for i in np.asarray(idx)]
+    out = []
+    for f in km.features:
+        region = f.get("region") if isinstance(f, dict) else getattr(f, "region")
+        out.append(REGION_IDS.index(region) if region in REGION_IDS else REGION_IDS.index("trunk_spine"))
+    return out
+
+
+def _text_of(ct) -> str:
+    for name in ("text", "full_text", "body"):
+        val = getattr(ct, name, None)
+        if isinstance(val, str):
+            return val
+    return str(ct)
+
+
+def compose_text(km, notes: str = "") -> str:
+    """The generated clinical text (with the clinician's notes) fed to the text encoder."""
+    from scoliscreen.core.kinematics import clinical_text
+
+    return _text_of(clinical_text(km, notes or ""))
+
+
+def mirror_knowledge_map(km):
+    """The knowledge map of the horizontally flipped clip, from the catalogue's mirror rules
+    (per-side features swap with their partner, signed asymmetries change sign)."""
+    import dataclasses
+
+    from scoliscreen.core.kinematics import FEATURE_INDEX
+
+    perm = [FEATURE_INDEX[getattr(f, "mirror_name", f.name)] for f in km.features]
+    sign = np.array([-1.0 if getattr(f, "signed", False) else 1.0 for f in km.features], np.float32)
+    values = np.asarray(km.values, np.float32)[:, perm] * sign
+    return dataclasses.replace(km, values=values)
+
+
+def clip_pair(seq: PoseSequence, notes: str = "", segment: tuple[int, int] | None = None,
+              text_encoder=None) -> tuple[ClipInputs, ClipInputs]:
+    """Model inputs of one clip and of its mirror image (horizontal flip).
+
+    ``segment`` is the usable walking (frame indices of ``seq``, from the quality gate);
+    ``text_encoder`` (a :class:`TextEncoder`) adds the text embeddings. The knowledge map is
+    computed once; the mirrored one follows from the catalogue's mirror rules."""
+    from scoliscreen.core.kinematics import compute_knowledge_map
+
+    if len(seq) == 0 or not seq.detected.any():
+        raise InputError("no person was detected in the recording")
+    seq30 = seq.resampled(TARGET_FPS)
+    a, b = select_segment(seq30, _segment_to_30fps(seq, seq30, segment))
+    part = seq30.slice(a, b)
+    pts = sm.normalise_keypoints(part.landmarks, part.image_size)
+    full = np.zeros((CLIP_FRAMES, sm.NUM_POINTS, 3), np.float32)
+    full[: len(pts)] = pts[:CLIP_FRAMES]
+    points = full[FRAME_STEP // 2 :: FRAME_STEP][:N_FRAMES]
+    frame_valid = points[:, _TORSO, 2].min(axis=1) > 0
+    km = compute_knowledge_map(part)
+    start_s = float((part.timestamps_ms[0] - seq30.timestamps_ms[0]) / 1000.0) if len(part) else 0.0
+    # window w covers frames [8w, 8w + 16) of the segment: centre times in the whole clip
+    times = start_s + (np.arange(N_WINDOWS) * 8 + 8) / TARGET_FPS
+    out = []
+    for mirrored, k in ((False, km), (True, mirror_knowledge_map(km))):
+        vals = np.asarray(k.values, dtype=np.float32)
+        arr = np.full((N_WINDOWS, vals.shape[1]), np.nan, np.float32)
+        arr[: min(N_WINDOWS, len(vals))] = vals[:N_WINDOWS]
+        text = compose_text(k, notes)
+        out.append(ClipInputs(sm.mirror_points(points) if mirrored else points, frame_valid, arr, times, text,
+                              None, start_s, int(b - a)))
+    if text_encoder is not None:
+        emb = text_encoder.encode([out[0].text, out[1].text])
+        out[0].text_emb, out[1].text_emb = emb[0], emb[1]
+    return out[0], out[1]
+
+
+def region_permutation_mirror() -> list[int]:
+    """Region order of a mirrored clip (left/right regions swap)."""
+    def swap(r):
+        return r.replace("left", "#").replace("right", "left").replace("#", "right")
+    return [REGION_IDS.index(swap(r)) for r in REGION_IDS]
+
+
+def maps_to_uint8(points: np.ndarray) -> np.ndarray:
+    """Render [N, T, P, 3] points -> uint8 maps [N, T, R, H, W] (cache form)."""
+    import torch
+
+    with torch.no_grad():
+        m = sm.render_maps(torch.from_numpy(np.ascontiguousarray(points)))
+    return (m.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+
+
+def mirror_maps(maps):
+    """Maps of the flipped video from the maps of the original: flip width, swap L/R regions."""
+    perm = region_permutation_mirror()
+    return maps[..., perm, :, :].flip(-1)
+
+
+def batch_tensors(maps, frame_valid, km, text_emb, device="cpu") -> dict:
+    """numpy/tensors -> the network's keyword inputs (maps float 0..1; km raw with NaN)."""
+    import torch
+
+    maps_t = torch.as_tensor(maps, device=device)
+    if maps_t.dtype == torch.uint8:
+        maps_t = maps_t.float() / 255.0
+    return {
+        "maps": maps_t,
+        "frame_valid": torch.as_tensor(frame_valid, device=device).bool(),
+        "km": torch.as_tensor(km, device=device).float(),
+        "text": torch.as_tensor(text_emb, device=device).float(),
+    }

@@ -1,0 +1,219 @@
+"""End-to-end jobs on a dataset folder: train (+ calibrate + held-out test + model card) and
+evaluate a saved model. Subject-grouped splits: no subject is on two sides of a split."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+import numpy as np
+
+from scoliscreen.core.errors import DatasetError, LeakageError
+from scoliscreen.core.model.card import hash_subject, save_model
+from scoliscreen.core.model.evaluate import flat_metrics, screening_metrics
+from scoliscreen.core.model.network import POSITIVE_COBB
+from scoliscreen.core.model.train import (
+    TARGET_SENSITIVITY, TrainConfig, choose_threshold, fit, fit_platt, predict_arrays, resolve_device, sigmoid,
+)
+
+
+def grouped_split(subjects: np.ndarray, val_frac: float, test_frac: float, seed: int,
+                  cobb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sample indices (train, val, test) with every subject's clips on one side only.
+
+    Subjects are shuffled with ``seed``, stratified by whether the subject is positive."""
+    subjects = np.asarray(subjects).astype(str)
+    uniq = np.unique(subjects)
+    rng = np.random.default_rng(seed)
+    pos = {s: False for s in uniq}
+    if cobb is not None:
+        for s, c in zip(subjects, cobb):
+            pos[s] = pos[s] or c >= POSITIVE_COBB
+    side = {}
+    for flag in (False, True):
+        group = np.array([s for s in uniq if pos[s] == flag])
+        rng.shuffle(group)
+        n_test = int(round(test_frac * len(group)))
+        n_val = int(round(val_frac * len(group)))
+        for i, s in enumerate(group):
+            side[s] = 2 if i < n_test else 1 if i < n_test + n_val else 0
+    lab = np.array([side[s] for s in subjects])
+    return tuple(np.flatnonzero(lab == k) for k in (0, 1, 2))
+
+
+def grouped_folds(subjects: np.ndarray, k: int, seed: int, cobb: np.ndarray | None = None) -> list[np.ndarray]:
+    """``k`` subject-disjoint folds of sample indices (stratified by subject label)."""
+    subjects = np.asarray(subjects).astype(str)
+    uniq = np.unique(subjects)
+    rng = np.random.default_rng(seed)
+    pos = {s: False for s in uniq}
+    if cobb is not None:
+        for s, c in zip(subjects, cobb):
+            pos[s] = pos[s] or c >= POSITIVE_COBB
+    fold_of = {}
+    for flag in (False, True):
+        group = np.array([s for s in uniq if pos[s] == flag])
+        rng.shuffle(group)
+        for i, s in enumerate(group):
+            fold_of[s] = i % k
+    lab = np.array([fold_of[s] for s in subjects])
+    return [np.flatnonzero(lab == f) for f in range(k)]
+
+
+class _MinimalDataset:
+    """Fallback reader of the dataset folder format (pose-sequence files only), used when
+    ``scoliscreen.core.data`` is not installed."""
+
+    def __init__(self, root: Path):
+        import csv
+
+        from scoliscreen.core.sequence import load_sequence
+
+        self.root = root
+        self._load = load_sequence
+        path = root / "labels.csv"
+        if not path.exists():
+            raise DatasetError(f"{root}: no labels.csv (not a dataset folder)")
+        with open(path, newline="") as fh:
+            self.records = [dict(r) for r in csv.DictReader(fh)]
+        for i, r in enumerate(self.records, start=2):
+            try:
+                r["cobb_angle"] = float(r["cobb_angle"])
+            except (KeyError, ValueError):
+                raise DatasetError(f"{path}: row {i} has no numeric cobb_angle") from None
+
+    def sequence(self, record):
+        return self._load(self.root / record["file"])
+
+
+def _load(dataset_dir):
+    dataset_dir = Path(dataset_dir)
+    if not dataset_dir.is_dir():
+        raise DatasetError(f"{dataset_dir}: not a dataset folder")
+    try:
+        from scoliscreen.core.data import load_dataset
+    except ImportError:
+        return _MinimalDataset(dataset_dir)
+    return load_dataset(dataset_dir)
+
+
+def _is_simulated(dataset, inputs) -> bool:
+    """True when the clips come from this project's simulator (sequence meta says so)."""
+    from scoliscreen.core.model.inputs import _records
+
+    recs = _records(dataset)
+    if not recs:
+        return False
+    try:
+        meta = dataset.sequence(recs[0]).meta
+    except Exception:
+        return False
+    return bool(meta.get("simulated")) or str(meta.get("generator", "")).startswith("scoliscreen.sim")
+
+
+def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.15, test_frac: float = 0.15,
+                   progress=None, should_cancel=None, inputs=None, dataset_info: dict | None = None) -> dict:
+    """Train on a dataset folder and save weights + card in ``out_dir``; returns the card.
+
+    ``progress(stage, done, total, info)`` with stage "inputs" or "train"."""
+    t0 = time.perf_counter()
+    dataset = None
+    if inputs is None:
+        from scoliscreen.core.model.inputs import build_inputs
+
+        dataset = _load(dataset_dir)
+        inputs = build_inputs(dataset, progress=(lambda d, n: progress("inputs", d, n, {})) if progress else None,
+                              should_cancel=should_cancel)
+    t_inputs = time.perf_counter() - t0
+    tr, va, te = grouped_split(inputs.subjects, val_frac, test_frac, cfg.seed, inputs.cobb)
+    if len(tr) == 0 or len(va) == 0:
+        raise DatasetError("the dataset has too few subjects for a grouped train/validation split")
+    y = inputs.cobb >= POSITIVE_COBB
+    if len(np.unique(y[tr])) < 2:
+        raise DatasetError("the training split needs both positive (Cobb >= 10°) and negative subjects")
+    t1 = time.perf_counter()
+    net, hist = fit(inputs, tr, va, cfg, progress=(lambda e, n, i: progress("train", e, n, i)) if progress else None,
+                    should_cancel=should_cancel)
+    t_fit = time.perf_counter() - t1
+    pv = predict_arrays(net, inputs, va)
+    a, b = fit_platt(pv["logit"], y[va])
+    p_val = sigmoid(a * pv["logit"] + b)
+    thr = choose_threshold(p_val, y[va], TARGET_SENSITIVITY)
+    m_val = screening_metrics(inputs.cobb[va], p_val, thr, pv["cobb"], pv["severity"].argmax(-1))
+    card: dict = {}
+    if len(te):
+        pt = predict_arrays(net, inputs, te)
+        p_te = sigmoid(a * pt["logit"] + b)
+        m_te = screening_metrics(inputs.cobb[te], p_te, thr, pt["cobb"], pt["severity"].argmax(-1))
+        card["metrics_test"] = flat_metrics(m_te)
+        card["metrics_test_detail"] = m_te
+    salt = secrets.token_hex(8)
+    simulated = _is_simulated(dataset, inputs) if dataset is not None else bool((dataset_info or {}).get("simulated"))
+    uniq = lambda idx: sorted(set(inputs.subjects[idx].astype(str)))  # noqa: E731
+    card.update({
+        "trained_on_simulated_only": simulated,
+        "data": {
+            "dataset": str(dataset_dir), "simulated": simulated, **(dataset_info or {}),
+            "clips": int(len(inputs)), "subjects": int(len(np.unique(inputs.subjects))),
+            "positive_clips": int(y.sum()), "negative_clips": int((~y).sum()),
+            "train_clips": int(len(tr)), "val_clips": int(len(va)), "test_clips": int(len(te)),
+            "train_subjects": len(uniq(tr)), "val_subjects": len(uniq(va)), "test_subjects": len(uniq(te)),
+            "skipped_clips": len(inputs.skipped), "split_seed": cfg.seed,
+        },
+        "subject_hash_salt": salt,
+        "train_subject_hashes": [hash_subject(s, salt) for s in uniq(tr)],
+        "val_subject_hashes": [hash_subject(s, salt) for s in uniq(va)],
+        "calibration": {"method": "platt", "a": a, "b": b},
+        "operating_point": {"threshold": thr, "target_sensitivity": TARGET_SENSITIVITY,
+                            "chosen_on": "validation subjects", "val_sensitivity": m_val["sensitivity"],
+                            "val_specificity": m_val["specificity"]},
+        "metrics_val": flat_metrics(m_val),
+        "training": {**cfg.to_dict(), "device_used": resolve_device(cfg.device),
+                     "epochs_run": len(hist["epochs"]), "best_epoch": hist["best_epoch"],
+                     "seconds_inputs": round(t_inputs, 1), "seconds_fit": round(t_fit, 1),
+                     "seconds_total": round(time.perf_counter() - t0, 1)},
+        "history": hist["epochs"],
+    })
+    return save_model(net, card, out_dir)
+
+
+def check_subjects_unseen(card: dict, subjects) -> None:
+    """Raise :class:`LeakageError` when any subject was in the model's training or validation set."""
+    salt = card.get("subject_hash_salt")
+    if not salt:
+        return
+    seen = set(card.get("train_subject_hashes", [])) | set(card.get("val_subject_hashes", []))
+    shared = sorted({str(s) for s in subjects if hash_subject(str(s), salt) in seen})
+    if shared:
+        more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
+        raise LeakageError(
+            f"the dataset shares {len(shared)} subject(s) with the model's training/validation data "
+            f"(e.g. {', '.join(shared[:3])}{more}); evaluate on unseen subjects only"
+        )
+
+
+def evaluate_pipeline(dataset_dir, model_dir=None, device: str = "auto", progress=None, inputs=None) -> dict:
+    """Metrics of a saved model on a dataset of unseen subjects (refuses shared subjects)."""
+    from scoliscreen.core.model.card import load_model
+    from scoliscreen.core.paths import screening_model_dir
+
+    net, card = load_model(model_dir or screening_model_dir(), resolve_device(device))
+    if inputs is None:
+        from scoliscreen.core.model.inputs import _rec, _records, build_inputs
+
+        dataset = _load(dataset_dir)
+        check_subjects_unseen(card, [_rec(r, "subject_id") for r in _records(dataset)])
+        inputs = build_inputs(dataset, progress=progress)
+    check_subjects_unseen(card, inputs.subjects)
+    if inputs.km.shape[-1] != card["config"]["n_features"]:
+        raise DatasetError("the dataset's knowledge map does not match the model (different feature catalogue)")
+    idx = np.arange(len(inputs))
+    out = predict_arrays(net, inputs, idx, resolve_device(device))
+    cal = card.get("calibration", {})
+    prob = sigmoid(cal.get("a", 1.0) * out["logit"] + cal.get("b", 0.0))
+    thr = card.get("operating_point", {}).get("threshold", 0.5)
+    m = screening_metrics(inputs.cobb, prob, thr, out["cobb"], out["severity"].argmax(-1))
+    m["model_version"] = card.get("model_version")
+    m["skipped"] = list(inputs.skipped)
+    return m

@@ -1,0 +1,223 @@
+"""Screening inference: :class:`Screener` (load once, predict per clip) and batch prediction.
+
+    screener = Screener.load()                 # shipped weights, sha256 checked
+    result = screener.predict(seq, notes="")   # -> ScreeningResult
+
+Test-time symmetrisation: the clip and its mirror image go through the network together and
+their outputs are averaged, so a horizontally flipped video gets the same result. The
+probability is calibrated (Platt scaling fitted on validation subjects) and the label uses the
+operating point stored in the model card (chosen for high sensitivity).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from scoliscreen.core.errors import InputError
+from scoliscreen.core.landmarks import REGION_IDS
+from scoliscreen.core.sequence import PoseSequence
+
+
+@dataclass
+class ScreeningResult:
+    probability: float  # calibrated P(Cobb >= 10 deg)
+    label: str  # "positive" / "negative" at the operating point
+    threshold: float
+    cobb_estimate: float  # degrees
+    severity_band: str  # "<10", "10-25", "25-40", ">=40"
+    region_weights: dict  # {region_id: weight}, sums to 1
+    window_weights: list  # [W], sums to 1
+    region_window_weights: list  # [R][W], sums to 1
+    window_times_s: list  # [W] centre of each window in the clip (s)
+    model_version: str
+    device: str
+    segment_s: tuple = (0.0, 0.0)  # the 96-frame segment used (start, stop) in s
+    extras: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "probability": round(self.probability, 4), "label": self.label,
+            "threshold": round(self.threshold, 4), "cobb_estimate": round(self.cobb_estimate, 1),
+            "severity_band": self.severity_band,
+            "region_weights": {k: round(v, 4) for k, v in self.region_weights.items()},
+            "window_weights": [round(v, 4) for v in self.window_weights],
+            "region_window_weights": [[round(v, 4) for v in row] for row in self.region_window_weights],
+            "window_times_s": [round(v, 3) for v in self.window_times_s],
+            "segment_s": [round(v, 3) for v in self.segment_s],
+            "model_version": self.model_version, "device": self.device,
+        }
+
+
+class Screener:
+    """A loaded screening model. Not thread-safe for concurrent ``predict`` calls."""
+
+    def __init__(self, net, card: dict, device: str = "cpu"):
+        self.net = net
+        self.card = card
+        self.device = device
+        cal = card.get("calibration", {})
+        self.a = float(cal.get("a", 1.0))
+        self.b = float(cal.get("b", 0.0))
+        self.threshold = float(card.get("operating_point", {}).get("threshold", 0.5))
+        self.model_version = str(card.get("model_version", "unknown"))
+        self._text = None
+
+    @classmethod
+    def load(cls, model_dir: str | Path | None = None, device: str = "auto") -> "Screener":
+        import torch
+
+        from scoliscreen.core.model.card import load_model
+        from scoliscreen.core.model.train import resolve_device
+        from scoliscreen.core.paths import screening_model_dir
+
+        torch.set_num_threads(min(2, torch.get_num_threads()))
+        device = resolve_device(device)
+        net, card = load_model(model_dir or screening_model_dir(), device)
+        return cls(net, card, device)
+
+    @property
+    def modalities(self) -> tuple:
+        return self.net.modalities
+
+    def _encoder(self):
+        if self._text is None and "text" in self.modalities:
+            from scoliscreen.core.model.text_encoder import TextEncoder
+
+            self._text = TextEncoder.shared()
+        return self._text
+
+    def calibrate(self, logit):
+        return 1.0 / (1.0 + np.exp(-(self.a * np.asarray(logit, float) + self.b)))
+
+    def prepare(self, seq: PoseSequence, notes: str = "", segment: tuple[int, int] | None = None):
+        """(batch of the clip and its mirror image, ClipInputs of the clip) for the network."""
+        import torch
+
+        from scoliscreen.core.model.features import batch_tensors, clip_pair, mirror_maps
+        from scoliscreen.core.model.skeleton_maps import render_maps
+
+        enc = self._encoder()
+        a, b = clip_pair(seq, notes, segment)
+        emb = enc.encode([a.text, b.text]) if enc is not None else np.zeros((2, 384), np.float32)
+        with torch.no_grad():
+            maps = render_maps(torch.from_numpy(a.points)[None])
+            maps = torch.cat([maps, mirror_maps(maps)])
+        batch = batch_tensors(maps, np.stack([a.frame_valid, a.frame_valid]), np.stack([a.km, b.km]), emb,
+                              self.device)
+        return batch, a
+
+    def probability(self, batch: dict) -> float:
+        """Calibrated probability of a prepared batch (mean logit over its views)."""
+        import torch
+
+        with torch.no_grad():
+            z, present = self.net.standardise(batch["km"])
+            out = self.net(batch["maps"], batch["frame_valid"], z, present, batch["text"])
+        return float(self.calibrate(float(out["logit"].mean())))
+
+    def predict(self, seq: PoseSequence, notes: str = "", segment: tuple[int, int] | None = None,
+                explain: bool = True) -> ScreeningResult:
+        """Screen one pose sequence. ``segment`` [start, stop) (frame indices of ``seq``) is the
+        usable walking from the quality gate; without it the best 96-frame window is used."""
+        import torch
+
+        from scoliscreen.core.model.explain import attribution, normalise
+        from scoliscreen.core.model.features import region_permutation_mirror
+        from scoliscreen.core.model.network import SEVERITY_BANDS
+
+        batch, a = self.prepare(seq, notes, segment)
+        with torch.no_grad():
+            z, present = self.net.standardise(batch["km"])
+            out = self.net(batch["maps"], batch["frame_valid"], z, present, batch["text"])
+        if explain:
+            _, rel = attribution(self.net, batch)
+            rel = rel.numpy()
+            # the mirror view's regions are the subject's other side: map them back
+            rel_sum = rel[0] + rel[1][region_permutation_mirror()]
+        else:
+            rel_sum = np.ones((len(REGION_IDS), a.km.shape[0]))
+        logit = float(out["logit"].mean())
+        prob = float(self.calibrate(logit))
+        cobb = float(out["cobb"].mean().clamp(min=0))
+        sev = torch.log_softmax(out["severity"], -1).mean(0)
+        rw = normalise(rel_sum)
+        region_weights = {r: float(v) for r, v in zip(REGION_IDS, rw.sum(1))}
+        seg = (a.start_s, a.start_s + a.n_frames / 30.0)
+        return ScreeningResult(
+            probability=prob, label="positive" if prob >= self.threshold else "negative",
+            threshold=self.threshold, cobb_estimate=cobb, severity_band=SEVERITY_BANDS[int(sev.argmax())],
+            region_weights=region_weights, window_weights=[float(v) for v in rw.sum(0)],
+            region_window_weights=rw.tolist(), window_times_s=[float(t) for t in a.window_times_s],
+            model_version=self.model_version, device=self.device, segment_s=seg,
+            extras={"logit": logit, "text": a.text},
+        )
+
+
+def screen_analysis(analysis, notes: str = "", screener: Screener | None = None) -> ScreeningResult | None:
+    """For ``scoliscreen analyze`` and the app: screen an :class:`~scoliscreen.core.analyze.Analysis`
+    (uses its filtered sequence and the quality gate's walking segment) and store the result in
+    ``analysis.screening``. Returns None (and stores nothing) for a recording the gate refused."""
+    if not analysis.quality.usable:
+        return None
+    screener = screener or Screener.load()
+    result = screener.predict(analysis.sequence, notes, analysis.quality.segment)
+    analysis.screening = result
+    return result
+
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg", ".wmv")
+SEQUENCE_SUFFIXES = (".npz",)
+
+
+def expand_inputs(paths) -> list[Path]:
+    """Files to predict on: a directory means every video / pose-sequence file in it (sorted)."""
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES + SEQUENCE_SUFFIXES)
+        else:
+            out.append(p)
+    return out
+
+
+def predict_file(path: Path, screener: Screener, notes: str = "", progress=None) -> dict:
+    """One JSON-able object for one input file; failures give an ``error`` entry (never raise
+    for a bad file)."""
+    from scoliscreen.core.errors import ScoliScreenError
+
+    obj: dict = {"input": str(path)}
+    try:
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        from scoliscreen.core.analyze import analyze
+
+        analysis = analyze(path, progress=progress)
+        q = analysis.quality
+        obj["quality"] = {"verdict": q.verdict, "usable": q.usable,
+                          "reasons": [r.to_dict() for r in q.reasons]}
+        if not q.usable:
+            msgs = "; ".join(r.message for r in q.refusals) or q.verdict
+            obj["error"] = f"recording not usable for screening: {msgs}"
+            obj["model_version"] = screener.model_version
+            return obj
+        res = screener.predict(analysis.sequence, notes, q.segment)
+        d = res.to_dict()
+        obj.update({
+            "probability": d["probability"], "label": d["label"], "threshold": d["threshold"],
+            "cobb_estimate": d["cobb_estimate"], "severity_band": d["severity_band"],
+            "region_weights": d["region_weights"], "window_weights": d["window_weights"],
+            "window_times_s": d["window_times_s"], "segment_s": d["segment_s"],
+        })
+        obj["quality"] = obj.pop("quality")
+        obj["model_version"] = res.model_version
+    except ScoliScreenError as exc:
+        obj["error"] = str(exc)
+    except (OSError, ValueError, RuntimeError) as exc:  # a broken file must not stop the batch
+        obj["error"] = f"{type(exc).__name__}: {exc}"
+    if "probability" in obj and not math.isfinite(obj["probability"]):
+        obj["error"] = "the model returned no finite probability"
+    return obj

@@ -1,0 +1,240 @@
+"""Training: seeded, early-stopped fitting on cached inputs; calibration and operating point.
+
+Works on :class:`~scoliscreen.core.model.inputs.DatasetInputs` (arrays of every clip's
+inputs, built once per dataset), so that an epoch costs only the network. Mirror
+augmentation: each sample is used as the clip or its mirror image at random.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from scoliscreen.core.model.features import N_WINDOWS, mirror_maps
+from scoliscreen.core.model.network import (
+    COBB_SCALE, MODALITIES, POSITIVE_COBB, ScreeningNet, default_config, severity_band_index,
+)
+
+TARGET_SENSITIVITY = 0.90
+
+
+@dataclass
+class TrainConfig:
+    modalities: tuple = MODALITIES
+    fusion: str = "latent"
+    dim: int = 64
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 1e-2
+    patience: int = 6
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 2
+    aux_weight: float = 0.3  # Cobb regression + severity losses
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["modalities"] = list(self.modalities)
+        return d
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``auto``: CUDA if available, then Apple MPS, then CPU."""
+    if device != "auto":
+        return device
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def make_batch(inputs, idx: np.ndarray, mirror: np.ndarray | None, device: str) -> dict:
+    """Network inputs for samples ``idx``; ``mirror[i]`` True takes the mirror image."""
+    maps = torch.from_numpy(inputs.maps[idx]).to(device).float() / 255.0
+    km = inputs.km[idx].copy()
+    text = inputs.text[idx].copy()
+    if mirror is not None and mirror.any():
+        maps[mirror] = mirror_maps(maps[mirror])
+        km[mirror] = inputs.km_m[idx[mirror]]
+        text[mirror] = inputs.text_m[idx[mirror]]
+    return {
+        "maps": maps,
+        "frame_valid": torch.from_numpy(inputs.frame_valid[idx]).to(device),
+        "km": torch.from_numpy(km).to(device),
+        "text": torch.from_numpy(text).to(device),
+    }
+
+
+def forward(net: ScreeningNet, batch: dict) -> dict:
+    z, present = net.standardise(batch["km"])
+    return net(batch["maps"], batch["frame_valid"], z, present, batch["text"])
+
+
+@torch.no_grad()
+def predict_arrays(net: ScreeningNet, inputs, idx: np.ndarray, device: str = "cpu",
+                   batch_size: int = 64, symmetrise: bool = True) -> dict:
+    """Raw outputs (mean over the clip and its mirror when ``symmetrise``) for samples ``idx``."""
+    net.eval()
+    outs = {"logit": [], "cobb": [], "severity": []}
+    for s in range(0, len(idx), batch_size):
+        b = idx[s : s + batch_size]
+        views = [np.zeros(len(b), bool)] + ([np.ones(len(b), bool)] if symmetrise else [])
+        acc = None
+        for mir in views:
+            o = forward(net, make_batch(inputs, b, mir, device))
+            o = {"logit": o["logit"], "cobb": o["cobb"], "severity": torch.log_softmax(o["severity"], -1)}
+            acc = o if acc is None else {k: acc[k] + o[k] for k in o}
+        for k in outs:
+            outs[k].append((acc[k] / len(views)).cpu().numpy())
+    return {k: np.concatenate(v) if v else np.zeros(0) for k, v in outs.items()}
+
+
+def _loss(out: dict, cobb: torch.Tensor, aux: float, pos_weight: torch.Tensor) -> torch.Tensor:
+    y = (cobb >= POSITIVE_COBB).float()
+    loss = nn.functional.binary_cross_entropy_with_logits(out["logit"], y, pos_weight=pos_weight)
+    reg = nn.functional.smooth_l1_loss(out["cobb"] / COBB_SCALE, cobb / COBB_SCALE)
+    band = torch.as_tensor(severity_band_index(cobb.cpu().numpy()), device=cobb.device)
+    sev = nn.functional.cross_entropy(out["severity"], band)
+    return loss + aux * (reg + sev)
+
+
+def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve (rank statistic, ties counted half); NaN with one class."""
+    y = np.asarray(y).astype(bool)
+    score = np.asarray(score, float)
+    pos, neg = int(y.sum()), int((~y).sum())
+    if pos == 0 or neg == 0:
+        return float("nan")
+    from scipy.stats import rankdata
+
+    ranks = rankdata(score)
+    return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def build_net(inputs, cfg: TrainConfig, train_idx: np.ndarray) -> ScreeningNet:
+    centres = [8.0 + 8.0 * w for w in range(N_WINDOWS)]
+    net = ScreeningNet(default_config(inputs.km.shape[-1], inputs.region_of_feature, centres,
+                                      cfg.modalities, cfg.fusion, cfg.dim))
+    both = np.concatenate([inputs.km[train_idx], inputs.km_m[train_idx]]).reshape(-1, inputs.km.shape[-1])
+    with np.errstate(all="ignore"):
+        mean = np.nanmean(both, axis=0)
+        std = np.nanstd(both, axis=0)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    std = np.where(np.isfinite(std) & (std > 1e-6), std, 1.0)
+    net.map_mean.copy_(torch.from_numpy(mean.astype(np.float32)))
+    net.map_std.copy_(torch.from_numpy(std.astype(np.float32)))
+    return net
+
+
+def fit(inputs, train_idx: np.ndarray, val_idx: np.ndarray, cfg: TrainConfig, progress=None,
+        should_cancel=None) -> tuple[ScreeningNet, dict]:
+    """Train with early stopping on the validation loss (+ AUC as tie-break); best state kept.
+
+    ``progress(epoch, epochs, info)`` after each epoch; returns (net on CPU, history).
+    """
+    from scoliscreen.core.errors import Cancelled
+
+    torch.set_num_threads(max(1, cfg.threads))
+    seed_everything(cfg.seed)
+    device = resolve_device(cfg.device)
+    net = build_net(inputs, cfg, train_idx).to(device)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps = max(1, math.ceil(len(train_idx) / cfg.batch_size)) * cfg.epochs
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
+    y_tr = inputs.cobb[train_idx] >= POSITIVE_COBB
+    pos_weight = torch.tensor(float((~y_tr).sum()) / max(1.0, float(y_tr.sum())), device=device).clamp(0.25, 4.0)
+    rng = np.random.default_rng(cfg.seed)
+    history = {"epochs": [], "best_epoch": 0, "device": device}
+    best = (math.inf, None)
+    bad = 0
+    y_val = inputs.cobb[val_idx] >= POSITIVE_COBB
+    for epoch in range(cfg.epochs):
+        net.train()
+        order = rng.permutation(train_idx)
+        tot = 0.0
+        for s in range(0, len(order), cfg.batch_size):
+            if should_cancel is not None and should_cancel():
+                raise Cancelled("training was cancelled")
+            b = order[s : s + cfg.batch_size]
+            batch = make_batch(inputs, b, rng.random(len(b)) < 0.5, device)
+            out = forward(net, batch)
+            loss = _loss(out, torch.from_numpy(inputs.cobb[b]).float().to(device), cfg.aux_weight, pos_weight)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            tot += float(loss.detach()) * len(b)
+        pv = predict_arrays(net, inputs, val_idx, device)
+        lv = torch.tensor(pv["logit"])
+        val_loss = float(nn.functional.binary_cross_entropy_with_logits(lv, torch.tensor(y_val).float()))
+        auc = roc_auc(y_val, pv["logit"])
+        info = {"epoch": epoch + 1, "train_loss": tot / max(1, len(order)), "val_loss": val_loss, "val_auc": auc}
+        history["epochs"].append(info)
+        score = val_loss - 0.5 * (0.0 if math.isnan(auc) else auc)
+        if score < best[0] - 1e-4:
+            best = (score, copy.deepcopy(net.state_dict()))
+            history["best_epoch"] = epoch + 1
+            bad = 0
+        else:
+            bad += 1
+        if progress is not None:
+            progress(epoch + 1, cfg.epochs, info)
+        if bad >= cfg.patience:
+            break
+    if best[1] is not None:
+        net.load_state_dict(best[1])
+    return net.cpu().eval(), history
+
+
+def fit_platt(logit: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling p = sigmoid(a * logit + b) fitted on validation data (mild L2 to (1, 0))."""
+    x = torch.tensor(logit, dtype=torch.float64)
+    t = torch.tensor(np.asarray(y, float))
+    ab = torch.tensor([1.0, 0.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([ab], max_iter=100, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(ab[0] * x + ab[1], t) + 1e-3 * (
+            (ab[0] - 1) ** 2 + ab[1] ** 2)
+        loss.backward()
+        return loss
+
+    if len(np.unique(y)) > 1:
+        opt.step(closure)
+    a, b = (float(v) for v in ab.detach())
+    if not (np.isfinite(a) and a > 0):
+        a, b = 1.0, 0.0
+    return a, b
+
+
+def choose_threshold(prob: np.ndarray, y: np.ndarray, target: float = TARGET_SENSITIVITY) -> float:
+    """Highest threshold whose sensitivity on (validation) data is at least ``target``."""
+    y = np.asarray(y, bool)
+    pos = np.sort(np.asarray(prob)[y])
+    if len(pos) == 0:
+        return 0.5
+    k = int(np.floor((1 - target) * len(pos)))  # positives allowed below the threshold
+    thr = float(pos[k])
+    return float(np.clip(thr - 1e-6, 0.01, 0.99))
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, float)))

@@ -1,0 +1,239 @@
+"""Pose estimation with MediaPipe Tasks ``PoseLandmarker`` (VIDEO mode, one person, 33 landmarks).
+
+* :func:`verify_pose_model` checks the bundled model's sha256 and refuses any other file.
+* :class:`PoseEstimator` wraps the landmarker: ``detect(image_bgr, timestamp_ms) -> [33, 4]``
+  (x, y normalised to the image, z as MediaPipe, visibility; all NaN when nobody is found).
+  VIDEO mode needs strictly increasing integer-millisecond timestamps: they are rounded and
+  forced forward by 1 ms when equal.
+* :func:`estimate_poses` runs a whole :class:`~scoliscreen.core.video.FrameSource` into a
+  :class:`~scoliscreen.core.sequence.PoseSequence`; frames without a person stay as NaN rows.
+  A decoder thread (OpenCV releases the GIL) decodes, rotates, downsizes and converts the next
+  frames while MediaPipe works on the current one, through a small bounded queue.
+
+Large frames are shrunk (longest side ``MAX_INFER_SIDE``) before MediaPipe, which works at
+256x256 internally anyway; landmarks are normalised, so they stay relative to the original
+image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from scoliscreen.core import paths
+from scoliscreen.core.errors import Cancelled, InputError, ModelIntegrityError
+from scoliscreen.core.landmarks import NUM_MP
+from scoliscreen.core.sequence import PoseSequence
+from scoliscreen.core.video import quiet_native_logs
+
+POSE_MODEL_SHA256 = "4eaa5eb7a98365221087693fcc286334cf0858e2eb6e15b506aa4a7ecdcec4ad"
+MAX_INFER_SIDE = 1920  # px: larger frames (4K phone video) are shrunk before MediaPipe
+QUEUE_FRAMES = 8  # decoded frames buffered ahead of inference
+GENERATOR = "mediapipe PoseLandmarker (pose_landmarker_full, VIDEO mode, num_poses=1)"
+
+_verified: dict[tuple[str, int, int], str] = {}
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_pose_model(path: str | Path | None = None, expected: str = POSE_MODEL_SHA256) -> Path:
+    """Return the model path if its sha256 is the recorded one; raise ModelIntegrityError otherwise."""
+    path = Path(path) if path is not None else paths.pose_model_path()
+    if not path.is_file():
+        raise ModelIntegrityError(
+            f"the pose model is missing ({path}); reinstall ScoliScreen or restore models/pose_landmarker_full.task"
+        )
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    digest = _verified.get(key) or file_sha256(path)
+    if digest != expected:
+        raise ModelIntegrityError(
+            f"the pose model {path} is not the expected file (sha256 {digest[:12]}... instead of "
+            f"{expected[:12]}...); it may be damaged or replaced, so it will not be used"
+        )
+    _verified[key] = digest
+    return path
+
+
+def prepare_image(image_bgr: np.ndarray, max_side: int | None = MAX_INFER_SIDE) -> np.ndarray:
+    """BGR uint8 -> contiguous RGB uint8 for MediaPipe, shrunk so its longest side <= max_side."""
+    h, w = image_bgr.shape[:2]
+    if max_side and max(h, w) > max_side:
+        scale = max_side / float(max(h, w))
+        image_bgr = cv2.resize(
+            image_bgr, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+        )
+    return np.ascontiguousarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
+
+
+class PoseEstimator:
+    """One MediaPipe PoseLandmarker in VIDEO mode. Close it (or use ``with``) when done."""
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        max_side: int | None = MAX_INFER_SIDE,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ):
+        self.model_path = verify_pose_model(model_path)
+        self.max_side = max_side
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._mp = mp
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_presence_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        try:
+            with quiet_native_logs():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelIntegrityError(f"the pose model could not be loaded ({exc})") from None
+        self._last_ts = -1
+        self._quiet_pending = True
+
+    def _next_timestamp(self, timestamp_ms: float) -> int:
+        ts = int(round(float(timestamp_ms)))
+        if ts <= self._last_ts:
+            ts = self._last_ts + 1
+        self._last_ts = ts
+        return ts
+
+    def detect_rgb(self, image_rgb: np.ndarray, timestamp_ms: float) -> np.ndarray:
+        """Landmarks [33, 4] float32 of a prepared RGB image (see :func:`prepare_image`)."""
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator is closed")
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=image_rgb)
+        ts = self._next_timestamp(timestamp_ms)
+        if self._quiet_pending:  # MediaPipe logs set-up warnings on the first frame / first pose
+            with quiet_native_logs():
+                result = self._landmarker.detect_for_video(image, ts)
+            self._quiet_pending = not result.pose_landmarks
+        else:
+            result = self._landmarker.detect_for_video(image, ts)
+        out = np.full((NUM_MP, 4), np.nan, dtype=np.float32)
+        if result.pose_landmarks:
+            pts = result.pose_landmarks[0]
+            out[:] = [(p.x, p.y, p.z, p.visibility if p.visibility is not None else np.nan) for p in pts]
+        return out
+
+    def detect(self, image_bgr: np.ndarray, timestamp_ms: float) -> np.ndarray:
+        """Landmarks [33, 4] (NaN when no person) of one BGR frame; timestamps must go forward."""
+        return self.detect_rgb(prepare_image(image_bgr, self.max_side), timestamp_ms)
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            with quiet_native_logs():
+                self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+_END = object()
+
+
+def _decoder(source, max_side, out: queue.Queue, stop: threading.Event) -> None:
+    """Thread body: decode + prepare frames ahead of inference; puts (frame, rgb), then _END."""
+    try:
+        for frame in source:
+            item = (frame, prepare_image(frame.image, max_side))
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set():
+                return
+        out.put(_END)
+    except BaseException as exc:  # handed to the consumer, re-raised there
+        out.put(exc)
+
+
+def estimate_poses(
+    source,
+    progress: Callable[[int, int | None], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    *,
+    estimator: PoseEstimator | None = None,
+    model_path: str | Path | None = None,
+    on_frame: Callable[[object, np.ndarray], None] | None = None,
+) -> PoseSequence:
+    """Pose of every frame of ``source`` -> PoseSequence (NaN rows where nobody was found).
+
+    ``progress(done, total)`` is called after each frame (``total`` None for cameras);
+    ``should_cancel()`` is polled per frame and a true result raises ``Cancelled``;
+    ``on_frame(frame, landmarks)`` lets a viewer draw the live skeleton.
+    """
+    own = estimator is None
+    est = estimator or PoseEstimator(model_path)
+    q: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
+    stop = threading.Event()
+    worker = threading.Thread(target=_decoder, args=(source, est.max_side, q, stop), daemon=True)
+    rows: list[np.ndarray] = []
+    times: list[float] = []
+    total = getattr(source, "frame_count", None)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            if should_cancel is not None and should_cancel():
+                raise Cancelled("pose estimation was cancelled")
+            frame, rgb = item
+            lm = est.detect_rgb(rgb, frame.timestamp_ms)
+            rows.append(lm)
+            times.append(frame.timestamp_ms)
+            if on_frame is not None:
+                on_frame(frame, lm)
+            if progress is not None:
+                progress(len(rows), total)
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+        if own:
+            est.close()
+    if getattr(source, "truncated", False):
+        raise InputError(
+            f"{source.description}: the video ends early - only {len(rows)} of {source.frame_count} frames "
+            "could be decoded (damaged or truncated file)"
+        )
+    landmarks = np.stack(rows) if rows else np.zeros((0, NUM_MP, 4), np.float32)
+    meta = {"source": source.description, "generator": GENERATOR, "rotation": getattr(source, "rotation", 0)}
+    fps = source.fps
+    if getattr(source, "kind", "") == "camera" and len(times) >= 2 and times[-1] > times[0]:
+        fps = (len(times) - 1) * 1000.0 / (times[-1] - times[0])  # what the camera really delivered
+    return PoseSequence(landmarks, fps, source.size, np.asarray(times, dtype=np.float64), meta)

@@ -1,0 +1,352 @@
+"""Recording quality gate: is this recording usable for a gait screening, and why (not)?
+
+``assess_quality(seq) -> QualityReport``. Steps:
+
+1. **False detections**: MediaPipe returns small, faint "poses" on an empty room (a table
+   leg, a shadow). Frames whose pose is implausibly small, faint or degenerate become NaN
+   rows in ``report.sequence`` (the raw input is left untouched) and are counted.
+2. Per frame: person found; whole body (shoulders, hips, ankles) visible and inside the
+   picture; walking (legs alternating or body moving, over a 1 s window).
+3. **Walking segment**: the longest run of frames that are found + whole body + walking,
+   tolerating short gaps. Its length is counted in 30 Hz samples (the paper's clip is 96
+   frames at 30 Hz = 3.2 s), so other frame rates are judged by timestamp.
+4. **Second person**: the tracked body jumping in position or size from one frame to the
+   next means MediaPipe switched to someone else.
+5. **View** (front / back / side) from shoulder width relative to torso length, the
+   left/right order of the shoulders and whether the nose is nearer the camera than the
+   shoulders. Stored in ``report.view`` and ``report.sequence.meta["view"]``.
+
+Refusals: no person, person lost in most frames, body out of frame most of the time, less
+than 3.2 s of usable walking. Warnings: side view, low frame rate, partial visibility,
+second person, false detections filtered. Every threshold is in :data:`THRESHOLDS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from scoliscreen.core.landmarks import MP
+from scoliscreen.core.sequence import CLIP_FRAMES, TARGET_FPS, PoseSequence
+
+REFUSE = "refuse"
+WARN = "warn"
+
+
+@dataclass(frozen=True)
+class QualityThresholds:
+    """Every number the gate uses, in one place."""
+
+    # false-detection filter (per frame)
+    min_body_height: float = 0.15  # pose height / image height
+    min_mean_visibility: float = 0.30  # mean visibility over the 33 landmarks
+    min_torso_to_height: float = 0.12  # torso length / pose height (degenerate skeletons)
+    # whole body in frame
+    body_visibility: float = 0.5  # shoulders, hips, ankles each at least this visible
+    frame_margin: float = 0.02  # ... and inside [-margin, 1 + margin] of the picture
+    # walking (over a window)
+    walk_window_s: float = 1.0
+    walk_min_ankle_sd: float = 0.10  # SD of the ankle-to-ankle vector, in torso lengths
+    walk_min_speed: float = 0.35  # hip-centre speed, torso lengths per second
+    segment_max_gap_s: float = 0.25  # unusable frames tolerated inside a walking segment
+    min_walk_samples: int = CLIP_FRAMES  # at TARGET_FPS: 96 frames at 30 Hz = 3.2 s
+    # refusals
+    min_detection_rate: float = 0.5  # person found in at least half of the frames
+    min_full_body_rate: float = 0.5  # of the frames with a person
+    # warnings
+    warn_full_body_rate: float = 0.8
+    low_fps: float = 24.0
+    side_view_ratio: float = 0.35  # shoulder width / torso length below this = side view
+    switch_jump_torsos: float = 1.0  # hip centre jump between frames, in torso lengths ...
+    switch_speed_torsos: float = 8.0  # ... beyond this speed (torso lengths/s) = other person
+    switch_scale_ratio: float = 1.6  # torso length changing by this factor between frames
+    switch_min_frames: int = 3  # the body must stay put this many frames on both sides of a jump
+
+
+THRESHOLDS = QualityThresholds()
+
+_BODY = [MP[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_ankle", "right_ankle")]
+_LS, _RS, _LH, _RH, _LA, _RA = _BODY
+
+
+@dataclass
+class Reason:
+    code: str
+    level: str  # "refuse" or "warn"
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class QualityReport:
+    usable: bool
+    verdict: str  # "usable", "usable with warnings", "not usable"
+    reasons: list[Reason]
+    segment: tuple[int, int] | None  # [start, stop) frame indices of the usable walking
+    view: str
+    stats: dict
+    sequence: PoseSequence | None = field(default=None, repr=False)  # filtered copy
+
+    @property
+    def refusals(self) -> list[Reason]:
+        return [r for r in self.reasons if r.level == REFUSE]
+
+    @property
+    def warnings(self) -> list[Reason]:
+        return [r for r in self.reasons if r.level == WARN]
+
+    def codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+    def to_dict(self) -> dict:
+        return {
+            "usable": self.usable,
+            "verdict": self.verdict,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "segment": list(self.segment) if self.segment else None,
+            "view": self.view,
+            "stats": self.stats,
+        }
+
+
+# ---- per-frame measures ------------------------------------------------------------------
+
+def _geometry(seq: PoseSequence):
+    px = seq.pixels().astype(np.float64)
+    hip = (px[:, _LH] + px[:, _RH]) / 2
+    sho = (px[:, _LS] + px[:, _RS]) / 2
+    torso = np.linalg.norm(sho - hip, axis=1)
+    return px, hip, sho, torso
+
+
+def implausible_frames(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> np.ndarray:
+    """bool [T]: a pose was returned but is too small, too faint or degenerate to be a person."""
+    det = seq.detected
+    out = np.zeros(len(seq), dtype=bool)
+    if not det.any():
+        return out
+    px, _, _, torso = _geometry(seq)
+    ys = px[det, :, 1]
+    height = (np.nanmax(ys, axis=1) - np.nanmin(ys, axis=1)) / max(seq.image_size[1], 1)
+    vis = np.nanmean(seq.landmarks[det, :, 3], axis=1)
+    ratio = torso[det] / np.maximum(height * seq.image_size[1], 1e-6)
+    bad = (height < th.min_body_height) | (vis < th.min_mean_visibility) | ~(ratio >= th.min_torso_to_height)
+    out[det] = bad
+    return out
+
+
+def filter_implausible(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> tuple[PoseSequence, np.ndarray]:
+    """Copy of ``seq`` with implausible poses set to NaN rows, and the bool mask of those frames."""
+    bad = implausible_frames(seq, th)
+    lm = seq.landmarks.copy()
+    lm[bad] = np.nan
+    return PoseSequence(lm, seq.fps, seq.image_size, seq.timestamps_ms.copy(), dict(seq.meta)), bad
+
+
+def full_body_frames(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> np.ndarray:
+    """bool [T]: shoulders, hips and ankles all visible and inside the picture."""
+    body = seq.landmarks[:, _BODY]
+    with np.errstate(invalid="ignore"):
+        inside = (body[..., :2] >= -th.frame_margin).all(-1) & (body[..., :2] <= 1 + th.frame_margin).all(-1)
+        visible = body[..., 3] >= th.body_visibility
+    return (inside & visible).all(axis=1)
+
+
+def walking_frames(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> np.ndarray:
+    """bool [T]: within a ``walk_window_s`` window the legs alternate or the body travels."""
+    n = len(seq)
+    out = np.zeros(n, dtype=bool)
+    if n < 3:
+        return out
+    px, hip, _, torso = _geometry(seq)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ankles = (px[:, _LA] - px[:, _RA]) / torso[:, None]
+    t = (seq.timestamps_ms - seq.timestamps_ms[0]) / 1000.0
+    half = th.walk_window_s / 2
+    lo = np.searchsorted(t, t - half, side="left")
+    hi = np.searchsorted(t, t + half, side="right")
+    ok_a = np.isfinite(ankles).all(axis=1)
+    ok_h = np.isfinite(hip).all(axis=1) & np.isfinite(torso) & (torso > 0)
+    for i in range(n):
+        a, b = lo[i], hi[i]
+        sel = np.nonzero(ok_a[a:b])[0] + a
+        if len(sel) >= 3 and np.sqrt(ankles[sel].var(axis=0).sum()) >= th.walk_min_ankle_sd:
+            out[i] = True
+            continue
+        sel = np.nonzero(ok_h[a:b])[0] + a
+        if len(sel) >= 3:
+            dt = t[sel[-1]] - t[sel[0]]
+            if dt > 0:
+                speed = np.linalg.norm(hip[sel[-1]] - hip[sel[0]]) / np.median(torso[sel]) / dt
+                out[i] = speed >= th.walk_min_speed
+    return out
+
+
+def identity_switches(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> list[int]:
+    """Frame indices where the tracked body jumps (position or size) = probably another person.
+
+    A jump counts only when the body stays put for ``switch_min_frames`` detected frames on
+    both sides: a one-frame glitch (e.g. a person entering at the picture's edge) is not a
+    second person.
+    """
+    _, hip, _, torso = _geometry(seq)
+    ok = np.nonzero(np.isfinite(hip).all(axis=1) & np.isfinite(torso) & (torso > 0))[0]
+    jumps = []  # positions k in ok where a jump happens between ok[k-1] and ok[k]
+    for k in range(1, len(ok)):
+        i, j = ok[k - 1], ok[k]
+        dt = max((seq.timestamps_ms[j] - seq.timestamps_ms[i]) / 1000.0, 1e-3)
+        jump = np.linalg.norm(hip[j] - hip[i]) / max(torso[i], torso[j])
+        size_ratio = max(torso[i], torso[j]) / min(torso[i], torso[j])
+        if (jump > th.switch_jump_torsos and jump / dt > th.switch_speed_torsos) or (
+            size_ratio > th.switch_scale_ratio and dt < 0.5
+        ):
+            jumps.append(k)
+    bounds = [0] + jumps + [len(ok)]
+    switches = []
+    for n, k in enumerate(jumps, start=1):
+        if k - bounds[n - 1] >= th.switch_min_frames and bounds[n + 1] - k >= th.switch_min_frames:
+            switches.append(int(ok[k]))
+    return switches
+
+
+def guess_view(seq: PoseSequence, frames: np.ndarray | None = None, th: QualityThresholds = THRESHOLDS) -> tuple[str, float]:
+    """("front" | "back" | "side" | "unknown", shoulder-width / torso-length ratio)."""
+    px, _, _, torso = _geometry(seq)
+    sel = seq.detected if frames is None else (frames & seq.detected)
+    if not sel.any():
+        return "unknown", float("nan")
+    sw = np.abs(px[sel, _LS, 0] - px[sel, _RS, 0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = float(np.nanmedian(sw / torso[sel]))
+    if not np.isfinite(ratio):
+        return "unknown", ratio
+    if ratio < th.side_view_ratio:
+        return "side", ratio
+    # Facing the camera, the subject's left shoulder is on the image right and the nose is nearer
+    # the camera (smaller z) than the shoulders; seen from behind, both flip.
+    order = float(np.nanmedian(px[sel, _LS, 0] - px[sel, _RS, 0]))
+    lm = seq.landmarks[sel]
+    nose_ahead = float(np.nanmedian((lm[:, _LS, 2] + lm[:, _RS, 2]) / 2 - lm[:, MP["nose"], 2]))
+    votes = np.sign(order) + np.sign(nose_ahead)
+    if votes > 0:
+        return "front", ratio
+    if votes < 0:
+        return "back", ratio
+    return ("front" if order > 0 else "back"), ratio
+
+
+def _longest_run(mask: np.ndarray, t_ms: np.ndarray, max_gap_s: float) -> tuple[int, int] | None:
+    """[start, stop) of the longest (in time) run of True, bridging False gaps <= max_gap_s."""
+    idx = np.nonzero(mask)[0]
+    if len(idx) == 0:
+        return None
+    best, start, prev = None, idx[0], idx[0]
+    for i in list(idx[1:]) + [None]:
+        if i is not None and (t_ms[i] - t_ms[prev]) / 1000.0 <= max_gap_s + 1e-9:
+            prev = i
+            continue
+        if best is None or t_ms[prev] - t_ms[start] > t_ms[best[1] - 1] - t_ms[best[0]]:
+            best = (int(start), int(prev) + 1)
+        if i is not None:
+            start = prev = i
+    return best
+
+
+def samples_at(t_ms: np.ndarray, segment: tuple[int, int] | None, fps: float = TARGET_FPS) -> int:
+    """How many ``fps`` samples a resampling by timestamp gives over ``segment``."""
+    if segment is None:
+        return 0
+    span = t_ms[segment[1] - 1] - t_ms[segment[0]]
+    return int(np.floor(span / (1000.0 / fps) + 1e-6)) + 1
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+# ---- the gate ---------------------------------------------------------------------------
+
+def assess_quality(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> QualityReport:
+    """Judge one recording. ``report.sequence`` is ``seq`` with false detections blanked."""
+    n = len(seq)
+    raw_det = seq.detected
+    filt, bad = filter_implausible(seq, th)
+    det = filt.detected
+    full = full_body_frames(filt, th) & det
+    walking = walking_frames(filt, th)
+    usable_frames = det & full & walking
+    t = filt.timestamps_ms
+    segment = _longest_run(usable_frames, t, th.segment_max_gap_s)
+    walk_samples = samples_at(t, segment)
+    switches = identity_switches(filt, th)
+    view, ratio = guess_view(filt, usable_frames if usable_frames.any() else None, th)
+    filt.meta["view"] = view
+
+    n_det = int(det.sum())
+    det_rate = n_det / n if n else 0.0
+    full_rate = float(full.sum()) / n_det if n_det else 0.0
+    reasons: list[Reason] = []
+    if n_det == 0:
+        extra = f" ({int(bad.sum())} implausibly small or faint detections were ignored)" if bad.any() else ""
+        reasons.append(Reason("no_person", REFUSE,
+                              "No person was found in the recording" + extra
+                              + ". Film the child's whole body, walking, in good light."))
+    else:
+        if det_rate < th.min_detection_rate:
+            reasons.append(Reason("person_lost", REFUSE,
+                                  f"The child was found in only {_pct(det_rate)} of the frames. "
+                                  "Keep the child in the picture for the whole recording."))
+        if full_rate < th.min_full_body_rate:
+            reasons.append(Reason("body_out_of_frame", REFUSE,
+                                  f"The body (shoulders to ankles) was cut off or hidden in {_pct(1 - full_rate)} "
+                                  "of the frames with the child. Move the camera back so the whole body is in view."))
+        if walk_samples < th.min_walk_samples:
+            have = walk_samples / TARGET_FPS
+            need = th.min_walk_samples / TARGET_FPS
+            reasons.append(Reason("too_short", REFUSE,
+                                  f"Only {have:.1f} s of walking with the whole body in view was found; at least "
+                                  f"{need:.1f} s is needed (about 4-5 steps). Record a longer walk."))
+        if view == "side":
+            reasons.append(Reason("side_view", WARN,
+                                  "The child was filmed from the side: sideways tilts of the shoulders, trunk and "
+                                  "pelvis are hard to see from the side, so the result is less reliable. Film from "
+                                  "behind (or in front) if you can."))
+        if seq.fps < th.low_fps:
+            reasons.append(Reason("low_fps", WARN,
+                                  f"The video has only {seq.fps:.0f} frames per second (30 recommended). It is "
+                                  "resampled to 30 per second, and quick movements may be blurred out."))
+        if th.min_full_body_rate <= full_rate < th.warn_full_body_rate:
+            reasons.append(Reason("partial_visibility", WARN,
+                                  f"Part of the body was cut off or hidden in {_pct(1 - full_rate)} of the frames; "
+                                  "only the frames with the whole body are used."))
+        if switches:
+            reasons.append(Reason("second_person", WARN,
+                                  f"Another person seems to be in the picture: the tracked body jumped to a "
+                                  f"different place or size {len(switches)} time(s). Make sure only the child is "
+                                  "filmed, or check the skeleton follows the child."))
+    if bad.any() and n_det:
+        reasons.append(Reason("false_detections", WARN,
+                              f"{int(bad.sum())} frame(s) with an implausibly small or faint 'person' "
+                              "(e.g. furniture or shadows) were ignored."))
+
+    usable = not any(r.level == REFUSE for r in reasons)
+    verdict = "not usable" if not usable else ("usable with warnings" if reasons else "usable")
+    stats = {
+        "frames": n,
+        "fps": round(float(seq.fps), 3),
+        "duration_s": round(seq.duration_s, 3),
+        "frames_with_pose_raw": int(raw_det.sum()),
+        "false_detections_filtered": int(bad.sum()),
+        "frames_with_person": n_det,
+        "detection_rate": round(det_rate, 4),
+        "full_body_rate": round(full_rate, 4),
+        "walking_frames": int(walking.sum()),
+        "usable_walking_s": round(walk_samples / TARGET_FPS, 3),
+        "usable_walking_samples_30hz": walk_samples,
+        "identity_switch_frames": switches,
+        "shoulder_to_torso_ratio": None if not np.isfinite(ratio) else round(ratio, 3),
+    }
+    return QualityReport(usable, verdict, reasons, segment, view, stats, filt)

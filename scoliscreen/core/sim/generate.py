@@ -1,0 +1,174 @@
+"""Simulated clips and whole simulated dataset folders (``labels.csv`` + pose-sequence files).
+
+A dataset of N subjects x K clips is deterministic for a seed, whatever the number of
+worker processes: subject i draws from ``SeedSequence(seed).spawn(N)[i]`` and its clip k
+from ``default_rng([subject_seed, k + 1])``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from scoliscreen.core.errors import InputError
+from scoliscreen.core.sequence import PoseSequence, save_sequence
+from scoliscreen.core.sim.body import walking_body
+from scoliscreen.core.sim.camera import estimator_output, project
+from scoliscreen.core.sim.params import ClipParams, SubjectParams, sample_clip_params, sample_subject
+
+GENERATOR = "scoliscreen.sim 1"
+LABEL_COLUMNS = (
+    "file", "subject_id", "cobb_angle", "label", "sex", "age", "view",
+    "curve_type", "convex_side", "height_m", "fps", "width", "height", "notes",
+)
+COBB_BINS = (0, 5, 10, 15, 20, 25, 30, 40, 50, 61)
+
+
+def simulate_clip(
+    subject: SubjectParams, seed: int | np.random.Generator = 0, *, view: str | None = None,
+    fps: float | None = None, resolution: tuple[int, int] | None = None, duration_s: float | None = None,
+) -> PoseSequence:
+    """One simulated recording of ``subject`` as a PoseSequence (meta: view, simulated, cobb, camera...)."""
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    if view is not None and view not in ("front", "back"):
+        raise InputError(f"view must be 'front' or 'back', got {view!r}")
+    clip = sample_clip_params(rng, subject, view=view, fps=fps, resolution=resolution, duration_s=duration_s)
+    n = max(int(round(clip.duration_s * clip.fps)), 2)
+    t = np.arange(n) / clip.fps
+    body = walking_body(subject, clip, t, rng)
+    xy, z, body_px = project(body, subject, clip)
+    landmarks = estimator_output(xy, z, body_px, clip, rng)
+    meta = {
+        "view": clip.view,
+        "simulated": True,
+        "generator": GENERATOR,
+        "subject_id": subject.subject_id,
+        "cobb_angle": subject.cobb_angle,
+        "label": subject.label,
+        "curve_type": subject.curve_type,
+        "convex_side": subject.convex_side,
+        "camera": {k: v for k, v in clip.to_dict().items() if k != "posture_jitter"},
+    }
+    return PoseSequence(landmarks, clip.fps, (clip.width, clip.height), t * 1000.0, meta)
+
+
+def _subject_seeds(seed: int, subjects: int) -> list[int]:
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(subjects)]
+
+
+def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int]) -> list[dict]:
+    """Worker: simulate and write all clips of the given (index, seed) subjects; returns CSV rows."""
+    out_dir, items, clips_per_subject = job
+    out = Path(out_dir)
+    rows = []
+    for index, sseed in items:
+        sid = f"sim{index:05d}"
+        subject = sample_subject(np.random.default_rng(sseed), subject_id=sid, seed=sseed)
+        first = "front" if np.random.default_rng([sseed, 0]).random() < 0.5 else "back"
+        for k in range(clips_per_subject):
+            view = first if k % 2 == 0 else ("back" if first == "front" else "front")
+            seq = simulate_clip(subject, np.random.default_rng([sseed, k + 1]), view=view)
+            rel = f"poses/{sid}_{k + 1}.npz"
+            save_sequence(seq, out / rel)
+            rows.append({
+                "file": rel, "subject_id": sid, "cobb_angle": f"{subject.cobb_angle:.1f}",
+                "label": subject.label, "sex": subject.sex, "age": f"{subject.age:.1f}", "view": view,
+                "curve_type": subject.curve_type, "convex_side": subject.convex_side,
+                "height_m": f"{subject.height_m:.3f}", "fps": f"{seq.fps:g}",
+                "width": seq.image_size[0], "height": seq.image_size[1], "notes": "",
+            })
+    return rows
+
+
+def _write_csv_atomic(path: Path, rows: list[dict], columns=LABEL_COLUMNS) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(buf.getvalue(), encoding="utf-8")
+    tmp.replace(path)
+
+
+def summarize_rows(rows: list[dict]) -> dict:
+    """Label balance, Cobb histogram (per subject), per-view and per-fps counts of CSV rows."""
+    subjects: dict[str, float] = {}
+    for r in rows:
+        subjects[r["subject_id"]] = float(r["cobb_angle"])
+    cobb = np.array(list(subjects.values()), dtype=float)
+    counts, _ = np.histogram(cobb, bins=COBB_BINS)
+    labels = [int(r["label"]) for r in rows]
+    views: dict[str, int] = {}
+    fps: dict[str, int] = {}
+    for r in rows:
+        views[r["view"]] = views.get(r["view"], 0) + 1
+        fps[str(r["fps"])] = fps.get(str(r["fps"]), 0) + 1
+    return {
+        "subjects": len(subjects),
+        "clips": len(rows),
+        "positive_subjects": int((cobb >= 10.0).sum()),
+        "positive_fraction": float(np.mean(labels)) if labels else 0.0,
+        "cobb_mean": float(cobb.mean()) if len(cobb) else 0.0,
+        "cobb_histogram": {f"{a}-{b}": int(c) for a, b, c in zip(COBB_BINS[:-1], COBB_BINS[1:], counts)},
+        "views": views,
+        "fps": fps,
+    }
+
+
+def simulate_dataset(
+    out_dir: str | Path, subjects: int, clips_per_subject: int = 3, seed: int = 0,
+    progress: Callable[[int, int], None] | None = None, workers: int | None = None, overwrite: bool = False,
+) -> dict:
+    """Write a simulated dataset folder: ``poses/*.npz`` + ``labels.csv``; return a summary dict.
+
+    ``progress(done_subjects, total_subjects)`` is called as work completes. ``workers``: worker
+    processes (default: up to 2 CPU cores; 1 = in this process). A folder that already holds a
+    ``labels.csv`` is refused unless ``overwrite`` (never silently replace someone's data).
+    """
+    if subjects < 1 or clips_per_subject < 1:
+        raise InputError("--subjects and --clips-per-subject must be at least 1")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} exists and is not a folder")
+    if (out / "labels.csv").exists() and not overwrite:
+        raise InputError(f"{out} already holds a labels.csv; choose an empty folder or pass --overwrite")
+    (out / "poses").mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    seeds = _subject_seeds(seed, subjects)
+    items = list(enumerate(seeds, start=1))
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if subjects * clips_per_subject >= 60 else 1
+    chunk = max(1, min(25, subjects // (workers * 4) or 1))
+    jobs = [(str(out), items[i:i + chunk], clips_per_subject) for i in range(0, len(items), chunk)]
+    results: list[list[dict]] = [None] * len(jobs)  # type: ignore[list-item]
+    done = 0
+    if workers <= 1:
+        for j, job in enumerate(jobs):
+            results[j] = _simulate_subjects(job)
+            done += len(job[1])
+            if progress:
+                progress(done, subjects)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_simulate_subjects, job): j for j, job in enumerate(jobs)}
+            from concurrent.futures import as_completed
+
+            for fut in as_completed(futures):
+                j = futures[fut]
+                results[j] = fut.result()
+                done += len(jobs[j][1])
+                if progress:
+                    progress(done, subjects)
+    rows = [r for part in results for r in part]
+    _write_csv_atomic(out / "labels.csv", rows)
+    summary = summarize_rows(rows)
+    summary.update({"out_dir": str(out), "labels_csv": str(out / "labels.csv"), "seed": int(seed),
+                    "elapsed_s": round(time.perf_counter() - start, 2), "workers": workers})
+    return summary

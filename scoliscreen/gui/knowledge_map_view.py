@@ -1,0 +1,229 @@
+"""The kinematic knowledge map as a heatmap (features grouped by region × time windows), with a
+colour bar, hover read-out (feature, value, unit, normal range), the model's attention over
+regions × time below it, and click-to-seek.
+
+Colours show how far each value lies from its feature's normal range: 0 inside the range,
+±1 one half-range beyond it (features without a range: robust z-score over the clip).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
+
+from scoliscreen.core.landmarks import REGION_IDS, REGION_NAMES
+
+DEVIATION_LIMIT = 3.0
+SHORT_REGION = {"head_neck": "Head", "shoulder_girdle": "Shoulders", "trunk_spine": "Trunk", "pelvis": "Pelvis",
+                "left_arm": "L arm", "right_arm": "R arm", "left_leg": "L leg", "right_leg": "R leg"}
+ANALYSIS_FPS = 30.0
+
+
+def _field(obj, name, default=None):
+    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+
+
+def deviation(values: np.ndarray, features) -> np.ndarray:
+    """[W, F] deviation from each feature's normal range (see module doc); NaN stays NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    out = np.full_like(values, np.nan)
+    for j, feat in enumerate(features):
+        col = values[:, j]
+        rng = _field(feat, "normal_range")
+        if rng is not None and len(rng) == 2 and np.all(np.isfinite(rng)) and rng[1] > rng[0]:
+            lo, hi = float(rng[0]), float(rng[1])
+            half = (hi - lo) / 2.0
+            out[:, j] = np.where(col < lo, (col - lo) / half, np.where(col > hi, (col - hi) / half, 0.0))
+        elif np.isfinite(col).sum() >= 2:
+            med = np.nanmedian(col)
+            mad = np.nanmedian(np.abs(col - med)) * 1.4826
+            out[:, j] = (col - med) / mad if mad > 1e-9 else 0.0 * col
+    return np.clip(out, -DEVIATION_LIMIT, DEVIATION_LIMIT)
+
+
+def _colormap() -> pg.ColorMap:
+    return pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (247, 247, 247), (178, 24, 43)])
+
+
+class KnowledgeMapView(QWidget):
+    """Heatmap widget. ``seek_requested(seconds)`` when a time window is clicked;
+    ``hover_text`` holds the latest read-out."""
+
+    seek_requested = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.km = None
+        self.order = np.zeros(0, dtype=int)
+        self.hover_text = ""
+        self.time_offset_s = 0.0
+        self._separators = []
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground("w")
+        self.plot = self.glw.addPlot(row=0, col=0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.plot.invertY(True)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.getAxis("left").setWidth(118)
+        self.colorbar = pg.ColorBarItem(values=(-DEVIATION_LIMIT, DEVIATION_LIMIT), colorMap=_colormap(),
+                                        label="deviation from normal range", interactive=False, width=12)
+        self.colorbar.setImageItem(self.image)
+        self.glw.addItem(self.colorbar, row=0, col=1)
+        self.att_plot = self.glw.addPlot(row=1, col=0)
+        self.att_image = pg.ImageItem(axisOrder="row-major")
+        self.att_plot.addItem(self.att_image)
+        self.att_plot.invertY(True)
+        self.att_plot.setMouseEnabled(x=False, y=False)
+        self.att_plot.hideButtons()
+        self.att_plot.setMenuEnabled(False)
+        self.att_plot.setXLink(self.plot)
+        self.att_plot.getAxis("left").setWidth(118)
+        self.att_plot.setLabel("bottom", "time (s) — click a window to see it in the video")
+        self.att_plot.setTitle("model attention over time", size="9pt")
+        self.att_image.setColorMap(pg.ColorMap([0.0, 1.0], [(245, 245, 245), (176, 30, 30)]))
+        self.glw.ci.layout.setRowStretchFactor(0, 3)
+        self.glw.ci.layout.setRowStretchFactor(1, 2)
+        small = pg.QtGui.QFont()
+        small.setPointSizeF(8)
+        self.att_plot.getAxis("left").setStyle(tickFont=small)
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#1f6feb", width=2))
+        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.cursor.hide()
+        self.info = QLabel("Hover over the map to read a feature; click to see that moment in the video.")
+        self.info.setObjectName("muted")
+        self.info.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.glw, 1)
+        layout.addWidget(self.info)
+        self.glw.setVisible(False)
+        self.info.setText("The knowledge map appears here after the analysis.")
+        self.glw.scene().sigMouseMoved.connect(self._on_move)
+        self.glw.scene().sigMouseClicked.connect(self._on_click)
+
+    # ---- data ------------------------------------------------------------------------------
+    def set_map(self, km, region_window_weights=None, time_offset_s: float = 0.0, att_times=None) -> None:
+        """Show a KnowledgeMap, and the model's [R, W] attention (its windows centred at
+        ``att_times`` s, default the map's windows) when given."""
+        self.km = km
+        self.time_offset_s = float(time_offset_s)
+        self.glw.setVisible(km is not None)
+        if km is None:
+            self.image.clear()
+            self.att_image.clear()
+            self.info.setText("The knowledge map appears here after the analysis.")
+            return
+        self.info.setText("Hover over the map to read a feature; click to see that moment in the video.")
+        features = list(km.features)
+        region_rank = {r: i for i, r in enumerate(REGION_IDS)}
+        self.order = np.array(sorted(range(len(features)),
+                                     key=lambda j: (region_rank.get(_field(features[j], "region"), 99), j)), dtype=int)
+        values = np.asarray(km.values, dtype=np.float64)
+        self.dev = deviation(values, features)[:, self.order]  # [W, F] in display order
+        times = np.asarray(km.window_times_s, dtype=np.float64)
+        n_win = len(times)
+        self.hop_s = float(np.median(np.diff(times))) if n_win > 1 else 16 / ANALYSIS_FPS
+        self.x0 = (times[0] if n_win else 0.0) - self.hop_s / 2
+        self.image.setImage(self.dev.T, levels=(-DEVIATION_LIMIT, DEVIATION_LIMIT))
+        self.image.setRect(QRectF(self.x0, 0, max(n_win, 1) * self.hop_s, len(features)))
+        # region labels at the middle of each block + separators
+        regions = [_field(features[j], "region") for j in self.order]
+        for line in self._separators:
+            self.plot.removeItem(line)
+        self._separators = []
+        ticks = []
+        for rid in REGION_IDS:
+            idx = [i for i, r in enumerate(regions) if r == rid]
+            if idx:
+                ticks.append(((idx[0] + idx[-1] + 1) / 2, REGION_NAMES[rid]))
+                if idx[0] > 0:
+                    self._separators.append(self.plot.addLine(y=idx[0], pen=pg.mkPen((90, 90, 90), width=1)))
+        self.plot.getAxis("left").setTicks([ticks, []])
+        self.plot.setTitle(f"kinematic knowledge map — {len(features)} features × {n_win} windows", size="9pt")
+        self.plot.setXRange(self.x0, self.x0 + n_win * self.hop_s, padding=0)
+        self.plot.setYRange(0, len(features), padding=0)
+        self.att = None
+        if region_window_weights is not None:
+            att = np.asarray(region_window_weights, dtype=np.float64)
+            att_times = np.asarray(att_times if att_times is not None else times, dtype=np.float64)
+            if att.ndim == 2 and att.shape[1] == len(att_times) and len(att_times):
+                self.att = att
+                self.att_times = att_times
+                att_hop = float(np.median(np.diff(att_times))) if len(att_times) > 1 else self.hop_s
+                self.att_image.setImage(att, levels=(0, max(float(np.nanmax(att)), 1e-9)))
+                self.att_image.setRect(QRectF(att_times[0] - att_hop / 2, 0, len(att_times) * att_hop, att.shape[0]))
+                self.att_plot.getAxis("left").setTicks([[(i + 0.5, SHORT_REGION[r]) for i, r in enumerate(REGION_IDS)], []])
+                self.att_plot.setYRange(0, att.shape[0], padding=0)
+        self.att_plot.setVisible(self.att is not None)
+        self.glw.ci.layout.setRowStretchFactor(1, 2 if self.att is not None else 0)
+
+    def window_at(self, x: float) -> int | None:
+        if self.km is None:
+            return None
+        w = int(np.floor((x - self.x0) / self.hop_s))
+        return w if 0 <= w < self.dev.shape[0] else None
+
+    def describe(self, window: int, row: int) -> str:
+        """Read-out for a cell: feature name, region, value with unit, normal range, time."""
+        j = int(self.order[row])
+        feat = self.km.features[j]
+        value = float(np.asarray(self.km.values)[window, j])
+        unit = _field(feat, "unit", "") or ""
+        rng = _field(feat, "normal_range")
+        rng_txt = f"{rng[0]:.3g} to {rng[1]:.3g} {unit}".strip() if rng is not None else "not defined"
+        val_txt = "not computable here" if not np.isfinite(value) else f"{value:.3g} {unit}".strip()
+        t = float(np.asarray(self.km.window_times_s)[window])
+        return (f"{_field(feat, 'name')} ({REGION_NAMES.get(_field(feat, 'region'), '?')}) — "
+                f"value {val_txt}; normal range {rng_txt}; window at {t:.2f} s")
+
+    def mark_time(self, seconds: float | None) -> None:
+        """Move the cursor to the video's current time (s from the clip start)."""
+        if seconds is None or self.km is None:
+            self.cursor.hide()
+            return
+        self.cursor.setValue(seconds - self.time_offset_s)
+        self.cursor.show()
+
+    # ---- mouse ---------------------------------------------------------------------------------
+    def _cell(self, scene_pos):
+        if self.km is None or not self.plot.sceneBoundingRect().contains(scene_pos):
+            return None
+        pt = self.plot.vb.mapSceneToView(scene_pos)
+        w = self.window_at(pt.x())
+        row = int(np.floor(pt.y()))
+        if w is None or not (0 <= row < len(self.order)):
+            return None
+        return w, row
+
+    def _on_move(self, scene_pos) -> None:
+        cell = self._cell(scene_pos)
+        if cell is None:
+            return
+        self.hover_text = self.describe(*cell)
+        self.info.setText(self.hover_text)
+        QToolTip.showText(self.glw.mapToGlobal(self.glw.mapFromScene(scene_pos)), self.hover_text, self.glw)
+
+    def _on_click(self, event) -> None:
+        if self.km is None:
+            return
+        pos = event.scenePos()
+        for plot in (self.plot, self.att_plot):
+            if plot.isVisible() and plot.sceneBoundingRect().contains(pos):
+                w = self.window_at(plot.vb.mapSceneToView(pos).x())
+                if w is not None:
+                    self.seek_requested.emit(self.window_start_s(w))
+                return
+
+    def window_start_s(self, window: int) -> float:
+        """Video time (s) where a window starts."""
+        start = getattr(self.km, "window_start", None)
+        if start is not None and len(start) > window:
+            t = float(start[window]) / ANALYSIS_FPS
+        else:
+            t = float(np.asarray(self.km.window_times_s)[window]) - self.hop_s
+        return max(0.0, t + self.time_offset_s)

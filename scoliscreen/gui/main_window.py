@@ -1,0 +1,399 @@
+"""The main window: patient bar, video panel, analysis controls, result panel, status bar.
+
+Every message box goes through :meth:`MainWindow.show_message` (tests replace it), and every
+long task runs in a worker (``scoliscreen.workers``), so the window never freezes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPlainTextEdit,
+    QProgressBar, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget,
+)
+
+from scoliscreen import DISCLAIMER, __version__
+from scoliscreen.gui.patient_bar import PatientBar
+from scoliscreen.gui.result_panel import ResultPanel
+from scoliscreen.gui.settings import AppSettings, SettingsDialog
+from scoliscreen.gui.video_panel import VIDEO_EXTENSIONS, VideoPanel
+from scoliscreen.workers.base import start_worker
+
+VIDEO_FILTER = "Videos (" + " ".join(f"*{e}" for e in VIDEO_EXTENSIONS) + ");;All files (*)"
+
+
+def analysis_to_dict(analysis) -> dict:
+    """JSON-able dict of an Analysis for the patient store."""
+    to_dict = getattr(analysis, "to_dict", None)
+    if callable(to_dict):
+        try:
+            return to_dict()
+        except Exception:  # noqa: BLE001 - fall back to the parts
+            pass
+    out = {}
+    for key in ("quality", "screening"):
+        part = getattr(analysis, key, None)
+        if part is not None:
+            out[key] = part.to_dict() if hasattr(part, "to_dict") else dict(vars(part))
+    return json.loads(json.dumps(out, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
+
+
+class MainWindow(QMainWindow):
+    """Signals: ``analysis_done(object)`` (the Analysis, also when the gate refused it),
+    ``analysis_failed(str)``, ``model_ready(dict)``."""
+
+    analysis_done = Signal(object)
+    analysis_failed = Signal(str)
+    model_ready = Signal(dict)
+
+    def __init__(self, settings: AppSettings | None = None, load_model: bool = True):
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.setWindowTitle(f"ScoliScreen {__version__} — {DISCLAIMER}")
+        self.resize(1440, 900)
+        self.video_path: str | None = None
+        self.analysis = None
+        self.messages: list[tuple[str, str, str]] = []  # (kind, title, text) shown so far
+        self._analysis_handle = None
+        self._model_handle = None
+        self.model_info: dict | None = None
+
+        self.patient_bar = PatientBar(self._open_store)
+        self.patient_bar.error.connect(lambda text: self.show_message("error", "Patient records", text))
+        self.video_panel = VideoPanel()
+        self.video_panel.loaded.connect(self._on_video_loaded)
+        self.video_panel.error.connect(self._on_video_error)
+        self.video_panel.recording_saved.connect(self.open_video)
+        self.video_panel.frame_shown.connect(self._on_frame_shown)
+        self.result_panel = ResultPanel()
+        self.result_panel.seek_requested.connect(self.video_panel.seek_time)
+        self.result_panel.model_card_requested.connect(self.show_model_card)
+
+        # ---- analysis controls ----
+        self.open_btn = QPushButton("Open video…")
+        self.open_btn.clicked.connect(self.choose_video)
+        self.record_btn = QPushButton("Record from camera")
+        self.record_btn.clicked.connect(self.toggle_recording)
+        self.analyse_btn = QPushButton("Analyse")
+        self.analyse_btn.setObjectName("primary")
+        self.analyse_btn.setEnabled(False)
+        self.analyse_btn.clicked.connect(self.start_analysis)
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setEnabled(False)
+        self.cancel_btn.clicked.connect(self.cancel_analysis)
+        self.save_btn = QPushButton("Save to patient record")
+        self.save_btn.setEnabled(False)
+        self.save_btn.clicked.connect(self.save_visit)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.stage = QLabel("Open or record a video of the child walking (front or back view, 4+ s).")
+        self.stage.setObjectName("muted")
+        self.stage.setWordWrap(True)
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("Clinician notes (optional; given to the model with the clinical text)")
+        self.notes.setMaximumHeight(64)
+
+        buttons = QHBoxLayout()
+        for b in (self.open_btn, self.record_btn):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.analyse_btn)
+        buttons.addWidget(self.cancel_btn)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.progress, 1)
+        run_row.addWidget(self.save_btn)
+        video_box = QGroupBox("Gait video")
+        vl = QVBoxLayout(video_box)
+        vl.addWidget(self.video_panel, 1)
+        vl.addLayout(buttons)
+        vl.addLayout(run_row)
+        vl.addWidget(self.stage)
+        vl.addWidget(self.notes)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(video_box)
+        splitter.addWidget(self.result_panel)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 6)
+        splitter.setSizes([620, 800])
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(4)
+        cl.addWidget(self.patient_bar)
+        inner = QHBoxLayout()
+        inner.setContentsMargins(8, 0, 8, 4)
+        inner.addWidget(splitter)
+        cl.addLayout(inner, 1)
+        self.setCentralWidget(central)
+
+        # ---- status bar ----
+        self.device_label = QLabel("Device: loading model…" if load_model else "Device: –")
+        self.model_label = QLabel("Model: –")
+        self.disclaimer_label = QLabel(DISCLAIMER)
+        self.disclaimer_label.setObjectName("disclaimer")
+        sb = self.statusBar()
+        sb.addWidget(self.device_label)
+        sb.addWidget(self.model_label)
+        sb.addPermanentWidget(self.disclaimer_label)
+
+        self._make_menus()
+        self._make_shortcuts()
+        if load_model:
+            QTimer.singleShot(50, self.load_model)
+
+    # ---- menus and shortcuts ---------------------------------------------------------------
+    def _make_menus(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        for text, slot, key in (("&Open video…", self.choose_video, QKeySequence.StandardKey.Open),
+                                ("&Record from camera", self.toggle_recording, None),
+                                ("&Save to patient record", self.save_visit, QKeySequence.StandardKey.Save),
+                                ("Se&ttings…", self.edit_settings, None),
+                                ("&Quit", self.close, QKeySequence.StandardKey.Quit)):
+            act = QAction(text, self)
+            if key is not None:
+                act.setShortcut(key)
+            act.triggered.connect(slot)
+            m.addAction(act)
+        h = self.menuBar().addMenu("&Help")
+        act = QAction("&Model card…", self)
+        act.triggered.connect(self.show_model_card)
+        h.addAction(act)
+
+    def _make_shortcuts(self) -> None:
+        vp = self.video_panel
+        self.shortcuts = {}
+        for key, slot in (("Space", vp.toggle_play), ("Left", lambda: vp.step(-1)), ("Right", lambda: vp.step(1)),
+                          ("Shift+Left", lambda: vp.step(-10)), ("Shift+Right", lambda: vp.step(10))):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)
+            sc.activated.connect(slot)
+            self.shortcuts[key] = sc
+
+    # ---- dialogs (one place, so tests can intercept) ---------------------------------------
+    def show_message(self, kind: str, title: str, text: str) -> None:
+        """Show an information/warning/error box. Tests replace this method."""
+        self.messages.append((kind, title, text))
+        box = {"error": QMessageBox.critical, "warning": QMessageBox.warning}.get(kind, QMessageBox.information)
+        box(self, title, text)
+
+    # ---- store ------------------------------------------------------------------------------
+    def _open_store(self):
+        from scoliscreen.core.store import DB_NAME, Store
+
+        return Store.open(Path(self.settings.data_folder) / DB_NAME)
+
+    # ---- video --------------------------------------------------------------------------------
+    def choose_video(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a gait video", str(Path.home()), VIDEO_FILTER)
+        if path:
+            self.open_video(path)
+
+    def open_video(self, path: str) -> None:
+        self.video_path = None
+        self.analyse_btn.setEnabled(False)
+        self.save_btn.setEnabled(False)
+        self.analysis = None
+        self.result_panel.clear()
+        self._pending_path = str(path)
+        self.stage.setText(f"Opening {Path(path).name}…")
+        self.video_panel.open_file(path)
+
+    def _on_video_loaded(self, info) -> None:
+        self.video_path = info.path
+        self.analyse_btn.setEnabled(self._analysis_handle is None)
+        self.stage.setText(f"{Path(info.path).name}: {info.frame_count} frames at {info.fps:.0f} fps "
+                           f"({info.duration_s:.1f} s), {info.size[0]}×{info.size[1]}. Press Analyse.")
+
+    def _on_video_error(self, text: str) -> None:
+        self.stage.setText("The video could not be used.")
+        self.show_message("error", "Video", text)
+
+    def _on_frame_shown(self, index: int) -> None:
+        info = self.video_panel.info
+        if info is not None and self.analysis is not None:
+            self.result_panel.map_view.mark_time(index / info.fps)
+
+    def toggle_recording(self) -> None:
+        """Start the camera with a countdown and record; a second press stops and opens the file."""
+        if self.video_panel.is_live():
+            self.video_panel.stop_live()
+            self.record_btn.setText("Record from camera")
+            return
+        folder = Path(self.settings.data_folder) / "recordings"
+        self.result_panel.clear()
+        self.analyse_btn.setEnabled(False)
+        self.video_panel.start_live(self.settings.camera_index, record_folder=folder)
+        self.record_btn.setText("Stop recording")
+        self.stage.setText("Recording starts after the countdown. Film the child walking toward or away from the camera.")
+
+    # ---- analysis ---------------------------------------------------------------------------
+    def start_analysis(self) -> None:
+        """Analyse the loaded video in a worker thread."""
+        from scoliscreen.workers.analysis import AnalysisWorker
+
+        if self.video_path is None or self._analysis_handle is not None:
+            return
+        self.video_panel.pause()
+        self.result_panel.clear()
+        worker = AnalysisWorker(self.video_path, notes=self.notes.toPlainText().strip(),
+                                device=self.settings.device)
+        worker.progress.connect(self._on_progress)
+        worker.stage.connect(self.stage.setText)
+        worker.quality_ready.connect(self.result_panel.show_quality)
+        worker.result.connect(self._on_analysis_result)
+        worker.error.connect(self._on_analysis_error)
+        worker.cancelled.connect(self._on_analysis_cancelled)
+        worker.finished.connect(self._on_analysis_finished)
+        self.analyse_btn.setEnabled(False)
+        self.cancel_btn.setEnabled(True)
+        self.save_btn.setEnabled(False)
+        self.progress.setRange(0, 0)  # busy until the first progress report
+        self._analysis_handle = start_worker(worker, "analysis")
+
+    def cancel_analysis(self) -> None:
+        if self._analysis_handle is not None:
+            self._analysis_handle.cancel()
+            self.stage.setText("Cancelling…")
+            self.cancel_btn.setEnabled(False)
+
+    def is_analysing(self) -> bool:
+        return self._analysis_handle is not None
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+        else:
+            self.progress.setRange(0, 0)
+
+    def _on_analysis_result(self, analysis) -> None:
+        self.analysis = analysis
+        self.result_panel.show_analysis(analysis)
+        self.video_panel.set_pose_sequence(getattr(analysis, "sequence", None))
+        usable = getattr(getattr(analysis, "quality", None), "usable", True)
+        screening = getattr(analysis, "screening", None)
+        if screening is not None and self.model_info is None:
+            from scoliscreen.workers.analysis import device_description
+
+            self.device_label.setText(f"Device: {device_description(getattr(screening, 'device', 'cpu'))}")
+            self.model_label.setText(f"Model: {getattr(screening, 'model_version', '?')}")
+        if screening is not None:
+            self.stage.setText("Analysis complete. Click the map to see a moment in the video.")
+            self.save_btn.setEnabled(True)
+        elif not usable:
+            self.stage.setText("The recording was refused by the quality check; see the reasons on the right.")
+            self.save_btn.setEnabled(True)
+        problem = (getattr(analysis, "extras", None) or {}).get("screening_error")
+        if problem:
+            self.stage.setText("Map and description ready; the screening model is unavailable.")
+        self.analysis_done.emit(analysis)
+        if problem:
+            self.show_message("warning", "Screening model", problem)
+
+    def _on_analysis_error(self, text: str) -> None:
+        self.stage.setText("The analysis stopped with an error.")
+        self.analysis_failed.emit(text)
+        self.show_message("error", "Analysis", text)
+
+    def _on_analysis_cancelled(self) -> None:
+        self.stage.setText("Analysis cancelled.")
+
+    def _on_analysis_finished(self) -> None:
+        self._analysis_handle = None
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1 if self.analysis is not None else 0)
+        self.cancel_btn.setEnabled(False)
+        self.analyse_btn.setEnabled(self.video_path is not None)
+
+    def save_visit(self) -> None:
+        """Append the analysis to the selected patient's record."""
+        if self.analysis is None:
+            return
+        patient = self.patient_bar.current_patient()
+        if patient is None:
+            self.show_message("warning", "Save", "Choose or create a patient first.")
+            return
+        store = self.patient_bar.store
+        try:
+            store.add_visit(patient["id"], self.video_path, analysis_to_dict(self.analysis),
+                            notes=self.notes.toPlainText().strip())
+        except Exception as exc:  # noqa: BLE001
+            self.show_message("error", "Save", f"The visit could not be saved: {exc}")
+            return
+        self.save_btn.setEnabled(False)
+        self.statusBar().showMessage(f"Saved to {patient['pseudonym']}'s record.", 5000)
+
+    # ---- model, settings, card ---------------------------------------------------------------
+    def load_model(self) -> None:
+        """Load the screening model in the background and show device + version in the status bar."""
+        from scoliscreen.workers.analysis import ModelLoadWorker
+
+        worker = ModelLoadWorker(self.settings.device)
+        worker.result.connect(self._on_model_loaded)
+        worker.error.connect(self._on_model_error)
+        self._model_handle = start_worker(worker, "model-load")
+
+    def _on_model_loaded(self, info: dict) -> None:
+        self.model_info = info
+        self.device_label.setText(f"Device: {info['device_name']}")
+        self.model_label.setText(f"Model: {info['model_version']}")
+        self.model_ready.emit(info)
+
+    def _on_model_error(self, text: str) -> None:
+        self.device_label.setText("Device: –")
+        self.model_label.setText("Model: not available")
+        self.model_label.setToolTip(text)
+
+    def edit_settings(self) -> None:
+        dlg = SettingsDialog(self.settings, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            old_device = self.settings.device
+            dlg.apply()
+            self.patient_bar.set_store_factory(self._open_store)
+            if self.settings.device != old_device:
+                self.device_label.setText("Device: loading model…")
+                self.load_model()
+
+    def model_card_text(self) -> tuple[str, str]:
+        """(format, text) of the model card: rendered markdown if shipped, else the JSON."""
+        from scoliscreen.core.paths import screening_model_dir
+
+        md = screening_model_dir() / "model_card.md"
+        if md.is_file():
+            return "markdown", md.read_text(encoding="utf-8")
+        js = screening_model_dir() / "model_card.json"
+        if js.is_file():
+            return "plain", js.read_text(encoding="utf-8")
+        return "plain", "The model card is not installed."
+
+    def show_model_card(self) -> None:
+        fmt, text = self.model_card_text()
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Model card")
+        dlg.resize(760, 640)
+        view = QTextBrowser(dlg)
+        view.setMarkdown(text) if fmt == "markdown" else view.setPlainText(text)
+        QVBoxLayout(dlg).addWidget(view)
+        self.model_card_dialog = dlg
+        dlg.show()
+
+    # ---- lifetime --------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop every worker thread and close the store (idempotent)."""
+        if self._analysis_handle is not None:
+            self._analysis_handle.stop(30000)
+        if self._model_handle is not None:
+            self._model_handle.wait(60000)
+        self.video_panel.shutdown()
+        self.patient_bar.close_store()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,205 @@
+"""Result panel: the screening verdict, the quality gate, the knowledge map with per-region
+attention (bars and body diagram), and the clinical text."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
+)
+
+from scoliscreen import DISCLAIMER
+from scoliscreen.gui.knowledge_map_view import KnowledgeMapView
+from scoliscreen.gui.regions_view import BodyDiagram, RegionBars
+from scoliscreen.gui.style import MUTED, NEGATIVE, POSITIVE, WARN
+
+
+def _get(obj, name, default=None):
+    if obj is None:
+        return default
+    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+
+
+def is_positive(screening) -> bool:
+    """Screen-positive: the label says so, or (no usable label) probability ≥ operating point."""
+    label = _get(screening, "label")
+    if isinstance(label, str):
+        low = label.lower()
+        if "neg" in low or low in ("0", "normal", "healthy"):
+            return False
+        if "pos" in low or low in ("1", "refer", "scoliosis"):
+            return True
+    elif label is not None and not isinstance(label, float):
+        return bool(label)
+    return float(_get(screening, "probability", 0.0)) >= float(_get(screening, "threshold", 0.5))
+
+
+def text_of(clinical_text) -> str:
+    """Plain text of a ClinicalText (``.text``, ``.paragraphs`` or ``str``)."""
+    if clinical_text is None:
+        return ""
+    for attr in ("text", "full_text", "summary"):
+        value = getattr(clinical_text, attr, None)
+        if isinstance(value, str) and value.strip():
+            return value
+    paragraphs = getattr(clinical_text, "paragraphs", None)
+    if paragraphs:
+        return "\n\n".join(str(p) for p in paragraphs)
+    return str(clinical_text)
+
+
+def band_text(band) -> str:
+    """"10-25" -> "10–25°", "<10" -> "< 10°", ">=40" -> "≥ 40°"."""
+    b = str(band or "–").strip()
+    if b.startswith(">="):
+        return f"≥ {b[2:]}°"
+    if b.startswith("<"):
+        return f"< {b[1:]}°"
+    if "-" in b:
+        lo, hi = b.split("-", 1)
+        return f"{lo}–{hi}°"
+    return b
+
+
+class ResultPanel(QWidget):
+    """Signals: ``seek_requested(seconds)`` (knowledge-map click), ``model_card_requested()``."""
+
+    seek_requested = Signal(float)
+    model_card_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.analysis = None
+        # ---- verdict ----
+        verdict_box = QGroupBox("Screening result")
+        self.verdict = QLabel("No analysis yet")
+        self.verdict.setObjectName("verdict")
+        self.verdict.setStyleSheet(f"color: {MUTED};")
+        self.probability = QLabel("")
+        self.cobb = QLabel("")
+        self.model_line = QLabel("")
+        self.model_line.setObjectName("muted")
+        self.card_btn = QPushButton("Model card…")
+        self.card_btn.setToolTip("What the model was trained on, how well it did, and its limits")
+        self.card_btn.clicked.connect(self.model_card_requested)
+        disclaimer = QLabel(DISCLAIMER)
+        disclaimer.setObjectName("disclaimer")
+        grid = QGridLayout(verdict_box)
+        self.verdict.setWordWrap(True)
+        self.probability.setWordWrap(True)
+        grid.addWidget(self.verdict, 0, 0, 1, 3)
+        grid.addWidget(self.probability, 1, 0, 1, 3)
+        grid.addWidget(self.cobb, 2, 0, 1, 3)
+        grid.addWidget(self.model_line, 3, 0)
+        grid.addWidget(disclaimer, 3, 1, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.card_btn, 3, 2, Qt.AlignmentFlag.AlignRight)
+        grid.setColumnStretch(0, 1)
+        # ---- quality ----
+        self.quality = QLabel("")
+        self.quality.setWordWrap(True)
+        self.quality.setTextFormat(Qt.TextFormat.RichText)
+        self.quality.hide()
+        # ---- map + regions ----
+        map_box = QGroupBox("Kinematic knowledge map and where the model looked")
+        self.map_view = KnowledgeMapView()
+        self.map_view.seek_requested.connect(self.seek_requested)
+        self.bars = RegionBars()
+        self.body = BodyDiagram()
+        side = QVBoxLayout()
+        title = QLabel("Attention per body region")
+        title.setStyleSheet("font-weight: 600;")
+        side.addWidget(title)
+        side.addWidget(self.bars)
+        side.addWidget(self.body, 1)
+        row = QHBoxLayout(map_box)
+        row.addWidget(self.map_view, 1)
+        row.addLayout(side)
+        # ---- text ----
+        text_box = QGroupBox("Clinical description (generated from the map)")
+        self.text = QTextBrowser()
+        self.text.setOpenExternalLinks(False)
+        self.text.setMinimumHeight(90)
+        QVBoxLayout(text_box).addWidget(self.text)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(verdict_box)
+        layout.addWidget(self.quality)
+        layout.addWidget(map_box, 5)
+        layout.addWidget(text_box, 1)
+
+    # ---- filling -----------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.analysis = None
+        self.verdict.setText("No analysis yet")
+        self.verdict.setStyleSheet(f"color: {MUTED};")
+        for w in (self.probability, self.cobb, self.model_line):
+            w.setText("")
+        self.quality.hide()
+        self.map_view.set_map(None)
+        self.bars.set_weights(None)
+        self.body.set_weights(None)
+        self.text.clear()
+
+    def show_quality(self, report) -> None:
+        """Show the quality gate's verdict and reasons (called before the model runs)."""
+        reasons = list(_get(report, "reasons", []) or [])
+        usable = bool(_get(report, "usable", True))
+        if usable and not reasons:
+            self.quality.hide()
+            return
+        color = WARN if usable else POSITIVE
+        head = ("Recording usable, with caveats:" if usable
+                else "This recording cannot be screened:")
+        items = "".join(
+            f"<li><b>{'Warning' if _get(r, 'level') == 'warn' else 'Refused'}:</b> "
+            f"{html.escape(str(_get(r, 'message', r)))}</li>" for r in reasons
+        )
+        self.quality.setText(f"<div style='color:{color}'><b>{head}</b><ul style='margin:2px'>{items}</ul></div>")
+        self.quality.show()
+        if not usable:
+            self.verdict.setText("Not screened — recording unusable")
+            self.verdict.setStyleSheet(f"color: {POSITIVE};")
+
+    def show_analysis(self, analysis) -> None:
+        """Fill everything from an ``Analysis`` (screening may be None when the gate refused)."""
+        self.analysis = analysis
+        if _get(analysis, "quality") is not None:
+            self.show_quality(analysis.quality)
+        s = _get(analysis, "screening")
+        km = _get(analysis, "knowledge_map")
+        seq = _get(analysis, "sequence")
+        offset = 0.0
+        if seq is not None and len(getattr(seq, "timestamps_ms", [])):
+            offset = float(seq.timestamps_ms[0]) / 1000.0
+        self.map_view.set_map(km, _get(s, "region_window_weights"), offset, _get(s, "window_times_s"))
+        self.text.setPlainText(text_of(_get(analysis, "clinical_text")))
+        problem = (_get(analysis, "extras", None) or {}).get("screening_error")
+        if s is None and problem:
+            self.verdict.setText("No screening result — model unavailable")
+            self.verdict.setStyleSheet(f"color: {WARN};")
+            self.probability.setText(html.escape(problem))
+        if s is None:
+            self.bars.set_weights(None)
+            self.body.set_weights(None)
+            return
+        positive = is_positive(s)
+        self.verdict.setText("Screen POSITIVE — refer for clinical examination" if positive
+                             else "Screen negative")
+        self.verdict.setStyleSheet(f"color: {POSITIVE if positive else NEGATIVE};")
+        p, thr = float(_get(s, "probability", np.nan)), float(_get(s, "threshold", np.nan))
+        self.probability.setText(
+            f"Probability of Cobb ≥ 10°: <b>{p:.0%}</b> &nbsp; (operating point {thr:.0%}: "
+            f"{'at or above' if p >= thr else 'below'})"
+        )
+        cobb = _get(s, "cobb_estimate")
+        band = band_text(_get(s, "severity_band", ""))
+        cobb_txt = f"{float(cobb):.0f}°" if cobb is not None and np.isfinite(float(cobb)) else "–"
+        self.cobb.setText(f"Estimated Cobb angle: <b>{cobb_txt}</b> &nbsp; severity band: <b>{html.escape(str(band))}</b>")
+        self.model_line.setText(f"Model {_get(s, 'model_version', '?')} on {_get(s, 'device', '?')}")
+        weights = dict(_get(s, "region_weights", {}) or {})
+        self.bars.set_weights(weights)
+        self.body.set_weights(weights)

@@ -1,0 +1,352 @@
+"""Video panel: open a file (dialog or drag-and-drop) or go live from a camera; play, step, scrub;
+skeleton / confidence overlays; record with a countdown.
+
+Decoding runs in a :class:`~scoliscreen.workers.frames.FrameReader` (newest request only);
+live capture and pose run in a :class:`~scoliscreen.workers.live.LiveWorker`. The panel never
+decodes or estimates poses on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QVBoxLayout, QWidget,
+)
+
+from scoliscreen.gui.frame_view import FrameView
+from scoliscreen.workers.base import start_worker
+from scoliscreen.workers.frames import FrameReader, VideoInfo
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm")
+COUNTDOWN_S = 3
+
+
+def _fmt_time(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    return f"{int(seconds // 60)}:{seconds % 60:05.2f}"
+
+
+class VideoPanel(QWidget):
+    """Signals: ``loaded(VideoInfo)``, ``error(str)``, ``recording_saved(path)``,
+    ``frame_shown(index)``, ``live_stats(dict)``."""
+
+    loaded = Signal(object)
+    error = Signal(str)
+    recording_saved = Signal(str)
+    frame_shown = Signal(int)
+    live_stats = Signal(dict)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.info: VideoInfo | None = None
+        self.current_index = -1      # frame on screen
+        self._target = 0             # last requested frame
+        self._sequence = None        # PoseSequence for the overlay (after analysis)
+        self._live = None            # WorkerHandle of a LiveWorker
+        self._live_frames = 0
+        self.live_stats_last: dict = {}
+        self._play_t0 = 0.0
+        self._play_i0 = 0
+        self.reader = FrameReader()
+        self.reader.opened.connect(self._on_opened)
+        self.reader.frame_ready.connect(self._on_frame)
+        self.reader.error.connect(self.error)
+
+        self.view = FrameView(self)
+        self.view.set_message("Open a walking video (or drop it here), or record from the camera.")
+
+        style = self.style()
+        self.play_btn = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "")
+        self.play_btn.setToolTip("Play / pause (Space)")
+        self.back_btn = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward), "")
+        self.back_btn.setToolTip("Previous frame (←), 10 frames (Shift+←)")
+        self.fwd_btn = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), "")
+        self.fwd_btn.setToolTip("Next frame (→), 10 frames (Shift+→)")
+        for b in (self.play_btn, self.back_btn, self.fwd_btn):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.slider.setEnabled(False)
+        self.time_label = QLabel("–")
+        self.time_label.setObjectName("muted")
+        self.time_label.setMinimumWidth(170)
+        self.skeleton_box = QCheckBox("Skeleton")
+        self.skeleton_box.setChecked(True)
+        self.confidence_box = QCheckBox("Landmark confidence")
+        for box in (self.skeleton_box, self.confidence_box):
+            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.skeleton_box.toggled.connect(self._overlay_changed)
+        self.confidence_box.toggled.connect(self._overlay_changed)
+
+        self.play_btn.clicked.connect(self.toggle_play)
+        self.back_btn.clicked.connect(lambda: self.step(-1))
+        self.fwd_btn.clicked.connect(lambda: self.step(1))
+        self.slider.valueChanged.connect(self._on_slider)
+
+        transport = QHBoxLayout()
+        transport.addWidget(self.back_btn)
+        transport.addWidget(self.play_btn)
+        transport.addWidget(self.fwd_btn)
+        transport.addWidget(self.slider, 1)
+        transport.addWidget(self.time_label)
+        overlays = QHBoxLayout()
+        overlays.addWidget(QLabel("Overlay:"))
+        overlays.addWidget(self.skeleton_box)
+        overlays.addWidget(self.confidence_box)
+        overlays.addStretch(1)
+        self.live_label = QLabel("")
+        self.live_label.setObjectName("muted")
+        overlays.addWidget(self.live_label)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(transport)
+        layout.addLayout(overlays)
+
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._countdown_tick)
+        self._countdown_left = 0
+        self.countdown_s = COUNTDOWN_S
+        self._record_folder = None
+        self._set_transport_enabled(False)
+
+    # ---- files ---------------------------------------------------------------------------
+    def open_file(self, path: str | Path) -> None:
+        """Open a video in the background; ``loaded`` or ``error`` follows."""
+        self.stop_live()
+        self.pause()
+        self.info = None
+        self._sequence = None
+        self.view.set_landmarks(None)
+        self.view.set_message("Opening…")
+        self.reader.open(str(path))
+
+    def _on_opened(self, info: VideoInfo) -> None:
+        self.info = info
+        self.current_index = -1
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, info.frame_count - 1))
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.slider.setEnabled(True)
+        self._set_transport_enabled(True)
+        self.view.badge = ""
+        self.view.set_message("")
+        self.seek(0)
+        self.loaded.emit(info)
+
+    def _set_transport_enabled(self, on: bool) -> None:
+        for w in (self.play_btn, self.back_btn, self.fwd_btn):
+            w.setEnabled(on)
+
+    def set_pose_sequence(self, seq) -> None:
+        """Overlay the landmarks of an analysed sequence (matched to frames by timestamp)."""
+        self._sequence = seq
+        self._update_overlay()
+
+    def _overlay_changed(self) -> None:
+        self.view.show_skeleton = self.skeleton_box.isChecked()
+        self.view.show_confidence = self.confidence_box.isChecked()
+        self.view.update()
+
+    def _update_overlay(self) -> None:
+        seq = self._sequence
+        if seq is None or self.info is None or self.current_index < 0 or len(seq) == 0:
+            if self._live is None:
+                self.view.set_landmarks(None)
+            return
+        ts = self.current_index * 1000.0 / self.info.fps
+        i = int(np.clip(np.searchsorted(seq.timestamps_ms, ts - 0.5 * 1000.0 / self.info.fps), 0, len(seq) - 1))
+        self.view.set_landmarks(seq.landmarks[i])
+
+    # ---- navigation --------------------------------------------------------------------------
+    def seek(self, index: int) -> None:
+        if self.info is None:
+            return
+        self._target = int(np.clip(index, 0, self.info.frame_count - 1))
+        self.reader.request(self._target)
+
+    def seek_time(self, seconds: float) -> None:
+        """Show the frame at ``seconds`` from the start (used by the knowledge-map click)."""
+        if self.info is not None:
+            self.pause()
+            self.seek(int(round(seconds * self.info.fps)))
+
+    def step(self, delta: int) -> None:
+        if self.info is None:
+            return
+        self.pause()
+        self.seek(self._target + delta)
+
+    def is_playing(self) -> bool:
+        return self.timer.isActive()
+
+    def toggle_play(self) -> None:
+        if self.is_playing():
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        if self.info is None or self._live is not None:
+            return
+        if self._target >= self.info.frame_count - 1:
+            self._target = 0
+        self._play_i0 = self._target
+        self._play_t0 = time.perf_counter()
+        self.timer.start(max(5, int(500 / max(self.info.fps, 1))))
+        self.play_btn.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
+
+    def pause(self) -> None:
+        self.timer.stop()
+        self.play_btn.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+
+    def _tick(self) -> None:
+        index = self._play_i0 + int((time.perf_counter() - self._play_t0) * self.info.fps)
+        if index >= self.info.frame_count:
+            self.seek(self.info.frame_count - 1)
+            self.pause()
+            return
+        if index != self._target:
+            self.seek(index)
+
+    def _on_slider(self, value: int) -> None:
+        if self.info is not None and value != self._target:
+            self.pause()
+            self.seek(value)
+
+    def _on_frame(self, index: int, ts_ms: float, image) -> None:
+        if self._live is not None:
+            return
+        self.current_index = index
+        self.view.set_image(image)
+        self._update_overlay()
+        self.slider.blockSignals(True)
+        self.slider.setValue(index)
+        self.slider.blockSignals(False)
+        if self.info:
+            self.time_label.setText(
+                f"{_fmt_time(index / self.info.fps)} / {_fmt_time(self.info.duration_s)}   "
+                f"frame {index + 1}/{self.info.frame_count}"
+            )
+        self.frame_shown.emit(index)
+
+    # ---- drag and drop -----------------------------------------------------------------------
+    @staticmethod
+    def _dropped_path(event) -> str | None:
+        md = event.mimeData()
+        if md.hasUrls():
+            for url in md.urls():
+                if url.isLocalFile() and url.toLocalFile().lower().endswith(VIDEO_EXTENSIONS):
+                    return url.toLocalFile()
+        return None
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if self._dropped_path(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        path = self._dropped_path(event)
+        if path:
+            event.acceptProposedAction()
+            self.open_file(path)
+
+    # ---- live camera / stand-in ------------------------------------------------------------
+    def is_live(self) -> bool:
+        return self._live is not None
+
+    def start_live(self, source: int | str, record_folder: str | Path | None = None,
+                   pose: bool = True, loop: bool = False) -> None:
+        """Show a camera index (or a file replayed in real time) live with the skeleton.
+
+        With ``record_folder``, a 3-second countdown runs, then the frames are recorded there
+        until :meth:`stop_live`; the saved file is then opened for review and analysis.
+        """
+        from scoliscreen.workers.live import LiveWorker
+
+        self.stop_live()
+        self.pause()
+        self.info = None
+        self._sequence = None
+        self.slider.setEnabled(False)
+        self._set_transport_enabled(False)
+        worker = LiveWorker(source, pose=pose, loop=loop)
+        worker.frame_ready.connect(self._on_live_frame)
+        worker.pose_ready.connect(self._on_live_pose)
+        worker.stats.connect(self._on_live_stats)
+        worker.recording_saved.connect(self._on_recording_saved)
+        worker.error.connect(self.error)
+        worker.finished.connect(self._on_live_finished)
+        self._live_frames = 0
+        self.view.badge = "LIVE"
+        self.view.set_message("")
+        self._live = start_worker(worker, "live")
+        self._record_folder = record_folder
+        if record_folder is not None:
+            self._countdown_left = self.countdown_s
+            self.view.set_message(str(self._countdown_left))
+            self._countdown.start()
+
+    def _countdown_tick(self) -> None:
+        self._countdown_left -= 1
+        if self._countdown_left > 0:
+            self.view.set_message(str(self._countdown_left))
+            return
+        self._countdown.stop()
+        self.view.set_message("")
+        if self._live is not None and self._record_folder is not None:
+            self._live.worker.start_recording(self._record_folder)
+            self.view.badge = "REC ●"
+
+    def stop_live(self) -> None:
+        """Stop the live view (and finish a recording, which is then opened)."""
+        self._countdown.stop()
+        handle, self._live = self._live, None
+        if handle is not None:
+            handle.worker.stop_recording()
+            handle.stop(10000)
+        self.view.badge = ""
+
+    def _on_live_frame(self, index: int, ts_ms: float, image) -> None:
+        if self._live is None:
+            return
+        self._live_frames += 1
+        self.view.set_image(image)
+        self.frame_shown.emit(index)
+
+    def _on_live_pose(self, index: int, landmarks) -> None:
+        if self._live is not None:
+            self.view.set_landmarks(landmarks)
+
+    def _on_live_stats(self, stats: dict) -> None:
+        self.live_stats_last = stats
+        self.live_label.setText(
+            f"video {stats.get('display_fps', 0):.0f} fps · skeleton {stats.get('pose_fps', 0):.0f} fps"
+        )
+        self.live_stats.emit(stats)
+
+    def _on_live_finished(self) -> None:
+        if self._live is not None and self.sender() is self._live.worker:
+            self._live = None  # the source ended by itself (a stand-in file reached its end)
+        self.view.badge = ""
+        self.view.update()
+
+    def _on_recording_saved(self, path: str) -> None:
+        self.recording_saved.emit(path)
+
+    # ---- lifetime ------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop every thread the panel owns (the window calls this on close)."""
+        self.pause()
+        self.stop_live()
+        self.reader.shutdown()

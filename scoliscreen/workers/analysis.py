@@ -1,0 +1,134 @@
+"""The screening analysis and the model loading, as workers.
+
+:class:`AnalysisWorker` runs ``scoliscreen.core.analyze.analyze`` (video -> pose -> quality),
+shows the quality gate's verdict *before* the model runs (``quality_ready``), stops there when
+the recording is unusable, and otherwise fills in the kinematic knowledge map, the clinical
+text and the screening result (when ``analyze`` has not already done so). The result is the
+``Analysis`` object.
+
+:func:`get_screener` keeps one loaded ``Screener`` per device choice, shared by the startup
+:class:`ModelLoadWorker` (which fills the status bar) and the analyses.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Signal
+
+from scoliscreen.core.errors import RecordingUnusable, ScoliScreenError
+from scoliscreen.workers.base import Worker
+
+_screeners: dict[str, object] = {}
+_screener_lock = threading.Lock()
+
+
+def get_screener(device: str = "auto", model_dir=None):
+    """The shared ``Screener`` for ``device`` ("auto", "cpu" or "gpu"), loaded once."""
+    dev = {"gpu": "cuda"}.get(device, device)
+    key = f"{dev}|{model_dir}"
+    with _screener_lock:
+        if key not in _screeners:
+            try:
+                from scoliscreen.core.model import Screener
+            except ImportError:  # the package may not re-export it
+                from scoliscreen.core.model.predict import Screener
+
+            _screeners[key] = Screener.load(model_dir, device=dev)
+        return _screeners[key]
+
+
+def device_description(device: str) -> str:
+    """Readable compute device: the GPU's name, or "CPU"."""
+    dev = str(device)
+    if dev.startswith("cuda"):
+        try:
+            import torch
+
+            return f"GPU: {torch.cuda.get_device_name(torch.device(dev))}"
+        except Exception:  # noqa: BLE001
+            return "GPU (CUDA)"
+    if dev.startswith("mps"):
+        return "GPU: Apple (MPS)"
+    return "CPU"
+
+
+class ModelLoadWorker(Worker):
+    """Load the screening model in the background; result: {device, device_name, model_version}."""
+
+    def __init__(self, device: str = "auto", model_dir=None):
+        super().__init__()
+        self.device = device
+        self.model_dir = model_dir
+
+    def work(self) -> dict:
+        screener = get_screener(self.device, self.model_dir)
+        card = getattr(screener, "card", {}) or {}
+        version = getattr(screener, "model_version", None) or card.get("model_version") or card.get("version") or "unknown"
+        device = str(getattr(screener, "device", "cpu"))
+        return {"device": device, "device_name": device_description(device), "model_version": str(version)}
+
+
+class AnalysisWorker(Worker):
+    """Analyse one recording. ``spec``: a video path, a pose-sequence ``.npz``, or a camera index.
+
+    Signals (besides progress/result/error/cancelled/finished): ``stage(str)`` — what it is
+    doing now, and ``quality_ready(QualityReport)`` — emitted as soon as the gate has judged
+    the recording, before the model runs.
+    """
+
+    stage = Signal(str)
+    quality_ready = Signal(object)
+
+    def __init__(self, spec, notes: str = "", device: str = "auto", model_dir=None):
+        super().__init__()
+        self.spec = spec
+        self.notes = notes
+        self.device = device
+        self.model_dir = model_dir
+
+    def _should_cancel(self) -> bool:
+        """``should_cancel`` hook: raises ``Cancelled`` when cancelled, else returns False."""
+        self.check_cancel()
+        return False
+
+    def work(self):
+        from scoliscreen.core.analyze import analyze
+
+        self.stage.emit("Finding the body in each frame…")
+        try:
+            analysis = analyze(self.spec, progress=self.report, should_cancel=self._should_cancel)
+        except RecordingUnusable as exc:
+            if exc.report is not None:
+                self.quality_ready.emit(exc.report)
+            raise
+        self.check_cancel()
+        quality = getattr(analysis, "quality", None)
+        if quality is not None:
+            self.quality_ready.emit(quality)
+            if not getattr(quality, "usable", True):
+                return analysis  # the gate refused it: no model output for an unusable recording
+        seq = analysis.sequence
+        if getattr(analysis, "knowledge_map", None) is None:
+            self.stage.emit("Computing the kinematic knowledge map…")
+            from scoliscreen.core.kinematics import compute_knowledge_map
+
+            analysis.knowledge_map = compute_knowledge_map(seq)
+        self.check_cancel()
+        if getattr(analysis, "clinical_text", None) is None:
+            from scoliscreen.core.kinematics import clinical_text
+
+            analysis.clinical_text = clinical_text(analysis.knowledge_map, self.notes)
+        self.check_cancel()
+        if getattr(analysis, "screening", None) is None:
+            self.stage.emit("Running the screening model…")
+            try:
+                screener = get_screener(self.device, self.model_dir)
+            except ScoliScreenError as exc:
+                # the map and text are still worth showing; the window reports the problem
+                analysis.extras["screening_error"] = f"The screening model could not be loaded: {exc}"
+                return analysis
+            self.check_cancel()
+            analysis.screening = screener.predict(seq, self.notes, getattr(quality, "segment", None))
+        self.check_cancel()
+        return analysis
