@@ -140,8 +140,8 @@ def test_camera_recording_through_the_cli(fake_camera, capsys):
     rc, out, err = _run(capsys, "--camera", "0", "--seconds", "1", "--json")
     d = json.loads(out)
     assert d["source"]["kind"] == "camera" and d["source"]["description"] == "camera 0"
-    assert 25 <= d["frames"] <= 40 and d["detection_rate"] >= 0.9
-    assert d["fps"] == pytest.approx(30.0, rel=0.2)  # measured from the frames' timestamps
+    assert 20 <= d["frames"] <= 40 and d["detection_rate"] >= 0.9
+    assert d["fps"] == pytest.approx(30.0, rel=0.25)  # measured from the frames' timestamps
     assert rc == 3 and "too_short" in [r["code"] for r in d["quality"]["reasons"]]  # 1 s < 3.2 s
     assert "not usable" in err
 

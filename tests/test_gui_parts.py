@@ -47,14 +47,15 @@ def test_gui_and_workers_import_no_heavy_library():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_pyside_emit_refcount_fix_survives_many_emits():
+def test_pyside_refcount_fix_survives_many_emits_and_void_calls():
     code = (
-        "from scoliscreen.workers import pyside_fix\n"
-        "pyside_fix.apply()\n"
+        "import sys\n"
+        "import scoliscreen.gui\n"  # applies the fix
         "from PySide6.QtCore import QObject, Signal\n"
         "class O(QObject):\n    s = Signal(int)\n"
         "o = O()\n"
-        "for i in range(100000): o.s.emit(i)\n"
+        "n = 2 * max(sys.getrefcount(None), sys.getrefcount(True))\n"  # enough to kill them unfixed
+        "for i in range(n): o.s.emit(i); o.setObjectName('x')\n"
         "print('ok')\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -34,7 +34,8 @@ from scoliscreen.core.video import quiet_native_logs
 
 POSE_MODEL_SHA256 = "4eaa5eb7a98365221087693fcc286334cf0858e2eb6e15b506aa4a7ecdcec4ad"
 MAX_INFER_SIDE = 1920  # px: larger frames (4K phone video) are shrunk before MediaPipe
-QUEUE_FRAMES = 8  # decoded frames buffered ahead of inference
+QUEUE_FRAMES = 8  # decoded frames buffered ahead of inference (video files)
+CAMERA_QUEUE_BYTES = 256 << 20  # a camera does not wait: buffer up to this much while inference catches up
 GENERATOR = "mediapipe PoseLandmarker (pose_landmarker_full, VIDEO mode, num_poses=1)"
 
 _verified: dict[tuple[str, int, int], str] = {}
@@ -189,11 +190,18 @@ def estimate_poses(
 
     ``progress(done, total)`` is called after each frame (``total`` None for cameras);
     ``should_cancel()`` is polled per frame and a true result raises ``Cancelled``;
-    ``on_frame(frame, landmarks)`` lets a viewer draw the live skeleton.
+    ``on_frame(frame, landmarks)`` lets a viewer draw the live skeleton (called on this thread).
+    Pass ``estimator`` to reuse a loaded model; use a fresh one per recording all the same if
+    you can, as VIDEO mode carries tracking state (and timestamps) from one frame to the next.
+    A camera recording's ``fps`` is the rate its frames really arrived at.
     """
     own = estimator is None
     est = estimator or PoseEstimator(model_path)
-    q: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
+    maxsize = QUEUE_FRAMES
+    if getattr(source, "kind", "") == "camera":
+        w, h = source.size
+        maxsize = int(min(1024, max(QUEUE_FRAMES, CAMERA_QUEUE_BYTES // max(1, 6 * w * h))))
+    q: queue.Queue = queue.Queue(maxsize=maxsize)
     stop = threading.Event()
     worker = threading.Thread(target=_decoder, args=(source, est.max_side, q, stop), daemon=True)
     rows: list[np.ndarray] = []

@@ -354,8 +354,7 @@ class CameraSource(FrameSource):
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = fps if math.isfinite(fps) and 1 <= fps <= 240 else DEFAULT_FPS
         self.size = (int(first.shape[1]), int(first.shape[0]))
-        if seconds is not None:
-            self.frame_count = None  # unknown in advance: cameras drop frames
+        self.frame_count = None  # unknown in advance: cameras drop frames
 
     def __iter__(self) -> Iterator[Frame]:
         t0 = time.monotonic()

@@ -78,7 +78,7 @@ POSTURE: dict[str, tuple] = {
     "trunk_lateral_shift": ("trunk_spine", "TL", True, "lateral offset of the shoulder midpoint from the vertical through the pelvis midpoint; + = to the right", "C7 / trunk offset from the sacral vertical line (coronal balance)"),
     "trunk_pelvis_angle_deg": ("trunk_spine", "deg", True, "angle of the trunk axis from the perpendicular of the hip line; + = bent toward the right", "lateral trunk flexion relative to the pelvis"),
     "waist_asymmetry_pct": ("trunk_spine", "%", True, "(right - left) shoulder-hip distance / their mean x 100; + = right flank longer", "waist asymmetry correlates with lumbar and main-thoracic Cobb (r about -0.5)"),
-    "waist_triangle_asym": ("trunk_spine", "TL", True, "gap between elbow and the same-side shoulder-hip line, right minus left", "asymmetric waist triangles are a classic Adams-free screening sign"),
+    "waist_triangle_asym": ("trunk_spine", "TL", True, "gap between elbow and the same-side shoulder-hip line, right minus left", "asymmetric waist triangles are a classic visual screening sign"),
     "trunk_twist_deg": ("trunk_spine", "deg", True, "shoulder rotation minus pelvis rotation; + = shoulders turned further right than the pelvis", "trunk torsion between girdles"),
     # pelvis
     "pelvic_obliquity_deg": ("pelvis", "deg", True, "tilt of the hip line against the body horizontal; + = right hip higher", "pelvic obliquity occurs in about 31% of AIS patients"),
@@ -267,6 +267,32 @@ def catalogue_markdown() -> str:
               "body's own vertical (median ankle-midpoint to pelvis-midpoint direction). Signed features:",
               "positive = the subject's right; a mirrored video negates them. Text converts TL to cm with",
               f"an assumed trunk length of {ASSUMED_TRUNK_CM:.1f} cm (0.30 x {ASSUMED_STATURE_CM:.0f} cm stature).", ""]
+    lines += [
+        "## How the map is computed",
+        "",
+        "* **Body frame.** Landmarks in pixels (y up); body vertical = median ankle-midpoint -> pelvis-midpoint",
+        "  direction over the clip, lateral axis toward the subject's right (MediaPipe labels sides by the",
+        "  subject), lengths / trunk length per frame (rolling median). A camera roll, a zoom and the",
+        "  front/back view cancel; a mirrored video negates every signed feature and swaps left_* / right_*.",
+        "  MediaPipe depth is rescaled per clip so rigid limb segments keep their length (its raw scale is",
+        "  about 4-5x too large on the real clips). Landmarks with visibility < 0.3 count as missing.",
+        "* **View.** Shoulder width < 0.35 trunk length = side view (frontal-plane features foreshortened:",
+        "  still computed, not put in the text); otherwise back or front from which image side the",
+        "  subject's right shoulder is on.",
+        "* **Windows.** 30 fps; skeleton features = window mean (>= 4 valid frames); motion and",
+        f"  cross-correlation features over a {CONTEXT_FRAMES}-frame context centred on the window; gait timing over",
+        "  64 frames. NaN where not computable.",
+        "* **Summary vector** (never NaN; 0 where not computable): `<feature>.median` and `<feature>.iqr`",
+        "  over the windows for every feature, `asym.<base>` = (right - left) / larger x 100 of the medians of",
+        "  every per-side pair, `coverage.frames` (frames with a person), `coverage.values` (computable",
+        "  values), `coverage.<region>`, and the view one-hot `view.front/back/side`.",
+        "* **Clinical text.** Deterministic; states only medians outside the normal ranges below (shoulder",
+        "  tilt relative to the pelvis, else to the body horizontal; pelvic height difference with",
+        "  obliquity; trunk shift; arm-swing and step-time asymmetry), with side and magnitude, cm for the",
+        "  assumed trunk length and % of trunk length; frontal-plane findings withheld on side views; a",
+        "  feature must be computable in >= 30% of the windows; clinician notes are appended separately.",
+        "",
+    ]
     for region in REGION_IDS:
         lines += [f"## {region}", "", "| feature | space | unit | signed | normal range | formula | rationale |",
                   "|---|---|---|---|---|---|---|"]

@@ -84,9 +84,9 @@ def angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def interior_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Angle at b of the triangle a-b-c, [..., 3] points -> [...] degrees."""
-    u, v = unit(a - b), unit(c - b)
-    cos = np.clip(np.sum(u * v, axis=-1), -1.0, 1.0)
-    return np.degrees(np.arccos(cos))
+    u, v = a - b, c - b
+    cross = np.linalg.norm(np.cross(u, v), axis=-1)
+    return np.degrees(np.arctan2(cross, np.sum(u * v, axis=-1)))  # stable near 0 and 180 deg
 
 
 # ---- body frame ---------------------------------------------------------------------------
@@ -146,7 +146,7 @@ MIN_DEPTH_GAIN, MAX_DEPTH_GAIN = 0.1, 1.0
 def depth_gain(pts: np.ndarray) -> float:
     """Per-clip factor that makes MediaPipe's depth consistent with the image-plane scale.
 
-    MediaPipe's z is only roughly on the x scale (on the real clips it is 2-3x too large).
+    MediaPipe's z is only roughly on the x scale (on the real clips it is about 4-5x too large).
     Limb segments are rigid, so over the clip ``l2(t)^2 + g^2 dz(t)^2`` should be constant
     per segment (l2: image-plane length, dz: depth difference); the least-squares ``g^2``
     (shared by all segments, one constant per segment) gives the gain, clipped to
