@@ -227,6 +227,13 @@ def test_refused_recording_shows_gate_reasons_and_never_runs_the_model(window, m
         assert reason.message[:40] in rp.quality.text().replace("&#x27;", "'").replace("&quot;", '"')
     assert "unusable" in rp.verdict.text()
     assert not [m for m in window.shown_messages if m[0] == "error"]
+    # the refusal is kept in the patient's record (appended, with the gate's verdict)
+    patient = window.patient_bar.new_patient(("P-0002", 2012, "M"))
+    assert window.save_btn.isEnabled()
+    window.save_visit()
+    visits = window.patient_bar.store.visits(patient["id"])
+    assert len(visits) == 1 and visits[0]["usable"] == 0 and visits[0]["video"] == str(REFUSED)
+    assert not window.save_btn.isEnabled()
 
 
 # ---- shortcuts and player ------------------------------------------------------------------
@@ -283,3 +290,28 @@ def test_window_has_disclaimer_patient_bar_and_status(window):
     # a bad ID is refused with a message, not an exception
     assert window.patient_bar.new_patient(("Jane Doe!", 2013, "F")) is None
     assert window.shown_messages and window.shown_messages[-1][0] == "error"
+
+
+def test_missing_camera_reports_an_error_and_resets(window, qtbot):
+    window.settings.camera_index = 9  # no camera on this machine (nor index 9 on most)
+    window.toggle_recording()
+    assert window.record_btn.text() == "Stop recording"
+    _wait(lambda: window.shown_messages and not window.video_panel.is_live(), 60)
+    kind, _, text = window.shown_messages[0]
+    assert kind == "error" and "camera" in text.lower()
+    assert window.record_btn.text() == "Record from camera"
+    window.shown_messages.clear()
+    _open(window, SAMPLE)  # and the app goes on
+    assert window.analyse_btn.isEnabled()
+
+
+def test_model_card_is_one_click_away(window, qtbot):
+    qtbot.mouseClick(window.result_panel.card_btn, Qt.MouseButton.LeftButton)
+    dlg = window.model_card_dialog
+    assert dlg.isVisible()
+    fmt, text = window.model_card_text()
+    if HAVE_MODEL:
+        assert "simulated" in text.lower()
+    else:
+        assert "not installed" in text
+    dlg.close()

@@ -54,7 +54,7 @@ def test_pyside_refcount_fix_survives_many_emits_and_void_calls():
         "from PySide6.QtCore import QObject, Signal\n"
         "class O(QObject):\n    s = Signal(int)\n"
         "o = O()\n"
-        "n = 2 * max(sys.getrefcount(None), sys.getrefcount(True))\n"  # enough to kill them unfixed
+        "n = 200000\n"  # unfixed, None and True hold only thousands of references
         "for i in range(n): o.s.emit(i); o.setObjectName('x')\n"
         "print('ok')\n"
     )

@@ -70,6 +70,12 @@ def test_training_is_seeded(tiny, tmp_path):
 
     card = train_pipeline(tiny["data"], tmp_path, TrainConfig(epochs=2, dim=16, batch_size=8, seed=0),
                           inputs=tiny["inputs"])
+    print("DBG", tiny["card"]["history"], card["history"])
+    from safetensors.torch import load_file
+    a = load_file(str(tiny["model"] / "model.safetensors")); b = load_file(str(tmp_path / "model.safetensors"))
+    print("DBG", [k for k in a if not (a[k] == b[k]).all()][:5])
+    ra = (tiny["model"] / "model.safetensors").read_bytes(); rb = (tmp_path / "model.safetensors").read_bytes()
+    i = next(i for i in range(min(len(ra), len(rb))) if ra[i] != rb[i]); print("DBG", len(ra), len(rb), i, ra[max(0,i-80):i+40], rb[max(0,i-80):i+40])
     assert card["weights"]["sha256"] == tiny["card"]["weights"]["sha256"]
 
 

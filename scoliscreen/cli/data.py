@@ -59,7 +59,7 @@ def register(subparsers) -> None:
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--load", action="store_true", help="also open every pose file (slower; videos are not pose-estimated)")
     c.set_defaults(func=run_check)
-    p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
+    p.set_defaults(func=lambda args, _p=p: (_p.print_help(), 0)[1])
 
 
 @contextmanager
@@ -81,8 +81,9 @@ def _progress(label: str):
         yield update
 
 
-def print_summary(summary: dict, out=sys.stdout) -> None:
+def print_summary(summary: dict, out=None) -> None:
     """Label balance, Cobb histogram and per-view counts of a dataset summary."""
+    out = out or sys.stdout
     n, pos = summary["subjects"], summary["positive_subjects"]
     print(f"subjects: {n}   clips: {summary['clips']}", file=out)
     print(f"label balance: {pos} positive subjects (Cobb >= 10 deg) = {pos / max(n, 1):.1%}; "

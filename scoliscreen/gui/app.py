@@ -30,6 +30,13 @@ def create_app(argv: list[str] | None = None):
         app.setOrganizationName(ORGANIZATION)
         app.setApplicationName(APPLICATION)
         app.setStyle("Fusion")
+        from PySide6.QtGui import QIcon
+
+        from scoliscreen.core.paths import resources_dir
+
+        icon = resources_dir() / "icons" / "scoliscreen.svg"
+        if icon.is_file():
+            app.setWindowIcon(QIcon(str(icon)))
     app.setStyleSheet(STYLESHEET)
     return app
 

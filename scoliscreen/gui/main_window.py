@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.analysis = None
         self.messages: list[tuple[str, str, str]] = []  # (kind, title, text) shown so far
         self._analysis_handle = None
+        self._analysed_path: str | None = None
         self._model_handle = None
         self.model_info: dict | None = None
 
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.video_panel.error.connect(self._on_video_error)
         self.video_panel.recording_saved.connect(self.open_video)
         self.video_panel.frame_shown.connect(self._on_frame_shown)
+        self.video_panel.live_stopped.connect(lambda: self.record_btn.setText("Record from camera"))
         self.result_panel = ResultPanel()
         self.result_panel.seek_requested.connect(self.video_panel.seek_time)
         self.result_panel.model_card_requested.connect(self.show_model_card)
@@ -196,12 +198,14 @@ class MainWindow(QMainWindow):
             self.open_video(path)
 
     def open_video(self, path: str) -> None:
+        """Open a video file (from the dialog, a drop, or a finished recording)."""
+        if self._analysis_handle is not None:
+            self.cancel_analysis()  # its result would belong to the previous video
         self.video_path = None
         self.analyse_btn.setEnabled(False)
         self.save_btn.setEnabled(False)
         self.analysis = None
         self.result_panel.clear()
-        self._pending_path = str(path)
         self.stage.setText(f"Opening {Path(path).name}…")
         self.video_panel.open_file(path)
 
@@ -224,7 +228,6 @@ class MainWindow(QMainWindow):
         """Start the camera with a countdown and record; a second press stops and opens the file."""
         if self.video_panel.is_live():
             self.video_panel.stop_live()
-            self.record_btn.setText("Record from camera")
             return
         folder = Path(self.settings.data_folder) / "recordings"
         self.result_panel.clear()
@@ -255,6 +258,7 @@ class MainWindow(QMainWindow):
         self.cancel_btn.setEnabled(True)
         self.save_btn.setEnabled(False)
         self.progress.setRange(0, 0)  # busy until the first progress report
+        self._analysed_path = self.video_path
         self._analysis_handle = start_worker(worker, "analysis")
 
     def cancel_analysis(self) -> None:
@@ -274,6 +278,8 @@ class MainWindow(QMainWindow):
             self.progress.setRange(0, 0)
 
     def _on_analysis_result(self, analysis) -> None:
+        if self.video_path != self._analysed_path:
+            return  # another video was opened meanwhile
         self.analysis = analysis
         self.result_panel.show_analysis(analysis)
         self.video_panel.set_pose_sequence(getattr(analysis, "sequence", None))

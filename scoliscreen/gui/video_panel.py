@@ -32,10 +32,11 @@ def _fmt_time(seconds: float) -> str:
 
 class VideoPanel(QWidget):
     """Signals: ``loaded(VideoInfo)``, ``error(str)``, ``recording_saved(path)``,
-    ``frame_shown(index)``, ``live_stats(dict)``."""
+    ``frame_shown(index)``, ``live_stats(dict)``, ``live_stopped()``."""
 
     loaded = Signal(object)
     error = Signal(str)
+    live_stopped = Signal()
     recording_saved = Signal(str)
     frame_shown = Signal(int)
     live_stats = Signal(dict)
@@ -315,6 +316,7 @@ class VideoPanel(QWidget):
         if handle is not None:
             handle.worker.stop_recording()
             handle.stop(10000)
+            self.live_stopped.emit()
         self.view.badge = ""
 
     def _on_live_frame(self, index: int, ts_ms: float, image) -> None:
@@ -337,7 +339,10 @@ class VideoPanel(QWidget):
 
     def _on_live_finished(self) -> None:
         if self._live is not None and self.sender() is self._live.worker:
-            self._live = None  # the source ended by itself (a stand-in file reached its end)
+            self._live = None  # the source ended by itself (camera lost, stand-in file ended)
+            self._countdown.stop()
+            self.view.set_message("")
+            self.live_stopped.emit()
         self.view.badge = ""
         self.view.update()
 

@@ -11,7 +11,7 @@ import csv
 import io
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
 
@@ -139,12 +139,34 @@ def simulate_dataset(
         raise InputError(f"{out} exists and is not a folder")
     if (out / "labels.csv").exists() and not overwrite:
         raise InputError(f"{out} already holds a labels.csv; choose an empty folder or pass --overwrite")
-    (out / "poses").mkdir(parents=True, exist_ok=True)
+    try:
+        (out / "poses").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out / 'poses'}: {exc.strerror or exc}") from None
     start = time.perf_counter()
+    try:
+        rows = _run_jobs(out, subjects, clips_per_subject, seed, progress, workers)
+        _write_csv_atomic(out / "labels.csv", rows)
+    except OSError as exc:
+        raise InputError(f"cannot write the dataset into {out}: {exc.strerror or exc}") from None
+    summary = summarize_rows(rows)
+    summary.update({"out_dir": str(out), "labels_csv": str(out / "labels.csv"), "seed": int(seed),
+                    "elapsed_s": round(time.perf_counter() - start, 2), "workers": _workers(workers, subjects, clips_per_subject)})
+    return summary
+
+
+def _workers(workers: int | None, subjects: int, clips_per_subject: int) -> int:
+    if workers is None:
+        return min(2, os.cpu_count() or 1) if subjects * clips_per_subject >= 60 else 1
+    return max(1, int(workers))
+
+
+def _run_jobs(out: Path, subjects: int, clips_per_subject: int, seed: int,
+              progress: Callable[[int, int], None] | None, workers: int | None) -> list[dict]:
+    """Simulate all subjects (in chunks, over worker processes) and return the CSV rows in order."""
     seeds = _subject_seeds(seed, subjects)
     items = list(enumerate(seeds, start=1))
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1) if subjects * clips_per_subject >= 60 else 1
+    workers = _workers(workers, subjects, clips_per_subject)
     chunk = max(1, min(25, subjects // (workers * 4) or 1))
     jobs = [(str(out), items[i:i + chunk], clips_per_subject) for i in range(0, len(items), chunk)]
     results: list[list[dict]] = [None] * len(jobs)  # type: ignore[list-item]
@@ -158,17 +180,10 @@ def simulate_dataset(
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(_simulate_subjects, job): j for j, job in enumerate(jobs)}
-            from concurrent.futures import as_completed
-
             for fut in as_completed(futures):
                 j = futures[fut]
                 results[j] = fut.result()
                 done += len(jobs[j][1])
                 if progress:
                     progress(done, subjects)
-    rows = [r for part in results for r in part]
-    _write_csv_atomic(out / "labels.csv", rows)
-    summary = summarize_rows(rows)
-    summary.update({"out_dir": str(out), "labels_csv": str(out / "labels.csv"), "seed": int(seed),
-                    "elapsed_s": round(time.perf_counter() - start, 2), "workers": workers})
-    return summary
+    return [r for part in results for r in part]
