@@ -20,6 +20,7 @@ def register(subparsers) -> None:
     s.add_argument("out", metavar="OUT.png", help="PNG file to write")
     s.add_argument("--clip", help="video to analyse (default: the bundled sample clip)")
     s.add_argument("--no-analysis", action="store_true", help="only load the clip (quicker)")
+    s.add_argument("--model", metavar="DIR", help="screening-model folder (default: the shipped model)")
     s.add_argument("--size", default="1440x900", help="window size WxH (default 1440x900)")
     s.set_defaults(func=run_screenshot)
 
@@ -38,6 +39,6 @@ def run_screenshot(args: argparse.Namespace) -> int:
         w, h = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
         raise InputError(f"--size must look like 1440x900, got {args.size!r}") from None
-    out = screenshot(args.out, args.clip, size=(w, h), analyse=not args.no_analysis)
+    out = screenshot(args.out, args.clip, size=(w, h), analyse=not args.no_analysis, model_dir=args.model)
     print(out)
     return 0

@@ -84,7 +84,7 @@ def _wait(app, condition, timeout_s: float) -> bool:
 
 
 def screenshot(out: str | Path, clip: str | Path | None = None, size=(1440, 900),
-               timeout_s: float = 600.0, analyse: bool = True) -> Path:
+               timeout_s: float = 600.0, analyse: bool = True, model_dir=None) -> Path:
     """Render the main window with ``clip`` (default: the bundled sample) analysed, into ``out``.
 
     Works offscreen and under a real X server. The PNG is written atomically.
@@ -99,7 +99,7 @@ def screenshot(out: str | Path, clip: str | Path | None = None, size=(1440, 900)
     app = create_app()
     from scoliscreen.gui.main_window import MainWindow
 
-    window = MainWindow(load_model=False)
+    window = MainWindow(load_model=False, model_dir=model_dir)
     errors: list[str] = []
     window.show_message = lambda kind, title, text: errors.append(text)
     window.resize(*size)

@@ -50,9 +50,11 @@ class MainWindow(QMainWindow):
     analysis_failed = Signal(str)
     model_ready = Signal(dict)
 
-    def __init__(self, settings: AppSettings | None = None, load_model: bool = True):
+    def __init__(self, settings: AppSettings | None = None, load_model: bool = True, model_dir=None):
+        """``model_dir``: screening-model folder (default: the shipped one)."""
         super().__init__()
         self.settings = settings or AppSettings()
+        self.model_dir = model_dir
         self.setWindowTitle(f"ScoliScreen {__version__} — {DISCLAIMER}")
         self.resize(1440, 900)
         self.video_path: str | None = None
@@ -246,7 +248,7 @@ class MainWindow(QMainWindow):
         self.video_panel.pause()
         self.result_panel.clear()
         worker = AnalysisWorker(self.video_path, notes=self.notes.toPlainText().strip(),
-                                device=self.settings.device)
+                                device=self.settings.device, model_dir=self.model_dir)
         worker.progress.connect(self._on_progress)
         worker.stage.connect(self.stage.setText)
         worker.quality_ready.connect(self.result_panel.show_quality)
@@ -341,7 +343,7 @@ class MainWindow(QMainWindow):
         """Load the screening model in the background and show device + version in the status bar."""
         from scoliscreen.workers.analysis import ModelLoadWorker
 
-        worker = ModelLoadWorker(self.settings.device)
+        worker = ModelLoadWorker(self.settings.device, self.model_dir)
         worker.result.connect(self._on_model_loaded)
         worker.error.connect(self._on_model_error)
         self._model_handle = start_worker(worker, "model-load")
@@ -371,10 +373,11 @@ class MainWindow(QMainWindow):
         """(format, text) of the model card: rendered markdown if shipped, else the JSON."""
         from scoliscreen.core.paths import screening_model_dir
 
-        md = screening_model_dir() / "model_card.md"
+        folder = Path(self.model_dir) if self.model_dir else screening_model_dir()
+        md = folder / "model_card.md"
         if md.is_file():
             return "markdown", md.read_text(encoding="utf-8")
-        js = screening_model_dir() / "model_card.json"
+        js = folder / "model_card.json"
         if js.is_file():
             return "plain", js.read_text(encoding="utf-8")
         return "plain", "The model card is not installed."

@@ -28,8 +28,8 @@ def quick_asymmetry(seq: PoseSequence) -> dict[str, float]:
     hip = 0.5 * (P["left_hip"] + P["right_hip"])
     sho = 0.5 * (P["left_shoulder"] + P["right_shoulder"])
     ank = 0.5 * (P["left_ankle"] + P["right_ankle"])
-    up = np.nanmedian(hip - ank, axis=0)
-    up = -up / np.linalg.norm(up)  # image y points down: body "up" is from hip towards... the head
+    up = np.nanmedian(hip - ank, axis=0)  # the body's own vertical (cancels camera roll), in pixels
+    up = up / (np.linalg.norm(up) or 1.0)
     up = -up if np.dot(up, np.nanmedian(sho - hip, axis=0)) < 0 else up
     # body "right" axis: perpendicular to up, oriented from the left to the right shoulder
     side = np.array([up[1], -up[0]])
