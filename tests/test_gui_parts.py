@@ -164,13 +164,15 @@ def test_live_stand_in_shows_frames_and_skeleton(qtbot):
     from scoliscreen.workers import start_worker
     from scoliscreen.workers.live import LiveWorker
 
-    worker = LiveWorker(str(SAMPLE), pose=True, max_seconds=2.5)
+    worker = LiveWorker(str(SAMPLE), pose=True, loop=True)
     frames, poses, stats = [], [], []
     worker.frame_ready.connect(lambda i, ts, img: frames.append(i))
     worker.pose_ready.connect(lambda i, lm: poses.append((i, lm)))
     worker.stats.connect(stats.append)
     handle = start_worker(worker)
-    _wait(lambda: not handle.is_running(), 60)
+    _wait(lambda: len(poses) >= 10 and len(frames) >= 30, 120)  # the pose model loads first
+    assert handle.stop(10000)
+    _wait(lambda: stats and "frames_shown" in stats[-1], 10)
     assert frames == list(range(len(frames))) and len(frames) >= 20
     assert poses and all(lm.shape == (33, 4) for _, lm in poses)
     detected = [lm for _, lm in poses if np.isfinite(lm[:, 0]).any()]
@@ -196,12 +198,14 @@ def test_record_from_stand_in_with_countdown_saves_and_opens(qtbot, tmp_path):
     panel.loaded.connect(loaded.append)
     panel.error.connect(errors.append)
     try:
-        panel.start_live(str(SAMPLE), record_folder=tmp_path / "rec", pose=False)
+        panel.start_live(str(SAMPLE), record_folder=tmp_path / "rec", pose=True)
         assert panel.view.message == "1"
         _wait(lambda: panel.view.badge.startswith("REC"), 10)
         time.sleep(0.2)
-        _wait(lambda: panel._live_frames > 45, 20)
+        _wait(lambda: panel._live_frames > 45 and panel.view.landmarks is not None, 60)
+        assert panel.view.landmarks.shape == (33, 4)  # the live skeleton reached the view
         panel.stop_live()
+        assert panel.last_stop_clean  # the capture thread ended (no deadlock with the GUI thread)
         _wait(lambda: saved, 10)
         path = Path(saved[0])
         assert path.is_file() and path.suffix == ".mp4" and path.parent == tmp_path / "rec"
@@ -262,3 +266,27 @@ def test_screenshot_command_refuses_a_missing_clip(tmp_path):
     )
     assert proc.returncode != 0 and "none.mp4" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+# ---- analysis worker without a usable model ---------------------------------------------------
+
+def test_analysis_without_a_model_still_shows_map_and_text(qtbot, tmp_path):
+    from scoliscreen.gui.app import create_app
+    from scoliscreen.gui.result_panel import ResultPanel
+    from scoliscreen.workers.analysis import AnalysisWorker
+
+    create_app()
+    poses = REPO / "tests" / "data" / "poses" / "sports2d_side_walk_single.npz"
+    worker = AnalysisWorker(str(poses), model_dir=tmp_path / "no-model")
+    got = _run(worker, qtbot)
+    assert not got["error"], got["error"]
+    a = got["result"][0]
+    assert a.knowledge_map is not None and a.clinical_text is not None and a.screening is None
+    assert "screening model" in a.extras["screening_error"]
+    panel = ResultPanel()
+    qtbot.addWidget(panel)
+    panel.show_analysis(a)
+    assert "model unavailable" in panel.verdict.text()
+    assert panel.map_view.km is a.knowledge_map and panel.map_view.att is None
+    assert panel.bars.weights == {}
+    assert panel.text.toPlainText().strip() == a.clinical_text.text.strip()

@@ -66,6 +66,8 @@ def register(subparsers) -> None:
     )
     p.add_argument("dataset", type=Path)
     p.add_argument("--folds", type=int, default=3)
+    p.add_argument("--subjects", type=int, default=0,
+                   help="use the clips of at most this many subjects, drawn with --seed (0 = all)")
     _train_args(p, epochs=12)
     p.add_argument("--results", type=Path, default=None, help="markdown output (default: docs/results.md of the install)")
     p.set_defaults(func=run_ablate)
@@ -196,8 +198,9 @@ def run_ablate(args) -> int:
     cfg = _config(args)
     with _bar() as bar:
         inputs = build_inputs(_load(args.dataset), progress=lambda d, n: bar("preparing inputs", d, n))
-        from scoliscreen.core.model.ablation import run_ablation
+        from scoliscreen.core.model.ablation import run_ablation, subset_subjects
 
+        inputs = subset_subjects(inputs, args.subjects, args.seed)
         run = run_ablation(inputs, cfg, args.folds, progress=lambda d, n, label: bar(f"ablation: {label}", d, n))
     out = args.results or install_root() / "docs" / "results.md"
     command = "scoliscreen ablate " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "scoliscreen ablate"

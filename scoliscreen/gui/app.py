@@ -44,8 +44,8 @@ def create_app(argv: list[str] | None = None):
 def run_gui(clip: str | None = None) -> int:
     """Open the main window (optionally with a clip loaded) and run the event loop.
 
-    With ``SCOLISCREEN_GUI_SMOKE=1`` it prints ``first-window-shown <seconds since process
-    start>`` once the window is on screen and quits (used by benchmarks/gui_cold_start.py).
+    With ``SCOLISCREEN_GUI_SMOKE=1`` it prints ``first-window-shown <epoch seconds> [heavy libs]``
+    at the window's first paint and quits (used by benchmarks/gui_cold_start.py).
     """
     ensure_platform()
     app = create_app()
@@ -59,13 +59,22 @@ def run_gui(clip: str | None = None) -> int:
     if clip:
         window.open_video(str(clip))
     if smoke:
-        def _report():
-            heavy = ",".join(m for m in ("torch", "mediapipe", "cv2") if m in sys.modules)
-            print(f"first-window-shown {time.time():.6f} {heavy}".rstrip(), flush=True)
-            window.close()
-            app.quit()
+        from PySide6.QtCore import QEvent, QObject
 
-        QTimer.singleShot(0, _report)  # runs once the event loop has put the window on screen
+        class _FirstPaint(QObject):
+            """Report once the window has really been painted, then quit."""
+
+            def eventFilter(self, obj, event):  # noqa: N802
+                if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
+                    self.done = True
+                    heavy = ",".join(m for m in ("torch", "mediapipe", "cv2") if m in sys.modules)
+                    print(f"first-window-shown {time.time():.6f} {heavy}".rstrip(), flush=True)
+                    QTimer.singleShot(0, app.quit)
+                return False
+
+        smoke_filter = _FirstPaint(window)
+        window.installEventFilter(smoke_filter)
+        QTimer.singleShot(30000, app.quit)  # never hang a benchmark
     code = app.exec()
     window.shutdown()
     return int(code)

@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         self.model_label = QLabel("Model: –")
         self.disclaimer_label = QLabel(DISCLAIMER)
         self.disclaimer_label.setObjectName("disclaimer")
+        for label in (self.device_label, self.model_label):
+            label.setContentsMargins(8, 0, 16, 0)
         sb = self.statusBar()
         sb.addWidget(self.device_label)
         sb.addWidget(self.model_label)
@@ -252,6 +254,7 @@ class MainWindow(QMainWindow):
         worker.progress.connect(self._on_progress)
         worker.stage.connect(self.stage.setText)
         worker.quality_ready.connect(self.result_panel.show_quality)
+        worker.preview.connect(self.video_panel.show_preview)
         worker.result.connect(self._on_analysis_result)
         worker.error.connect(self._on_analysis_error)
         worker.cancelled.connect(self._on_analysis_cancelled)

@@ -118,6 +118,7 @@ class VideoPanel(QWidget):
         self._countdown.timeout.connect(self._countdown_tick)
         self._countdown_left = 0
         self.countdown_s = COUNTDOWN_S
+        self.last_stop_clean = True
         self._record_folder = None
         self._set_transport_enabled(False)
 
@@ -242,6 +243,15 @@ class VideoPanel(QWidget):
             )
         self.frame_shown.emit(index)
 
+    def show_preview(self, index: int, image, landmarks) -> None:
+        """Show a frame with the skeleton the running analysis just found in it."""
+        if self._live is not None or self.info is None:
+            return
+        self.pause()
+        self._target = index
+        self._on_frame(index, index * 1000.0 / self.info.fps, image)
+        self.view.set_landmarks(landmarks)
+
     # ---- drag and drop -----------------------------------------------------------------------
     @staticmethod
     def _dropped_path(event) -> str | None:
@@ -315,7 +325,7 @@ class VideoPanel(QWidget):
         handle, self._live = self._live, None
         if handle is not None:
             handle.worker.stop_recording()
-            handle.stop(10000)
+            self.last_stop_clean = handle.stop(10000)  # False if the thread did not end in time
             self.live_stopped.emit()
         self.view.badge = ""
 

@@ -12,11 +12,14 @@ text and the screening result (when ``analyze`` has not already done so). The re
 
 from __future__ import annotations
 
+import inspect
 import threading
+import time
 
+import numpy as np
 from PySide6.QtCore import Signal
 
-from scoliscreen.core.errors import RecordingUnusable, ScoliScreenError
+from scoliscreen.core.errors import Cancelled, RecordingUnusable, ScoliScreenError
 from scoliscreen.workers.base import Worker
 
 _screeners: dict[str, object] = {}
@@ -79,10 +82,15 @@ class AnalysisWorker(Worker):
 
     stage = Signal(str)
     quality_ready = Signal(object)
+    preview = Signal(int, object, object)  # frame index, QImage, landmarks [33,4]
 
-    def __init__(self, spec, notes: str = "", device: str = "auto", model_dir=None):
+    PREVIEW_INTERVAL_S = 0.1  # the skeleton being found is shown ~10 times a second
+
+    def __init__(self, spec, notes: str = "", device: str = "auto", model_dir=None, preview: bool = True):
         super().__init__()
         self.spec = spec
+        self.want_preview = preview
+        self._last_preview = 0.0
         self.notes = notes
         self.device = device
         self.model_dir = model_dir
@@ -92,12 +100,25 @@ class AnalysisWorker(Worker):
         self.check_cancel()
         return False
 
+    def _on_frame(self, frame, landmarks) -> None:
+        """Called by pose estimation per frame: a throttled preview of the skeleton being found."""
+        now = time.monotonic()
+        if now - self._last_preview < self.PREVIEW_INTERVAL_S:
+            return
+        self._last_preview = now
+        from scoliscreen.workers.frames import bgr_to_qimage
+
+        self.preview.emit(int(frame.index), bgr_to_qimage(frame.image), np.asarray(landmarks, np.float32))
+
     def work(self):
         from scoliscreen.core.analyze import analyze
 
         self.stage.emit("Finding the body in each frame…")
+        kwargs = {}
+        if self.want_preview and "on_frame" in inspect.signature(analyze).parameters:
+            kwargs["on_frame"] = self._on_frame
         try:
-            analysis = analyze(self.spec, progress=self.report, should_cancel=self._should_cancel)
+            analysis = analyze(self.spec, progress=self.report, should_cancel=self._should_cancel, **kwargs)
         except RecordingUnusable as exc:
             if exc.report is not None:
                 self.quality_ready.emit(exc.report)
@@ -124,11 +145,13 @@ class AnalysisWorker(Worker):
             self.stage.emit("Running the screening model…")
             try:
                 screener = get_screener(self.device, self.model_dir)
+                self.check_cancel()
+                analysis.screening = screener.predict(seq, self.notes, getattr(quality, "segment", None))
             except ScoliScreenError as exc:
+                if isinstance(exc, Cancelled):
+                    raise
                 # the map and text are still worth showing; the window reports the problem
-                analysis.extras["screening_error"] = f"The screening model could not be loaded: {exc}"
+                analysis.extras["screening_error"] = f"The screening model could not be used: {exc}"
                 return analysis
-            self.check_cancel()
-            analysis.screening = screener.predict(seq, self.notes, getattr(quality, "segment", None))
         self.check_cancel()
         return analysis

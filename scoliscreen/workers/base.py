@@ -18,7 +18,7 @@ import logging
 import threading
 import traceback
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from scoliscreen.core.errors import Cancelled, ScoliScreenError
 from scoliscreen.workers import pyside_fix
@@ -129,7 +129,9 @@ def start_worker(worker: Worker, name: str | None = None) -> WorkerHandle:
     handle = WorkerHandle(worker, thread)
     WorkerHandle._alive.add(handle)
     thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit)
+    # direct: quit() is thread-safe, and a queued call would wait for the GUI thread, which may
+    # itself be blocked in WorkerHandle.wait() (stop on close) -> the wait would time out
+    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.finished.connect(lambda: WorkerHandle._alive.discard(handle))
     thread.start()
     return handle

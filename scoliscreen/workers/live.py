@@ -1,7 +1,8 @@
 """Live capture: a camera (or a *camera stand-in*: a video file replayed in real time) shown
 at its own frame rate, with pose estimated on the newest frame only, and optional recording.
 
-Two threads, so display never waits for the pose model:
+Two threads, so display never waits for the pose model (signals are all emitted by the
+capture thread; the pose thread hands its results over through a deque):
 
 * the capture loop (this worker's ``QThread``) reads frames, paces a file stand-in to its
   timestamps, emits every frame for display, writes it when recording, and drops it into a
@@ -15,6 +16,7 @@ and in the result.
 
 from __future__ import annotations
 
+import collections
 import os
 import threading
 import time
@@ -87,6 +89,9 @@ class LiveWorker(Worker):
         self._record_path: Path | None = None
         self._writer = None
         self._counts = {"shown": 0, "poses": 0, "pose_errors": 0}
+        # results of the pose thread, emitted by the capture thread: a signal emitted from a
+        # plain Python thread would be queued to this worker's (busy) thread for some receivers
+        self._pose_out: collections.deque = collections.deque()
 
     # ---- recording (called from the GUI thread) ------------------------------------------
     def start_recording(self, folder: str | Path) -> Path:
@@ -136,7 +141,7 @@ class LiveWorker(Worker):
 
                 estimator = PoseEstimator(max_side=POSE_MAX_SIDE)
         except Exception as exc:  # noqa: BLE001
-            self.error.emit(f"The pose model could not be loaded: {exc}")
+            self._pose_out.append(("error", f"The pose model could not be loaded: {exc}"))
             return
         last_ts = -1
         try:
@@ -153,11 +158,20 @@ class LiveWorker(Worker):
                     self._counts["pose_errors"] += 1
                     continue
                 self._counts["poses"] += 1
-                self.pose_ready.emit(index, np.asarray(landmarks, dtype=np.float32))
+                self._pose_out.append((index, np.asarray(landmarks, dtype=np.float32)))
         finally:
             close = getattr(estimator, "close", None)
             if close:
                 close()
+
+    def _emit_poses(self) -> None:
+        """Emit what the pose thread produced since the last call (capture thread)."""
+        while self._pose_out:
+            index, payload = self._pose_out.popleft()
+            if index == "error":
+                self.error.emit(payload)
+            else:
+                self.pose_ready.emit(index, payload)
 
     def work(self) -> dict:
         from scoliscreen.core.video import open_source
@@ -199,6 +213,7 @@ class LiveWorker(Worker):
                     if self.pose_enabled:
                         self._slot.put((index, ts, frame.image))
                     self._record(frame, fps)
+                    self._emit_poses()
                     index += 1
                     now = time.perf_counter()
                     if now - last_stats >= 1.0:
@@ -222,6 +237,7 @@ class LiveWorker(Worker):
             self._slot.close()
             if pose_thread is not None:
                 pose_thread.join(10)
+            self._emit_poses()
             source.close()
         elapsed = max(time.perf_counter() - t_start, 1e-9)
         result = {

@@ -39,6 +39,21 @@ ROWS = (
 METRICS = ("accuracy", "macro_f1", "roc_auc", "sensitivity", "specificity", "cobb_mae")
 
 
+def subset_subjects(inputs, max_subjects: int, seed: int = 0):
+    """The clips of at most ``max_subjects`` subjects (drawn with ``seed``), to keep an ablation
+    feasible on a laptop CPU."""
+    import dataclasses as dc
+
+    uniq = np.unique(inputs.subjects)
+    if max_subjects <= 0 or max_subjects >= len(uniq):
+        return inputs
+    keep = set(np.random.default_rng(seed).choice(uniq, max_subjects, replace=False))
+    idx = np.flatnonzero([s in keep for s in inputs.subjects])
+    arrays = {f.name: getattr(inputs, f.name)[idx] for f in dc.fields(inputs)
+              if isinstance(getattr(inputs, f.name), np.ndarray)}
+    return dc.replace(inputs, **arrays)
+
+
 def run_ablation(inputs, base: TrainConfig, folds: int = 3, rows=ROWS, progress=None, should_cancel=None) -> dict:
     """Train and score every row on ``folds`` subject-disjoint folds. ``progress(done, total, label)``."""
     t0 = time.perf_counter()

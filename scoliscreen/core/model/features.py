@@ -159,13 +159,17 @@ def region_permutation_mirror() -> list[int]:
     return [REGION_IDS.index(swap(r)) for r in REGION_IDS]
 
 
-def maps_to_uint8(points: np.ndarray) -> np.ndarray:
-    """Render [N, T, P, 3] points -> uint8 maps [N, T, R, H, W] (cache form)."""
+def maps_to_uint8(points: np.ndarray, chunk: int = 8) -> np.ndarray:
+    """Render [N, T, P, 3] points -> uint8 maps [N, T, R, H, W] (cache form), ``chunk`` clips
+    at a time (rendering holds a float per segment and pixel: keep memory small)."""
     import torch
 
+    out = []
     with torch.no_grad():
-        m = sm.render_maps(torch.from_numpy(np.ascontiguousarray(points)))
-    return (m.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+        for i in range(0, len(points), chunk):
+            m = sm.render_maps(torch.from_numpy(np.ascontiguousarray(points[i : i + chunk])))
+            out.append((m.clamp(0, 1) * 255).round().to(torch.uint8).numpy())
+    return np.concatenate(out) if out else np.zeros((0,), np.uint8)
 
 
 def mirror_maps(maps):

@@ -138,6 +138,8 @@ def build_inputs(dataset, progress=None, use_cache: bool = True, text_encoder=No
                 from scoliscreen.core.kinematics import FEATURE_REGION_INDEX
 
                 regions = [int(i) for i in FEATURE_REGION_INDEX]
+            a.points = maps_to_uint8(a.points[None])[0]  # keep the rendered maps, not the points
+            b.points = None
             rows.append((a, b, float(_rec(r, "cobb_angle")), str(_rec(r, "subject_id")), name))
         except ScoliScreenError as exc:
             skipped.append(f"{name}: {exc}")
@@ -149,7 +151,7 @@ def build_inputs(dataset, progress=None, use_cache: bool = True, text_encoder=No
     t_a = enc.encode([a.text for a, *_ in rows])
     t_b = enc.encode([b.text for _, b, *_ in rows])
     out = DatasetInputs(
-        maps=maps_to_uint8(np.stack([a.points for a, *_ in rows])),
+        maps=np.stack([a.points for a, *_ in rows]),
         frame_valid=np.stack([a.frame_valid for a, *_ in rows]),
         km=np.stack([a.km for a, *_ in rows]).astype(np.float32),
         km_m=np.stack([b.km for _, b, *_ in rows]).astype(np.float32),

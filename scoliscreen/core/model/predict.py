@@ -102,6 +102,13 @@ class Screener:
 
         enc = self._encoder()
         a, b = clip_pair(seq, notes, segment)
+        if a.km.shape[-1] != self.net.config["n_features"]:
+            from scoliscreen.core.errors import ModelIntegrityError
+
+            raise ModelIntegrityError(
+                f"the screening model expects {self.net.config['n_features']} knowledge-map features but this "
+                f"install computes {a.km.shape[-1]}; retrain the model for this feature catalogue"
+            )
         emb = enc.encode([a.text, b.text]) if enc is not None else np.zeros((2, 384), np.float32)
         with torch.no_grad():
             maps = render_maps(torch.from_numpy(a.points)[None])

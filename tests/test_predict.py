@@ -1,0 +1,148 @@
+"""Prediction with the shipped weights on the real clips: offline, per-input objects, errors
+that do not stop the batch, mirror consistency, clip lengths, the analyze hook."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from scoliscreen.cli import main
+from scoliscreen.core.landmarks import REGION_IDS
+from scoliscreen.core.sequence import load_sequence
+
+POSES = Path(__file__).parent / "data" / "poses"
+torch.set_num_threads(2)
+KEYS = {"input", "probability", "label", "cobb_estimate", "severity_band", "region_weights", "quality",
+        "model_version"}
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """No network: any socket use raises; Hugging Face libraries are told to stay offline."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+    def refuse(*a, **k):
+        raise OSError("network access attempted in an offline test")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture(scope="module")
+def screener():
+    from scoliscreen.core.model.predict import Screener
+
+    return Screener.load()
+
+
+def test_shipped_model_card(screener):
+    card = screener.card
+    assert card["trained_on_simulated_only"] is True
+    assert card["intended_use"] == "research use only — not a diagnostic device"
+    assert card["model_version"].startswith("scoligait-sim-0.1.0+")
+    assert card["data"]["simulated"] and card["data"]["clips"] >= 1000
+    assert set(card["config"]["modalities"]) == {"video", "map", "text"} and card["config"]["fusion"] == "latent"
+    assert 0 < card["operating_point"]["threshold"] < 1
+    assert card["metrics_test"]["roc_auc"] > 0.7  # held-out simulated subjects
+
+
+def test_predict_real_pose_files_offline(offline, capsys):
+    files = sorted(POSES.glob("*.npz"))
+    assert main(["predict", str(POSES), "--format", "jsonl"]) == 0  # a directory = every file in it
+    objs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [o["input"] for o in objs] == [str(f) for f in files]
+    ok = [o for o in objs if "error" not in o]
+    assert len(ok) >= 2  # the clean walks are screened; refused recordings carry an error + quality
+    for o in ok:
+        assert KEYS <= set(o)
+        assert 0.0 <= o["probability"] <= 1.0
+        assert o["label"] == ("positive" if o["probability"] >= o["threshold"] else "negative")
+        assert set(o["region_weights"]) == set(REGION_IDS)
+        assert abs(sum(o["region_weights"].values()) - 1) < 1e-3
+        assert o["severity_band"] in ("<10", "10-25", "25-40", ">=40")
+        assert o["quality"]["verdict"] and isinstance(o["quality"]["reasons"], list)
+    for o in objs:
+        if "error" in o:
+            assert o["quality"]["usable"] is False
+
+
+def test_a_bad_file_gets_an_error_and_the_run_goes_on(tmp_path, offline, capsys):
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"not a zip")
+    good = POSES / "sports2d_side_walk_single.npz"
+    assert main(["predict", str(bad), str(tmp_path / "missing.npz"), str(good), "--format", "table"]) == 0
+    out = capsys.readouterr().out
+    assert "broken.npz" in out and "error" in out and "missing.npz" in out
+    assert "sports2d_side_walk_single.npz" in out and "P=" in out
+    assert main(["predict", str(bad)]) == 1  # every input failed -> non-zero, still no traceback
+    o = json.loads(capsys.readouterr().out)
+    assert o["input"] == str(bad) and "error" in o
+
+
+@pytest.mark.parametrize("name", ["sports2d_side_walk_single", "intel_worker_back_walk_away",
+                                  "intel_one_by_one_back_walk_22s"])
+def test_flipped_video_gives_the_same_probability(screener, name):
+    seq = load_sequence(POSES / f"{name}.npz")
+    a = screener.predict(seq)
+    b = screener.predict(seq.mirrored())
+    assert abs(a.probability - b.probability) <= 0.05
+    # region weights follow the body: the subject's left arm stays the left arm
+    for r in REGION_IDS:
+        assert abs(a.region_weights[r] - b.region_weights[r]) < 0.05
+
+
+def test_result_fields_and_clip_lengths(screener):
+    seq = load_sequence(POSES / "intel_one_by_one_back_walk_22s.npz")  # 22 s: longer than 96 frames
+    res = screener.predict(seq)
+    d = res.to_dict()
+    assert np.asarray(d["region_window_weights"]).shape == (len(REGION_IDS), 11)
+    assert abs(np.sum(d["region_window_weights"]) - 1) < 1e-3 and abs(sum(d["window_weights"]) - 1) < 1e-3
+    assert len(d["window_times_s"]) == 11 and np.all(np.diff(d["window_times_s"]) > 0)
+    assert 0 <= d["segment_s"][0] < d["segment_s"][1] <= seq.duration_s + 0.1
+    assert res.model_version == screener.model_version and res.device == "cpu"
+    short = load_sequence(POSES / "sports2d_side_walk_single.npz")
+    s30 = short.resampled(30.0)
+    det = np.flatnonzero(s30.detected)
+    part = s30.slice(int(det[0]), int(det[0]) + 40)  # 1.3 s: padded and masked
+    r2 = screener.predict(part)
+    assert 0 <= r2.probability <= 1 and np.isfinite(r2.cobb_estimate)
+    # the segment from the quality gate is honoured
+    r3 = screener.predict(seq, segment=(0, 200))
+    assert r3.segment_s[1] <= seq.timestamps_ms[199] / 1000 - seq.timestamps_ms[0] / 1000 + 0.1
+
+
+def test_empty_recording_is_a_readable_error(screener):
+    from scoliscreen.core.errors import InputError
+    from scoliscreen.core.sequence import PoseSequence
+
+    seq = PoseSequence(np.full((50, 33, 4), np.nan, np.float32), 30.0, (640, 480))
+    with pytest.raises(InputError, match="no person"):
+        screener.predict(seq)
+
+
+def test_screen_analysis_hook(screener):
+    from scoliscreen.core.analyze import analyze
+    from scoliscreen.core.model.predict import screen_analysis
+
+    analysis = analyze(POSES / "sports2d_side_walk_single.npz")
+    res = screen_analysis(analysis, notes="", screener=screener)
+    if analysis.quality.usable:
+        assert analysis.screening is res and 0 <= res.probability <= 1
+        assert "screening" in analysis.to_dict()
+    else:
+        assert res is None
+
+
+@pytest.mark.slow
+def test_predict_on_a_real_video_offline(offline, sample_clip, capsys):
+    assert main(["predict", str(sample_clip)]) == 0
+    o = json.loads(capsys.readouterr().out)
+    assert o["input"] == str(sample_clip)
+    assert "error" not in o, o.get("error")
+    assert KEYS <= set(o) and 0 <= o["probability"] <= 1
