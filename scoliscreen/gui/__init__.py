@@ -4,7 +4,3 @@ Modules: ``app`` (entry points, screenshot), ``main_window``, ``video_panel`` + 
 (player, live view, overlays), ``result_panel`` + ``knowledge_map_view`` + ``regions_view``,
 ``patient_bar``, ``settings``, ``style``. None imports torch, mediapipe or OpenCV at import time.
 """
-
-from scoliscreen.workers import pyside_fix as _pyside_fix
-
-_pyside_fix.apply()  # before any widget exists; see scoliscreen/workers/pyside_fix.py

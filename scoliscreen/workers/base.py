@@ -21,9 +21,6 @@ import traceback
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from scoliscreen.core.errors import Cancelled, ScoliScreenError
-from scoliscreen.workers import pyside_fix
-
-pyside_fix.apply()
 log = logging.getLogger(__name__)
 
 
