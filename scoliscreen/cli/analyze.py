@@ -31,6 +31,12 @@ def register(subparsers) -> None:
     p.add_argument("--seconds", type=float, default=6.0, help="recording length with --camera (default 6)")
     p.add_argument("--save-sequence", metavar="OUT.npz", help="write the pose sequence (docs/sequence_format.md)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--notes", default="", help="clinician's notes (appended to the clinical text)")
+    p.add_argument("--patient", metavar="ID", help="record the visit under this patient (see `scoliscreen patients`)")
+    p.add_argument("--no-record", action="store_true",
+                   help="do not record the visit in the local database (user data dir)")
+    p.add_argument("--model", metavar="DIR", help="screening model folder (default: the shipped one)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.set_defaults(func=run)
 
 
@@ -78,8 +84,52 @@ def format_summary(analysis) -> str:
     if src.seconds_elapsed:
         lines.append(f"Pose estimation took {src.seconds_elapsed:.1f} s "
                      f"({len(seq) / max(src.seconds_elapsed, 1e-9):.0f} frames/s)")
+    lines += format_screening(analysis)
     lines.append(DISCLAIMER + ".")
     return "\n".join(lines)
+
+
+def format_screening(analysis) -> list[str]:
+    """The screening part of the summary (empty for a refused recording)."""
+    from scoliscreen.core.landmarks import REGION_NAMES
+
+    lines = []
+    res = analysis.screening
+    if res is not None:
+        top = sorted(res.region_weights.items(), key=lambda kv: -kv[1])[:3]
+        lines += [
+            f"Screening:   {res.label.upper()}  P(Cobb >= 10 deg) = {res.probability:.2f} "
+            f"(operating point {res.threshold:.2f})",
+            f"Cobb angle:  about {res.cobb_estimate:.0f} deg (band {res.severity_band} deg)",
+            "Model looked most at: " + ", ".join(f"{REGION_NAMES[r]} {100 * w:.0f}%" for r, w in top),
+            f"Model:       {res.model_version} on {res.device}",
+        ]
+    elif analysis.extras.get("screening_error"):
+        lines.append(f"Screening:   none. {analysis.extras['screening_error']}")
+    if analysis.clinical_text is not None and analysis.clinical_text.text:
+        lines.append("Clinical description: " + analysis.clinical_text.text.replace("\n", " "))
+    return lines
+
+
+def _record(args, result, saved) -> dict | None:
+    """Append the visit to the local records (SQLite in the user data dir)."""
+    from scoliscreen.core.errors import InputError
+    from scoliscreen.core.store import Store
+
+    with Store.open() as store:
+        patient_id = None
+        if args.patient:
+            patient = store.find_patient(args.patient)
+            if patient is None:
+                raise InputError(f"no patient with ID {args.patient!r}; add one with `scoliscreen patients add`")
+            patient_id = patient["id"]
+        video = result.source.description
+        if result.source.kind in ("video", "sequence"):
+            from pathlib import Path
+
+            video = str(Path(video).resolve())
+        return store.add_visit(patient_id, video, result.to_dict(), notes=args.notes,
+                               sequence_file=str(saved) if saved else None)
 
 
 def run(args) -> int:
@@ -97,20 +147,33 @@ def run(args) -> int:
     else:
         spec = args.video or str(paths.sample_clip_path())
     callback, bar = _progress_bar("Recording + pose" if args.camera is not None else "Pose estimation")
+    if args.patient and args.no_record:
+        raise InputError("--patient records the visit; it cannot be combined with --no-record")
     with bar:
         result = analyze(spec, progress=callback, seconds=args.seconds)
+    from scoliscreen.core.analyze import interpret
+    from scoliscreen.core.model.predict import Screener
+
+    interpret(result, args.notes, lambda: Screener.load(args.model, device=args.device))
     saved = None
     if args.save_sequence:
         saved = save_sequence(result.raw_sequence, args.save_sequence)
+    visit = None if args.no_record else _record(args, result, saved)
     if args.json:
         out = result.to_dict()
         if saved:
             out["saved_sequence"] = str(saved)
+        if visit:
+            out["visit_id"] = visit["id"]
         print(json.dumps(out, indent=2))
     else:
         print(format_summary(result))
         if saved:
             print(f"Pose sequence saved to {saved}")
+        if visit:
+            from scoliscreen.core.store import Store
+
+            print(f"Recorded as visit {visit['id']} in {Store.default_path()}")
     if not result.quality.usable:
         first = result.quality.refusals[0].message
         raise RecordingUnusable(f"the recording is not usable: {first}", result.quality)

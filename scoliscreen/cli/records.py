@@ -43,12 +43,12 @@ def run(args) -> int:
                     r.pop("result_json", None)
                     print(json.dumps(r))
             else:
-                print(f"{'visit':>5}  {'date (UTC)':<25} {'patient':>7}  {'quality':<10} {'P(pos)':>6}  "
+                print(f"{'visit':>5}  {'date (UTC)':<25} {'patient':>7}  {'quality':<22} {'P(pos)':>6}  "
                       f"{'result':<8}  video")
                 for r in rows:
                     prob = "" if r["probability"] is None else f"{r['probability']:.2f}"
                     print(f"{r['id']:>5}  {r['created_at']:<25} {r['patient_id'] or '-':>7}  "
-                          f"{r['quality_verdict'] or '':<10} {prob:>6}  {r['label'] or '':<8}  {r['video']}")
+                          f"{r['quality_verdict'] or '':<22} {prob:>6}  {r['label'] or '':<8}  {r['video']}")
         else:
             for p in store.list_patients():
                 print(f"{p['pseudonym']:<20} born {p['birth_year'] or '?':<6} sex {p['sex']}")

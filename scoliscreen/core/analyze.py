@@ -114,3 +114,55 @@ def analyze(
     quality = assess_quality(raw)
     raw.meta["view"] = quality.view
     return Analysis(quality.sequence, quality, info, raw_sequence=raw)
+
+
+def interpret(
+    analysis: Analysis,
+    notes: str = "",
+    screener: Any = None,
+    *,
+    stage: Callable[[str], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> Analysis:
+    """Fill ``knowledge_map``, ``clinical_text`` and ``screening`` of a usable recording.
+
+    ``screener`` is a loaded ``Screener``, a zero-argument callable returning one (loaded only
+    when needed), or None for the shipped model. A refused recording is returned untouched.
+    A screening model that cannot be used (missing, wrong hash, wrong feature catalogue) does
+    not lose the map and text: its message goes to ``analysis.extras["screening_error"]``.
+    """
+    from scoliscreen.core.errors import Cancelled, ScoliScreenError
+
+    def step(message: str) -> None:
+        if should_cancel is not None and should_cancel():
+            raise Cancelled("cancelled")
+        if stage is not None:
+            stage(message)
+
+    if not analysis.quality.usable:
+        return analysis
+    if analysis.knowledge_map is None:
+        step("Computing the kinematic knowledge map…")
+        from scoliscreen.core.kinematics import compute_knowledge_map
+
+        analysis.knowledge_map = compute_knowledge_map(analysis.sequence)
+    if analysis.clinical_text is None:
+        from scoliscreen.core.kinematics import clinical_text
+
+        analysis.clinical_text = clinical_text(analysis.knowledge_map, notes)
+    if analysis.screening is None:
+        step("Running the screening model…")
+        try:
+            if screener is None:
+                from scoliscreen.core.model.predict import Screener
+
+                screener = Screener.load()
+            elif callable(screener) and not hasattr(screener, "predict"):
+                screener = screener()
+            step("Running the screening model…")
+            analysis.screening = screener.predict(analysis.sequence, notes, analysis.quality.segment)
+        except Cancelled:
+            raise
+        except ScoliScreenError as exc:
+            analysis.extras["screening_error"] = f"The screening model could not be used: {exc}"
+    return analysis

@@ -39,15 +39,19 @@ class Store:
         self.path = path
 
     # ---- lifecycle ---------------------------------------------------------------------
+    @staticmethod
+    def default_path() -> Path:
+        from scoliscreen.core.paths import user_data_dir
+
+        return user_data_dir() / DB_NAME
+
     @classmethod
     def open(cls, path: str | Path | None = None) -> "Store":
         import sqlite3
 
         import sqlite_utils
 
-        from scoliscreen.core.paths import user_data_dir
-
-        path = Path(path) if path is not None else user_data_dir() / DB_NAME
+        path = Path(path) if path is not None else cls.default_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             db = sqlite_utils.Database(path)

@@ -12,14 +12,12 @@ text and the screening result (when ``analyze`` has not already done so). The re
 
 from __future__ import annotations
 
-import inspect
 import threading
 import time
 
 import numpy as np
 from PySide6.QtCore import Signal
 
-from scoliscreen.core.errors import Cancelled, RecordingUnusable, ScoliScreenError
 from scoliscreen.workers.base import Worker
 
 _screeners: dict[str, object] = {}
@@ -32,10 +30,7 @@ def get_screener(device: str = "auto", model_dir=None):
     key = f"{dev}|{model_dir}"
     with _screener_lock:
         if key not in _screeners:
-            try:
-                from scoliscreen.core.model import Screener
-            except ImportError:  # the package may not re-export it
-                from scoliscreen.core.model.predict import Screener
+            from scoliscreen.core.model.predict import Screener
 
             _screeners[key] = Screener.load(model_dir, device=dev)
         return _screeners[key]
@@ -111,47 +106,15 @@ class AnalysisWorker(Worker):
         self.preview.emit(int(frame.index), bgr_to_qimage(frame.image), np.asarray(landmarks, np.float32))
 
     def work(self):
-        from scoliscreen.core.analyze import analyze
+        from scoliscreen.core.analyze import analyze, interpret
 
         self.stage.emit("Finding the body in each frame…")
-        kwargs = {}
-        if self.want_preview and "on_frame" in inspect.signature(analyze).parameters:
-            kwargs["on_frame"] = self._on_frame
-        try:
-            analysis = analyze(self.spec, progress=self.report, should_cancel=self._should_cancel, **kwargs)
-        except RecordingUnusable as exc:
-            if exc.report is not None:
-                self.quality_ready.emit(exc.report)
-            raise
+        analysis = analyze(self.spec, progress=self.report, should_cancel=self._should_cancel,
+                           on_frame=self._on_frame if self.want_preview else None)
         self.check_cancel()
-        quality = getattr(analysis, "quality", None)
-        if quality is not None:
-            self.quality_ready.emit(quality)
-            if not getattr(quality, "usable", True):
-                return analysis  # the gate refused it: no model output for an unusable recording
-        seq = analysis.sequence
-        if getattr(analysis, "knowledge_map", None) is None:
-            self.stage.emit("Computing the kinematic knowledge map…")
-            from scoliscreen.core.kinematics import compute_knowledge_map
-
-            analysis.knowledge_map = compute_knowledge_map(seq)
-        self.check_cancel()
-        if getattr(analysis, "clinical_text", None) is None:
-            from scoliscreen.core.kinematics import clinical_text
-
-            analysis.clinical_text = clinical_text(analysis.knowledge_map, self.notes)
-        self.check_cancel()
-        if getattr(analysis, "screening", None) is None:
-            self.stage.emit("Running the screening model…")
-            try:
-                screener = get_screener(self.device, self.model_dir)
-                self.check_cancel()
-                analysis.screening = screener.predict(seq, self.notes, getattr(quality, "segment", None))
-            except ScoliScreenError as exc:
-                if isinstance(exc, Cancelled):
-                    raise
-                # the map and text are still worth showing; the window reports the problem
-                analysis.extras["screening_error"] = f"The screening model could not be used: {exc}"
-                return analysis
+        self.quality_ready.emit(analysis.quality)  # shown before the model runs
+        if analysis.quality.usable:  # a refused recording gets no model output
+            interpret(analysis, self.notes, lambda: get_screener(self.device, self.model_dir),
+                      stage=self.stage.emit, should_cancel=self._should_cancel)
         self.check_cancel()
         return analysis

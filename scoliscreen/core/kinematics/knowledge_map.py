@@ -91,6 +91,16 @@ class KnowledgeMap:
         """Fraction of windows where a feature could be computed."""
         return float(np.isfinite(self.feature(name)).mean()) if self.n_windows else 0.0
 
+    def to_dict(self) -> dict:
+        """Compact JSON-able form for records and reports: view, window times and the clip
+        median of every feature (None where never computable)."""
+        return {
+            "view": self.view, "n_windows": self.n_windows, "n_features": len(self.features),
+            "window_times_s": [round(float(t), 3) for t in self.window_times_s],
+            "medians": {n: (round(self.median(n), 5) if self.coverage(n) > 0 else None)
+                        for n in self.feature_names},
+        }
+
     def write_csv(self, path: str | Path) -> Path:
         """Per-window matrix as CSV (window, start_frame, time_s, one column per feature); atomic."""
         path = Path(path)

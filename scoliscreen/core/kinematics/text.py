@@ -43,6 +43,10 @@ class ClinicalText:
     def __str__(self) -> str:
         return self.text
 
+    def to_dict(self) -> dict:
+        return {"findings": list(self.findings), "caveats": list(self.caveats),
+                "notes": self.notes, "text": self.text}
+
 
 def _outside(name: str, value: float) -> bool:
     lo, hi = FEATURES[FEATURE_INDEX[name]].normal_range
