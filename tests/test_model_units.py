@@ -95,11 +95,12 @@ def test_minilm_matches_reference_checksum_of_known_sentence(text_encoder):
     assert np.abs(ref - e).max() < 1e-4
 
 
-def test_latent_attention_pooling_respects_mask_and_uses_tokens_as_queries():
+@pytest.mark.parametrize("residual", [True, False])
+def test_latent_attention_pooling_respects_mask_and_uses_tokens_as_queries(residual):
     from scoliscreen.core.model.fusion import LatentAttentionPooling
 
     torch.manual_seed(0)
-    pool = LatentAttentionPooling(16, latents=8).eval()
+    pool = LatentAttentionPooling(16, latents=8, residual=residual).eval()
     pool.latents.data.normal_()  # trained latents are not near zero
     x = torch.randn(2, 5, 16)
     mask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=torch.bool)

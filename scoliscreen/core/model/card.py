@@ -46,6 +46,9 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; installed files must be readable by all
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -32,8 +32,9 @@ def frame_window_matrix(n_frames: int, n_windows: int = N_WINDOWS) -> torch.Tens
     return torch.from_numpy(m)
 
 
-def attribution(net, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
-    """Logits [B] and relevance [B, R, W] (not normalised) for a batch (see module doc)."""
+def attribution(net, batch: dict, return_outputs: bool = False):
+    """Logits [B] and relevance [B, R, W] (not normalised) for a batch (see module doc);
+    with ``return_outputs`` the network's full output dict instead of the logits."""
     net.eval()
     maps = batch["maps"].detach().clone().requires_grad_("video" in net.modalities)
     z, present = net.standardise(batch["km"])
@@ -52,6 +53,8 @@ def attribution(net, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
     if id(z) in gm and gm[id(z)] is not None:
         per_feat = (gm[id(z)] * z).abs()  # [B, W, F]
         rel = rel + torch.einsum("bwf,rf->brw", per_feat, net.map.member).cpu()
+    if return_outputs:
+        return {k: v.detach() for k, v in out.items()}, rel.detach()
     return logit.detach(), rel.detach()
 
 

@@ -23,30 +23,54 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class LatentAttentionPooling(nn.Module):
-    def __init__(self, dim: int, latents: int = 64, heads: int = 4, dropout: float = 0.1):
+    """Tokens (queries) attend to a trainable latent array (keys = values), MLP, mean-pool.
+
+    ``residual=True`` is NV-Embed's released block (pre-norm cross-attention and feed-forward,
+    each with a residual connection, latents initialised N(0, 1)); ``residual=False`` is the
+    bare formula O = softmax(Q K^T) V -> MLP (kept so that older weights load)."""
+
+    def __init__(self, dim: int, latents: int = 64, heads: int = 4, dropout: float = 0.1, residual: bool = False):
         super().__init__()
-        self.latents = nn.Parameter(torch.randn(latents, dim) * 0.02)
+        self.residual = residual
+        self.latents = nn.Parameter(torch.randn(latents, dim) * (1.0 if residual else 0.02))
         self.attn = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
         self.norm = nn.LayerNorm(dim)
         self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+        if residual:
+            self.norm2 = nn.LayerNorm(dim)
 
-    def forward(self, tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, tokens: torch.Tensor, mask: torch.Tensor, groups: list[int] | None = None) -> torch.Tensor:
+        """``groups``: token counts per modality; given, the pooling is the mean of the
+        modalities' masked means (each modality weighs the same however many tokens it has),
+        otherwise the masked mean over all tokens."""
         b = tokens.shape[0]
         kv = self.latents[None].expand(b, -1, -1)
         out, _ = self.attn(self.norm(tokens), kv, kv, need_weights=False)  # queries = tokens
-        out = self.mlp(out)
+        if self.residual:
+            out = tokens + out
+            out = out + self.mlp(self.norm2(out))
+        else:
+            out = self.mlp(out)
+        if groups:
+            parts, start = [], 0
+            for n in groups:
+                parts.append(masked_mean(out[:, start : start + n], mask[:, start : start + n]))
+                start += n
+            return torch.stack(parts, 0).mean(0)
         return masked_mean(out, mask)
 
 
 class Fusion(nn.Module):
-    def __init__(self, kind: str, dim: int, n_modalities: int, latents: int = 64):
+    def __init__(self, kind: str, dim: int, n_modalities: int, latents: int = 64, residual: bool = False,
+                 balanced: bool = False):
         super().__init__()
         if kind not in FUSIONS:
             raise ValueError(f"unknown fusion {kind!r}")
         self.kind = kind
+        self.balanced = balanced
         self.mod_emb = nn.Parameter(torch.randn(n_modalities, dim) * 0.02)
         if kind == "latent":
-            self.pool = LatentAttentionPooling(dim, latents)
+            self.pool = LatentAttentionPooling(dim, latents, residual=residual)
         elif kind == "attention":
             self.mix = transformer(dim, 1)
         else:
@@ -60,5 +84,5 @@ class Fusion(nn.Module):
         x = torch.cat([t + self.mod_emb[i] for i, (t, _) in enumerate(parts)], dim=1)
         m = torch.cat([mk for _, mk in parts], dim=1)
         if self.kind == "latent":
-            return self.pool(x, m)
+            return self.pool(x, m, [t.shape[1] for t, _ in parts] if self.balanced else None)
         return masked_mean(self.mix(x, src_key_padding_mask=~m), m)

@@ -35,7 +35,8 @@ def default_config(n_features: int, region_of_feature: list[int], window_centres
         "modalities": list(modalities), "fusion": fusion, "dim": dim,
         "n_features": int(n_features), "region_of_feature": [int(r) for r in region_of_feature],
         "window_centres": [float(c) for c in window_centres],
-        "video_layers": 2, "map_layers": 2, "latents": 64, "frame_step": 3,
+        "video_layers": 2, "map_layers": 2, "latents": 64, "frame_step": 3, "latent_residual": True,
+        "balanced_pool": True,
     }
 
 
@@ -57,7 +58,9 @@ class ScreeningNet(nn.Module):
         f = config["n_features"]
         self.register_buffer("map_mean", torch.zeros(f))
         self.register_buffer("map_std", torch.ones(f))
-        self.fusion = Fusion(config["fusion"], dim, len(self.modalities), config["latents"])
+        self.fusion = Fusion(config["fusion"], dim, len(self.modalities), config["latents"],
+                             residual=bool(config.get("latent_residual", False)),
+                             balanced=bool(config.get("balanced_pool", False)))
         self.head = nn.Sequential(nn.LayerNorm(dim), nn.Dropout(0.1), nn.Linear(dim, 1 + 1 + len(SEVERITY_BANDS)))
 
     def standardise(self, km: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

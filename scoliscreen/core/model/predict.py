@@ -137,15 +137,15 @@ class Screener:
         from scoliscreen.core.model.network import SEVERITY_BANDS
 
         batch, a = self.prepare(seq, notes, segment)
-        with torch.no_grad():
-            z, present = self.net.standardise(batch["km"])
-            out = self.net(batch["maps"], batch["frame_valid"], z, present, batch["text"])
         if explain:
-            _, rel = attribution(self.net, batch)
+            out, rel = attribution(self.net, batch, return_outputs=True)
             rel = rel.numpy()
             # the mirror view's regions are the subject's other side: map them back
             rel_sum = rel[0] + rel[1][region_permutation_mirror()]
         else:
+            with torch.no_grad():
+                z, present = self.net.standardise(batch["km"])
+                out = self.net(batch["maps"], batch["frame_valid"], z, present, batch["text"])
             rel_sum = np.ones((len(REGION_IDS), a.km.shape[0]))
         logit = float(out["logit"].mean())
         prob = float(self.calibrate(logit))
