@@ -11,7 +11,6 @@ from scoliscreen.core.errors import Cancelled, InputError
 from scoliscreen.core.sequence import load_sequence
 
 from conftest import REPO
-from test_video import fake_camera  # noqa: F401  (fixture)
 
 POSES = REPO / "tests" / "data" / "poses"
 

@@ -149,46 +149,6 @@ def test_source_info_is_serialisable(sample_clip):
     assert info["kind"] == "video" and info["size"] == [1768, 528] and info["frame_count"] == 147
 
 
-class _FakeCamera:
-    """Stands in for cv2.VideoCapture(int): plays a real clip in real time (there is no camera here)."""
-
-    def __init__(self, clip, fps=30.0):
-        self._cap = cv2.VideoCapture(str(clip))
-        self._period = 1.0 / fps
-        self._next = None
-
-    def isOpened(self):
-        return self._cap.isOpened()
-
-    def read(self):
-        import time
-
-        now = time.monotonic()
-        if self._next is not None and now < self._next:
-            time.sleep(self._next - now)
-        self._next = max(now, self._next or now) + self._period
-        return self._cap.read()
-
-    def get(self, prop):
-        return 30.0 if prop == cv2.CAP_PROP_FPS else 0.0
-
-    def release(self):
-        self._cap.release()
-
-
-@pytest.fixture
-def fake_camera(monkeypatch, sample_clip):
-    import scoliscreen.core.video as video
-
-    real = cv2.VideoCapture
-
-    def capture(spec, *args):
-        return _FakeCamera(sample_clip) if isinstance(spec, int) else real(spec, *args)
-
-    monkeypatch.setattr(video.cv2, "VideoCapture", capture)
-    return capture
-
-
 def test_camera_frames_have_wall_clock_timestamps_and_stop(fake_camera):
     with open_source(0, seconds=0.3) as cam:
         assert isinstance(cam, CameraSource) and cam.kind == "camera"
