@@ -12,7 +12,6 @@ Heavy libraries (cv2, mediapipe) are imported inside ``run``.
 from __future__ import annotations
 
 import json
-import sys
 
 
 def register(subparsers) -> None:
@@ -38,25 +37,6 @@ def register(subparsers) -> None:
     p.add_argument("--model", metavar="DIR", help="screening model folder (default: the shipped one)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.set_defaults(func=run)
-
-
-def _progress_bar(label: str):
-    """(callback, context manager): a rich progress bar on a terminal, nothing otherwise."""
-    import contextlib
-
-    if not sys.stderr.isatty():
-        return None, contextlib.nullcontext()
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-    task = progress.add_task(label, total=None)
-
-    def update(done: int, total: int | None) -> None:
-        progress.update(task, completed=done, total=total)
-
-    return update, progress
 
 
 def format_summary(analysis) -> str:
@@ -133,6 +113,7 @@ def _record(args, result, saved) -> dict | None:
 
 
 def run(args) -> int:
+    from scoliscreen.cli._progress import progress_bar
     from scoliscreen.core import paths
     from scoliscreen.core.analyze import analyze
     from scoliscreen.core.errors import InputError, RecordingUnusable
@@ -146,11 +127,11 @@ def run(args) -> int:
             raise InputError("--seconds must be a positive number")
     else:
         spec = args.video or str(paths.sample_clip_path())
-    callback, bar = _progress_bar("Recording + pose" if args.camera is not None else "Pose estimation")
     if args.patient and args.no_record:
         raise InputError("--patient records the visit; it cannot be combined with --no-record")
-    with bar:
-        result = analyze(spec, progress=callback, seconds=args.seconds)
+    label = "Recording + pose" if args.camera is not None else "Pose estimation"
+    with progress_bar(label) as update:
+        result = analyze(spec, progress=update, seconds=args.seconds)
     from scoliscreen.core.analyze import interpret
     from scoliscreen.core.model.predict import Screener
 

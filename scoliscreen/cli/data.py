@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import contextmanager
 from pathlib import Path
+
+from scoliscreen.cli._progress import progress_bar
 
 
 def register(subparsers) -> None:
@@ -62,25 +63,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=lambda args, _p=p: (_p.print_help(), 0)[1])
 
 
-@contextmanager
-def _progress(label: str):
-    """Yields a ``progress(done, total)`` callback: a rich bar on a terminal, silent otherwise."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 def print_summary(summary: dict, out=None) -> None:
     """Label balance, Cobb histogram and per-view counts of a dataset summary."""
     out = out or sys.stdout
@@ -102,7 +84,7 @@ def print_summary(summary: dict, out=None) -> None:
 def run_simulate(args: argparse.Namespace) -> int:
     from scoliscreen.core.sim import simulate_dataset
 
-    with _progress("simulating subjects") as progress:
+    with progress_bar("simulating subjects") as progress:
         summary = simulate_dataset(args.out_dir, args.subjects, args.clips_per_subject, args.seed,
                                    progress=progress, workers=args.workers, overwrite=args.overwrite)
     print_summary(summary)
@@ -113,7 +95,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from scoliscreen.core.data.scoliosis1k import import_scoliosis1k
 
-    with _progress("converting sequences") as progress:
+    with progress_bar("converting sequences") as progress:
         summary = import_scoliosis1k(args.src, args.out, image_size=args.image_size, fps=args.fps,
                                      partition=args.partition, subject_map=args.subject_map,
                                      progress=progress, overwrite=args.overwrite)
@@ -142,7 +124,7 @@ def run_check(args: argparse.Namespace) -> int:
     ds = load_dataset(args.folder)
     print_summary(ds.summary())
     if args.load:
-        with _progress("opening pose files") as progress:
+        with progress_bar("opening pose files") as progress:
             problems = ds.verify(progress=progress)
         for p in problems:
             print(f"problem: {p}")
