@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from scoliscreen.core import paths
+from scoliscreen.core.fileio import sha256_file
 from scoliscreen.core.errors import Cancelled, ModelIntegrityError
 from scoliscreen.core.landmarks import MP
 from scoliscreen.core.pose import (
     POSE_MODEL_SHA256,
     PoseEstimator,
     estimate_poses,
-    file_sha256,
     prepare_image,
     verify_pose_model,
 )
@@ -24,7 +24,7 @@ REPO_POSES = paths.install_root() / "tests" / "data" / "poses"
 
 
 def test_bundled_model_has_the_recorded_sha256():
-    assert file_sha256(paths.pose_model_path()) == POSE_MODEL_SHA256
+    assert sha256_file(paths.pose_model_path()) == POSE_MODEL_SHA256
     assert verify_pose_model() == paths.pose_model_path()
 
 

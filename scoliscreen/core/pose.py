@@ -17,7 +17,6 @@ image.
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import threading
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 
 from scoliscreen.core import paths
 from scoliscreen.core.errors import Cancelled, InputError, ModelIntegrityError
+from scoliscreen.core.fileio import sha256_file
 from scoliscreen.core.landmarks import NUM_MP
 from scoliscreen.core.sequence import PoseSequence
 from scoliscreen.core.video import quiet_native_logs
@@ -41,14 +41,6 @@ GENERATOR = "mediapipe PoseLandmarker (pose_landmarker_full, VIDEO mode, num_pos
 _verified: dict[tuple[str, int, int], str] = {}
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify_pose_model(path: str | Path | None = None, expected: str = POSE_MODEL_SHA256) -> Path:
     """Return the model path if its sha256 is the recorded one; raise ModelIntegrityError otherwise."""
     path = Path(path) if path is not None else paths.pose_model_path()
@@ -58,7 +50,7 @@ def verify_pose_model(path: str | Path | None = None, expected: str = POSE_MODEL
         )
     st = path.stat()
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    digest = _verified.get(key) or file_sha256(path)
+    digest = _verified.get(key) or sha256_file(path)
     if digest != expected:
         raise ModelIntegrityError(
             f"the pose model {path} is not the expected file (sha256 {digest[:12]}... instead of "

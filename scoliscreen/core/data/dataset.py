@@ -14,7 +14,6 @@ so renaming or moving a video keeps its cache and editing it invalidates it.
 from __future__ import annotations
 
 import csv
-import hashlib
 import math
 import os
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from scoliscreen.core.errors import DatasetError, InputError
+from scoliscreen.core.fileio import sha256_file
 from scoliscreen.core.sequence import PoseSequence, load_sequence, save_sequence
 
 REQUIRED_COLUMNS = ("file", "subject_id", "cobb_angle")
@@ -172,19 +172,11 @@ def read_labels(folder: str | Path) -> tuple[list[Record], list[str]]:
     return records, problems
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def pose_cache_path(video: str | Path) -> Path:
     """Where the pose sequence of ``video`` is cached (keyed by the file's sha256)."""
     from scoliscreen.core.paths import cache_dir
 
-    return cache_dir() / "poses" / f"{_file_sha256(Path(video))}.npz"
+    return cache_dir() / "poses" / f"{sha256_file(Path(video))}.npz"
 
 
 class Dataset:
@@ -216,7 +208,7 @@ class Dataset:
         st = path.stat()
         key = (str(path), st.st_size, st.st_mtime_ns)
         if key not in self._hashes:
-            self._hashes[key] = _file_sha256(path)
+            self._hashes[key] = sha256_file(path)
         from scoliscreen.core.paths import cache_dir
 
         return cache_dir() / "poses" / f"{self._hashes[key]}.npz"
