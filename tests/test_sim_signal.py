@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scoliscreen.core.sim.signal import correlations, kinematics_available, quick_asymmetry, signal_check
+from scoliscreen.core.sim.signal import correlations, quick_asymmetry, signal_check
 
 
 def _check_band(res):
@@ -16,7 +16,6 @@ def _check_band(res):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not kinematics_available(), reason="scoliscreen.core.kinematics not built yet")
 def test_knowledge_map_asymmetry_summaries_correlate_weakly_with_cobb():
     res = signal_check(subjects=150, seed=1, source="kinematics")
     assert res["source"] == "kinematics"

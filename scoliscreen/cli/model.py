@@ -97,24 +97,11 @@ def _config(args):
 
 @contextmanager
 def _bar():
-    """Yields ``update(description, done, total)``: a rich bar on a terminal, silent otherwise."""
-    if not sys.stderr.isatty():
-        yield lambda *a, **k: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    """Yields ``update(description, done, total)`` over the shared progress bar."""
+    from scoliscreen.cli._progress import progress_bar
 
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
-        tasks: dict = {}
-
-        def update(desc, done, total):
-            key = desc.split(" (")[0].split(":")[0]
-            if key not in tasks:
-                tasks[key] = progress.add_task(desc, total=total)
-            progress.update(tasks[key], completed=done, total=total, description=desc)
-
-        yield update
+    with progress_bar("working") as update:
+        yield lambda description, done, total: update(done, total, description)
 
 
 def run_train(args) -> int:
@@ -141,7 +128,7 @@ def run_train(args) -> int:
 
 
 def run_evaluate(args) -> int:
-    from scoliscreen.core.model.card import _atomic_write_bytes
+    from scoliscreen.core.fileio import atomic_write_bytes
     from scoliscreen.core.model.evaluate import metrics_table
     from scoliscreen.core.model.pipeline import evaluate_pipeline
 
@@ -149,7 +136,7 @@ def run_evaluate(args) -> int:
         m = evaluate_pipeline(args.dataset, args.model, args.device,
                               progress=lambda d, n: bar("preparing inputs", d, n))
     if args.out:
-        _atomic_write_bytes(args.out, (json.dumps(m, indent=2) + "\n").encode())
+        atomic_write_bytes(args.out, (json.dumps(m, indent=2) + "\n").encode())
     if args.json:
         print(json.dumps(m, indent=2))
     else:

@@ -169,8 +169,8 @@ def results_markdown(run: dict, dataset: str = "", command: str = "") -> str:
 
 
 def write_results(run: dict, path: str | Path, dataset: str = "", command: str = "") -> Path:
-    from scoliscreen.core.model.card import _atomic_write_bytes
+    from scoliscreen.core.fileio import atomic_write_bytes
 
     path = Path(path)
-    _atomic_write_bytes(path, results_markdown(run, dataset, command).encode())
+    atomic_write_bytes(path, results_markdown(run, dataset, command).encode())
     return path

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from scoliscreen.core.errors import ModelIntegrityError
+from scoliscreen.core.fileio import atomic_write_bytes, sha256_file
 
 WEIGHTS_FILE = "model.safetensors"
 CARD_JSON = "model_card.json"
@@ -21,14 +20,6 @@ CARD_MD = "model_card.md"
 MODEL_NAME = "scoligait-sim"
 MODEL_SEMVER = "0.1.0"
 INTENDED_USE = "research use only — not a diagnostic device"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def hash_subject(subject_id: str, salt: str) -> str:
@@ -40,22 +31,6 @@ def model_version(sha256: str) -> str:
     return f"{MODEL_NAME}-{MODEL_SEMVER}+{sha256[:8]}"
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; installed files must be readable by all
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def save_model(net, card: dict, out_dir: str | Path) -> dict:
     """Write weights + card into ``out_dir`` atomically; returns the completed card."""
     from safetensors.torch import save as st_save
@@ -63,15 +38,15 @@ def save_model(net, card: dict, out_dir: str | Path) -> dict:
     out_dir = Path(out_dir)
     state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
     blob = st_save(state, metadata={"format": "pt", "model": MODEL_NAME})
-    _atomic_write_bytes(out_dir / WEIGHTS_FILE, blob)
+    atomic_write_bytes(out_dir / WEIGHTS_FILE, blob)
     sha = hashlib.sha256(blob).hexdigest()
     card = dict(card)
     card["config"] = net.config
     card["weights"] = {"file": WEIGHTS_FILE, "sha256": sha, "bytes": len(blob)}
     card["model_version"] = model_version(sha)
     card["intended_use"] = INTENDED_USE
-    _atomic_write_bytes(out_dir / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode())
-    _atomic_write_bytes(out_dir / CARD_MD, render_card_md(card).encode())
+    atomic_write_bytes(out_dir / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode())
+    atomic_write_bytes(out_dir / CARD_MD, render_card_md(card).encode())
     return card
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import secrets
 import time
-from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
+from scoliscreen.core.data.splits import check_no_leakage, grouped_kfold, grouped_train_val_test
 from scoliscreen.core.errors import DatasetError, LeakageError
 from scoliscreen.core.model.card import hash_subject, save_model
 from scoliscreen.core.model.evaluate import flat_metrics, screening_metrics
@@ -18,83 +19,32 @@ from scoliscreen.core.model.train import (
 )
 
 
+class _SplitItem(NamedTuple):
+    subject_id: str
+    label: int
+
+
+def _items(subjects: np.ndarray, cobb: np.ndarray) -> list[_SplitItem]:
+    """Samples in the shape ``core.data.splits`` takes (subject + label)."""
+    return [_SplitItem(str(s), int(c >= POSITIVE_COBB)) for s, c in zip(subjects, cobb)]
+
+
 def grouped_split(subjects: np.ndarray, val_frac: float, test_frac: float, seed: int,
-                  cobb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sample indices (train, val, test) with every subject's clips on one side only.
-
-    Subjects are shuffled with ``seed``, stratified by whether the subject is positive."""
-    subjects = np.asarray(subjects).astype(str)
-    uniq = np.unique(subjects)
-    rng = np.random.default_rng(seed)
-    pos = {s: False for s in uniq}
-    if cobb is not None:
-        for s, c in zip(subjects, cobb):
-            pos[s] = pos[s] or c >= POSITIVE_COBB
-    side = {}
-    for flag in (False, True):
-        group = np.array([s for s in uniq if pos[s] == flag])
-        rng.shuffle(group)
-        n_test = int(round(test_frac * len(group)))
-        n_val = int(round(val_frac * len(group)))
-        for i, s in enumerate(group):
-            side[s] = 2 if i < n_test else 1 if i < n_test + n_val else 0
-    lab = np.array([side[s] for s in subjects])
-    return tuple(np.flatnonzero(lab == k) for k in (0, 1, 2))
+                  cobb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sample indices (train, val, test), every subject's clips on one side only (stratified by
+    subject label); ``core.data.splits.grouped_train_val_test`` over the model inputs."""
+    parts = grouped_train_val_test(_items(subjects, cobb), val_frac, test_frac, seed)
+    return tuple(np.asarray(p, dtype=np.int64) for p in parts)
 
 
-def grouped_folds(subjects: np.ndarray, k: int, seed: int, cobb: np.ndarray | None = None) -> list[np.ndarray]:
-    """``k`` subject-disjoint folds of sample indices (stratified by subject label)."""
-    subjects = np.asarray(subjects).astype(str)
-    uniq = np.unique(subjects)
-    rng = np.random.default_rng(seed)
-    pos = {s: False for s in uniq}
-    if cobb is not None:
-        for s, c in zip(subjects, cobb):
-            pos[s] = pos[s] or c >= POSITIVE_COBB
-    fold_of = {}
-    for flag in (False, True):
-        group = np.array([s for s in uniq if pos[s] == flag])
-        rng.shuffle(group)
-        for i, s in enumerate(group):
-            fold_of[s] = i % k
-    lab = np.array([fold_of[s] for s in subjects])
-    return [np.flatnonzero(lab == f) for f in range(k)]
-
-
-class _MinimalDataset:
-    """Fallback reader of the dataset folder format (pose-sequence files only), used when
-    ``scoliscreen.core.data`` is not installed."""
-
-    def __init__(self, root: Path):
-        import csv
-
-        from scoliscreen.core.sequence import load_sequence
-
-        self.root = root
-        self._load = load_sequence
-        path = root / "labels.csv"
-        if not path.exists():
-            raise DatasetError(f"{root}: no labels.csv (not a dataset folder)")
-        with open(path, newline="") as fh:
-            self.records = [dict(r) for r in csv.DictReader(fh)]
-        for i, r in enumerate(self.records, start=2):
-            try:
-                r["cobb_angle"] = float(r["cobb_angle"])
-            except (KeyError, ValueError):
-                raise DatasetError(f"{path}: row {i} has no numeric cobb_angle") from None
-
-    def sequence(self, record):
-        return self._load(self.root / record["file"])
+def grouped_folds(subjects: np.ndarray, k: int, seed: int, cobb: np.ndarray) -> list[np.ndarray]:
+    """``k`` subject-disjoint test folds of sample indices (``core.data.splits.grouped_kfold``)."""
+    return [np.asarray(test, dtype=np.int64) for _, test in grouped_kfold(_items(subjects, cobb), k, seed)]
 
 
 def _load(dataset_dir):
-    dataset_dir = Path(dataset_dir)
-    if not dataset_dir.is_dir():
-        raise DatasetError(f"{dataset_dir}: not a dataset folder")
-    try:
-        from scoliscreen.core.data import load_dataset
-    except ImportError:
-        return _MinimalDataset(dataset_dir)
+    from scoliscreen.core.data import load_dataset
+
     return load_dataset(dataset_dir)
 
 
@@ -129,6 +79,8 @@ def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.1
     tr, va, te = grouped_split(inputs.subjects, val_frac, test_frac, cfg.seed, inputs.cobb)
     if len(tr) == 0 or len(va) == 0:
         raise DatasetError("the dataset has too few subjects for a grouped train/validation split")
+    for side, idx in (("validation", va), ("test", te)):
+        check_no_leakage(list(inputs.subjects[tr].astype(str)), list(inputs.subjects[idx].astype(str)), side)
     y = inputs.cobb >= POSITIVE_COBB
     if len(np.unique(y[tr])) < 2:
         raise DatasetError("the training split needs both positive (Cobb >= 10°) and negative subjects")

@@ -63,13 +63,19 @@ def _subject_seeds(seed: int, subjects: int) -> list[int]:
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(subjects)]
 
 
-def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int]) -> list[dict]:
+def subject_id(seed: int, index: int) -> str:
+    """A simulated subject's ID: unique across seeds, so datasets of different seeds share no
+    subject and a model trained on one can be evaluated on another."""
+    return f"sim{seed}-{index:05d}"
+
+
+def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int]) -> list[dict]:
     """Worker: simulate and write all clips of the given (index, seed) subjects; returns CSV rows."""
-    out_dir, items, clips_per_subject = job
+    out_dir, items, clips_per_subject, seed = job
     out = Path(out_dir)
     rows = []
     for index, sseed in items:
-        sid = f"sim{index:05d}"
+        sid = subject_id(seed, index)
         subject = sample_subject(np.random.default_rng(sseed), subject_id=sid, seed=sseed)
         first = "front" if np.random.default_rng([sseed, 0]).random() < 0.5 else "back"
         for k in range(clips_per_subject):
@@ -168,7 +174,7 @@ def _run_jobs(out: Path, subjects: int, clips_per_subject: int, seed: int,
     items = list(enumerate(seeds, start=1))
     workers = _workers(workers, subjects, clips_per_subject)
     chunk = max(1, min(25, subjects // (workers * 4) or 1))
-    jobs = [(str(out), items[i:i + chunk], clips_per_subject) for i in range(0, len(items), chunk)]
+    jobs = [(str(out), items[i:i + chunk], clips_per_subject, seed) for i in range(0, len(items), chunk)]
     results: list[list[dict]] = [None] * len(jobs)  # type: ignore[list-item]
     done = 0
     if workers <= 1:

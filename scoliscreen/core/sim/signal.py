@@ -110,7 +110,7 @@ def signal_check(subjects: int = 300, seed: int = 1, source: str = "auto", keep_
     ``{"source", "n", "r": {feature: r}, "best": (feature, r)}``; with ``keep_rows`` also
     ``"X"`` [subjects, features] (magnitudes and signed values), ``"names"`` and ``"cobb"``.
     """
-    from scoliscreen.core.sim.generate import simulate_clip
+    from scoliscreen.core.sim.generate import simulate_clip, subject_id
     from scoliscreen.core.sim.params import sample_subject
 
     if source == "auto":
@@ -119,7 +119,7 @@ def signal_check(subjects: int = 300, seed: int = 1, source: str = "auto", keep_
     rows, cobb = [], []
     for i, s in enumerate(np.random.SeedSequence(seed).spawn(subjects)):
         sseed = int(s.generate_state(1)[0])
-        subject = sample_subject(np.random.default_rng(sseed), subject_id=f"sim{i:05d}", seed=sseed)
+        subject = sample_subject(np.random.default_rng(sseed), subject_id=subject_id(seed, i), seed=sseed)
         seq = simulate_clip(subject, np.random.default_rng([sseed, 1]), view="back" if i % 2 else "front")
         rows.append(compute(seq))
         cobb.append(subject.cobb_angle)
