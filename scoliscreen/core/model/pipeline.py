@@ -3,14 +3,17 @@ evaluate a saved model. Subject-grouped splits: no subject is on two sides of a 
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from scoliscreen.core.data.splits import check_no_leakage, grouped_kfold, grouped_train_val_test
 from scoliscreen.core.errors import DatasetError, LeakageError
+from scoliscreen.core.sim.generate import PROVENANCE_FILE
 from scoliscreen.core.model.card import hash_subject, save_model
 from scoliscreen.core.model.evaluate import flat_metrics, screening_metrics
 from scoliscreen.core.model.network import POSITIVE_COBB
@@ -68,6 +71,9 @@ def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.1
 
     ``progress(stage, done, total, info)`` with stage "inputs" or "train"."""
     t0 = time.perf_counter()
+    provenance = Path(dataset_dir) / PROVENANCE_FILE  # written by `scoliscreen simulate`
+    if provenance.is_file():
+        dataset_info = {**json.loads(provenance.read_text()), **(dataset_info or {})}
     dataset = None
     if inputs is None:
         from scoliscreen.core.model.inputs import build_inputs

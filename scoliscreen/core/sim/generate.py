@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -17,7 +18,9 @@ from typing import Callable
 
 import numpy as np
 
+from scoliscreen import __version__
 from scoliscreen.core.errors import InputError
+from scoliscreen.core.fileio import atomic_write_bytes
 from scoliscreen.core.sequence import PoseSequence, save_sequence
 from scoliscreen.core.sim.body import walking_body
 from scoliscreen.core.sim.camera import estimator_output, project
@@ -128,6 +131,9 @@ def summarize_rows(rows: list[dict]) -> dict:
     }
 
 
+PROVENANCE_FILE = "simulation.json"  # how the folder was made; the model card copies it
+
+
 def simulate_dataset(
     out_dir: str | Path, subjects: int, clips_per_subject: int = 3, seed: int = 0,
     progress: Callable[[int, int], None] | None = None, workers: int | None = None, overwrite: bool = False,
@@ -153,6 +159,13 @@ def simulate_dataset(
     try:
         rows = _run_jobs(out, subjects, clips_per_subject, seed, progress, workers)
         _write_csv_atomic(out / "labels.csv", rows)
+        atomic_write_bytes(out / PROVENANCE_FILE, json.dumps({
+            "simulated": True, "generator": "scoliscreen simulate",
+            "command": f"scoliscreen simulate OUT --subjects {subjects} --clips-per-subject {clips_per_subject} "
+                       f"--seed {seed}",
+            "subjects": subjects, "clips_per_subject": clips_per_subject, "seed": int(seed),
+            "scoliscreen_version": __version__,
+        }, indent=2).encode())
     except OSError as exc:
         raise InputError(f"cannot write the dataset into {out}: {exc.strerror or exc}") from None
     summary = summarize_rows(rows)
