@@ -118,6 +118,13 @@ def build_inputs(dataset, progress=None, use_cache: bool = True, text_encoder=No
     from scoliscreen.core.model.text_encoder import TextEncoder
 
     records = _records(dataset)
+    no_cobb = [str(_rec(r, "file")) for r in records if _rec(r, "cobb_angle") is None]
+    if no_cobb:
+        raise DatasetError(
+            f"{len(no_cobb)} clip(s) have a label but no cobb_angle (e.g. {no_cobb[0]}); the screening model "
+            "learns from the Cobb angle, so label-only data (such as an imported Scoliosis1K set) cannot train "
+            "or evaluate it yet"
+        )
     cache = cache_dir() / "model_inputs" / f"{_cache_key(dataset)}.npz"
     if use_cache and cache.exists():
         try:
