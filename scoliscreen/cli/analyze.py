@@ -80,7 +80,8 @@ def format_screening(analysis) -> list[str]:
         lines += [
             f"Screening:   {res.label.upper()}  P(Cobb >= 10 deg) = {res.probability:.2f} "
             f"(operating point {res.threshold:.2f})",
-            f"Cobb angle:  about {res.cobb_estimate:.0f} deg (band {res.severity_band} deg)",
+            f"Cobb angle:  about {res.cobb_estimate:.0f} deg (regression head); most likely band "
+            f"{res.severity_band} deg (band head, p = {res.severity_probabilities.get(res.severity_band, 0):.2f})",
             "Model looked most at: " + ", ".join(f"{REGION_NAMES[r]} {100 * w:.0f}%" for r, w in top),
             f"Model:       {res.model_version} on {res.device}",
         ]

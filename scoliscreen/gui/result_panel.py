@@ -198,7 +198,10 @@ class ResultPanel(QWidget):
         cobb = _get(s, "cobb_estimate")
         band = band_text(_get(s, "severity_band", ""))
         cobb_txt = f"{float(cobb):.0f}°" if cobb is not None and np.isfinite(float(cobb)) else "–"
-        self.cobb.setText(f"Estimated Cobb angle: <b>{cobb_txt}</b> &nbsp; severity band: <b>{html.escape(str(band))}</b>")
+        p_band = (_get(s, "severity_probabilities", None) or {}).get(_get(s, "severity_band", ""))
+        p_txt = f" (p {p_band:.2f})" if p_band is not None else ""
+        self.cobb.setText(f"Estimated Cobb angle: <b>{cobb_txt}</b> &nbsp; most likely severity band: "
+                          f"<b>{html.escape(str(band))}</b>{p_txt}")
         self.model_line.setText(f"Model {_get(s, 'model_version', '?')} on {_get(s, 'device', '?')}")
         weights = dict(_get(s, "region_weights", {}) or {})
         self.bars.set_weights(weights)

@@ -28,7 +28,7 @@ class ScreeningResult:
     label: str  # "positive" / "negative" at the operating point
     threshold: float
     cobb_estimate: float  # degrees
-    severity_band: str  # "<10", "10-25", "25-40", ">=40"
+    severity_band: str  # "<10", "10-25", "25-40", ">=40" (most likely, from the band head)
     region_weights: dict  # {region_id: weight}, sums to 1
     window_weights: list  # [W], sums to 1
     region_window_weights: list  # [R][W], sums to 1
@@ -36,6 +36,7 @@ class ScreeningResult:
     model_version: str
     device: str
     segment_s: tuple = (0.0, 0.0)  # the 96-frame segment used (start, stop) in s
+    severity_probabilities: dict = field(default_factory=dict)  # {band: p} of the band head
     extras: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -43,6 +44,7 @@ class ScreeningResult:
             "probability": round(self.probability, 4), "label": self.label,
             "threshold": round(self.threshold, 4), "cobb_estimate": round(self.cobb_estimate, 1),
             "severity_band": self.severity_band,
+            "severity_probabilities": {k: round(v, 4) for k, v in self.severity_probabilities.items()},
             "region_weights": {k: round(v, 4) for k, v in self.region_weights.items()},
             "window_weights": [round(v, 4) for v in self.window_weights],
             "region_window_weights": [[round(v, 4) for v in row] for row in self.region_window_weights],
@@ -160,6 +162,7 @@ class Screener:
             region_weights=region_weights, window_weights=[float(v) for v in rw.sum(0)],
             region_window_weights=rw.tolist(), window_times_s=[float(t) for t in a.window_times_s],
             model_version=self.model_version, device=self.device, segment_s=seg,
+            severity_probabilities={b: float(p) for b, p in zip(SEVERITY_BANDS, sev.softmax(-1))},
             extras={"logit": logit, "text": a.text},
         )
 
@@ -216,6 +219,7 @@ def predict_file(path: Path, screener: Screener, notes: str = "", progress=None)
         obj.update({
             "probability": d["probability"], "label": d["label"], "threshold": d["threshold"],
             "cobb_estimate": d["cobb_estimate"], "severity_band": d["severity_band"],
+            "severity_probabilities": d["severity_probabilities"],
             "region_weights": d["region_weights"], "window_weights": d["window_weights"],
             "window_times_s": d["window_times_s"], "segment_s": d["segment_s"],
         })
