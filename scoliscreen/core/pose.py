@@ -188,19 +188,24 @@ def estimate_poses(
     A camera recording's ``fps`` is the rate its frames really arrived at.
     """
     own = estimator is None
-    est = estimator or PoseEstimator(model_path)
+    if own:
+        verify_pose_model(model_path)  # a bad model file is refused before any decoding starts
     maxsize = QUEUE_FRAMES
     if getattr(source, "kind", "") == "camera":
         w, h = source.size
         maxsize = int(min(1024, max(QUEUE_FRAMES, CAMERA_QUEUE_BYTES // max(1, 6 * w * h))))
     q: queue.Queue = queue.Queue(maxsize=maxsize)
     stop = threading.Event()
-    worker = threading.Thread(target=_decoder, args=(source, est.max_side, q, stop), daemon=True)
+    max_side = estimator.max_side if estimator is not None else MAX_INFER_SIDE
+    worker = threading.Thread(target=_decoder, args=(source, max_side, q, stop), daemon=True)
     rows: list[np.ndarray] = []
     times: list[float] = []
     total = getattr(source, "frame_count", None)
-    worker.start()
+    est = estimator
+    worker.start()  # the first frames decode while the model loads
     try:
+        if est is None:
+            est = PoseEstimator(model_path)
         while True:
             item = q.get()
             if item is _END:
@@ -224,7 +229,7 @@ def estimate_poses(
                 q.get_nowait()
             except queue.Empty:
                 worker.join(timeout=0.05)
-        if own:
+        if own and est is not None:
             est.close()
     if getattr(source, "truncated", False):
         raise InputError(
