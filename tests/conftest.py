@@ -69,3 +69,18 @@ def fake_camera(monkeypatch, sample_clip):
 
     monkeypatch.setattr(video.cv2, "VideoCapture", capture)
     return capture
+
+
+def wait_until(cond, timeout=60.0):
+    """Run the Qt event loop until ``cond()`` is true (fails the test after ``timeout`` s)."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, "timed out waiting for the GUI"
+        app.processEvents()
+        time.sleep(0.005)
+    app.processEvents()

@@ -3,7 +3,6 @@ analyse it, read the result; cancel; corrupt file; refused recording; keyboard s
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +10,9 @@ import pytest
 
 pytestmark = pytest.mark.gui
 from PySide6.QtCore import QPointF, QSettings, Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from scoliscreen.core.landmarks import REGION_IDS  # noqa: E402
+from conftest import wait_until as _wait  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "resources" / "samples" / "sports2d_side_walk_single.mp4"
@@ -28,14 +27,6 @@ def _settings(folder: Path):
     return AppSettings(QSettings(str(folder / "scoliscreen-test.ini"), QSettings.Format.IniFormat))
 
 
-def _wait(cond, timeout=60.0):
-    app = QApplication.instance()
-    end = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < end, "timed out waiting for the GUI"
-        app.processEvents()
-        time.sleep(0.005)
-    app.processEvents()
 
 
 def _make_window(folder: Path):

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from conftest import wait_until as _wait  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -21,14 +22,6 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "resources" / "samples" / "sports2d_side_walk_single.mp4"
 
 
-def _wait(cond, timeout=60.0):
-    app = QApplication.instance()
-    end = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < end, "timed out waiting for the GUI"
-        app.processEvents()
-        time.sleep(0.005)
-    app.processEvents()
 
 
 def test_gui_and_workers_import_no_heavy_library():

@@ -94,16 +94,10 @@ def format_screening(analysis) -> list[str]:
 
 def _record(args, result, saved) -> dict | None:
     """Append the visit to the local records (SQLite in the user data dir)."""
-    from scoliscreen.core.errors import InputError
     from scoliscreen.core.store import Store
 
     with Store.open() as store:
-        patient_id = None
-        if args.patient:
-            patient = store.find_patient(args.patient)
-            if patient is None:
-                raise InputError(f"no patient with ID {args.patient!r}; add one with `scoliscreen patients add`")
-            patient_id = patient["id"]
+        patient_id = store.require_patient(args.patient)["id"] if args.patient else None
         video = result.source.description
         if result.source.kind in ("video", "sequence"):
             from pathlib import Path

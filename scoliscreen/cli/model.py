@@ -10,7 +10,6 @@ torch is imported lazily (inside the commands) so ``scoliscreen --help`` stays i
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from contextlib import contextmanager

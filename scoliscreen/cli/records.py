@@ -22,7 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args) -> int:
-    from scoliscreen.core.errors import InputError
     from scoliscreen.core.store import Store
 
     with Store.open(args.db) as store:
@@ -30,12 +29,7 @@ def run(args) -> int:
             p = store.add_patient(args.pseudonym, args.birth_year, args.sex)
             print(f"added patient {p['pseudonym']} (id {p['id']})")
         elif args.patients_command == "visits":
-            pid = None
-            if args.pseudonym:
-                patient = store.find_patient(args.pseudonym)
-                if patient is None:
-                    raise InputError(f"no patient with ID {args.pseudonym!r}")
-                pid = patient["id"]
+            pid = store.require_patient(args.pseudonym)["id"] if args.pseudonym else None
             rows = store.visits(pid)
             if args.json:
                 for r in rows:

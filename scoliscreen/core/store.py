@@ -132,6 +132,13 @@ class Store:
         rows = list(self.db["patients"].rows_where("pseudonym = ?", [pseudonym.strip()]))
         return rows[0] if rows else None
 
+    def require_patient(self, pseudonym: str) -> dict:
+        """The patient with this pseudonymous ID, or a clear error naming how to add one."""
+        patient = self.find_patient(pseudonym)
+        if patient is None:
+            raise InputError(f"no patient with ID {pseudonym!r}; add one with `scoliscreen patients add`")
+        return patient
+
     def list_patients(self) -> list[dict]:
         return list(self.db["patients"].rows_where(order_by="pseudonym"))
 

@@ -75,31 +75,11 @@ def _segment_to_30fps(seq: PoseSequence, seq30: PoseSequence, segment) -> tuple[
     return int(np.searchsorted(ts, t0 - 1e-3)), int(np.searchsorted(ts, t1 + 1e-3))
 
 
-def feature_regions(km) -> list[int]:
-    """Region index (``landmarks.REGION_IDS``) of every knowledge-map feature."""
-    idx = getattr(km, "feature_region_index", None)
-    if idx is not None:
-        return [int(i) for i in np.asarray(idx)]
-    out = []
-    for f in km.features:
-        region = f.get("region") if isinstance(f, dict) else getattr(f, "region")
-        out.append(REGION_IDS.index(region) if region in REGION_IDS else REGION_IDS.index("trunk_spine"))
-    return out
-
-
-def _text_of(ct) -> str:
-    for name in ("text", "full_text", "body"):
-        val = getattr(ct, name, None)
-        if isinstance(val, str):
-            return val
-    return str(ct)
-
-
 def compose_text(km, notes: str = "") -> str:
     """The generated clinical text (with the clinician's notes) fed to the text encoder."""
     from scoliscreen.core.kinematics import clinical_text
 
-    return _text_of(clinical_text(km, notes or ""))
+    return clinical_text(km, notes or "").text
 
 
 def mirror_knowledge_map(km):
@@ -109,8 +89,8 @@ def mirror_knowledge_map(km):
 
     from scoliscreen.core.kinematics import FEATURE_INDEX
 
-    perm = [FEATURE_INDEX[getattr(f, "mirror_name", f.name)] for f in km.features]
-    sign = np.array([-1.0 if getattr(f, "signed", False) else 1.0 for f in km.features], np.float32)
+    perm = [FEATURE_INDEX[f.mirror_name] for f in km.features]
+    sign = np.array([-1.0 if f.signed else 1.0 for f in km.features], np.float32)
     values = np.asarray(km.values, np.float32)[:, perm] * sign
     return dataclasses.replace(km, values=values)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scoliscreen.core.model.features import FEATURE_VERSION, clip_pair, feature_regions, maps_to_uint8
+from scoliscreen.core.model.features import FEATURE_VERSION, clip_pair, maps_to_uint8
 
 
 @dataclass

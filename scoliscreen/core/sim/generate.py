@@ -24,7 +24,7 @@ from scoliscreen.core.fileio import atomic_write_bytes
 from scoliscreen.core.sequence import PoseSequence, save_sequence
 from scoliscreen.core.sim.body import walking_body
 from scoliscreen.core.sim.camera import estimator_output, project
-from scoliscreen.core.sim.params import ClipParams, SubjectParams, sample_clip_params, sample_subject
+from scoliscreen.core.sim.params import SubjectParams, sample_clip_params, sample_subject
 
 GENERATOR = "scoliscreen.sim 1"
 LABEL_COLUMNS = (
