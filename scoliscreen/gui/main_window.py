@@ -6,7 +6,6 @@ long task runs in a worker (``scoliscreen.workers``), so the window never freeze
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -24,22 +23,6 @@ from scoliscreen.gui.video_panel import VIDEO_EXTENSIONS, VideoPanel
 from scoliscreen.workers.base import start_worker
 
 VIDEO_FILTER = "Videos (" + " ".join(f"*{e}" for e in VIDEO_EXTENSIONS) + ");;All files (*)"
-
-
-def analysis_to_dict(analysis) -> dict:
-    """JSON-able dict of an Analysis for the patient store."""
-    to_dict = getattr(analysis, "to_dict", None)
-    if callable(to_dict):
-        try:
-            return to_dict()
-        except Exception:  # noqa: BLE001 - fall back to the parts
-            pass
-    out = {}
-    for key in ("quality", "screening"):
-        part = getattr(analysis, key, None)
-        if part is not None:
-            out[key] = part.to_dict() if hasattr(part, "to_dict") else dict(vars(part))
-    return json.loads(json.dumps(out, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
 
 
 class MainWindow(QMainWindow):
@@ -287,21 +270,21 @@ class MainWindow(QMainWindow):
             return  # another video was opened meanwhile
         self.analysis = analysis
         self.result_panel.show_analysis(analysis)
-        self.video_panel.set_pose_sequence(getattr(analysis, "sequence", None))
-        usable = getattr(getattr(analysis, "quality", None), "usable", True)
-        screening = getattr(analysis, "screening", None)
+        self.video_panel.set_pose_sequence(analysis.sequence)
+        usable = analysis.quality.usable
+        screening = analysis.screening
         if screening is not None and self.model_info is None:
             from scoliscreen.workers.analysis import device_description
 
-            self.device_label.setText(f"Device: {device_description(getattr(screening, 'device', 'cpu'))}")
-            self.model_label.setText(f"Model: {getattr(screening, 'model_version', '?')}")
+            self.device_label.setText(f"Device: {device_description(screening.device)}")
+            self.model_label.setText(f"Model: {screening.model_version}")
         if screening is not None:
             self.stage.setText("Analysis complete. Click the map to see a moment in the video.")
             self.save_btn.setEnabled(True)
         elif not usable:
             self.stage.setText("The recording was refused by the quality check; see the reasons on the right.")
             self.save_btn.setEnabled(True)
-        problem = (getattr(analysis, "extras", None) or {}).get("screening_error")
+        problem = analysis.extras.get("screening_error")
         if problem:
             self.stage.setText("Map and description ready; the screening model is unavailable.")
         self.analysis_done.emit(analysis)
@@ -333,7 +316,7 @@ class MainWindow(QMainWindow):
             return
         store = self.patient_bar.store
         try:
-            store.add_visit(patient["id"], self.video_path, analysis_to_dict(self.analysis),
+            store.add_visit(patient["id"], self.video_path, self.analysis.to_dict(),
                             notes=self.notes.toPlainText().strip())
         except Exception as exc:  # noqa: BLE001
             self.show_message("error", "Save", f"The visit could not be saved: {exc}")
