@@ -1,6 +1,6 @@
 """Is the scoliosis signal in the simulated data there, but weak?
 
-    python benchmarks/sim_signal_check.py [--subjects 400] [--seed 1] [--source auto|kinematics|quick]
+    python benchmarks/sim_signal_check.py [--subjects 400] [--seed 1] [--source kinematics|quick]
 
 Simulates one clip per subject (front and back views alternating), computes the knowledge
 map's asymmetry summaries (``scoliscreen.core.kinematics``; or the simulator's own quick
@@ -19,19 +19,16 @@ import time
 
 import numpy as np
 
-from scoliscreen.core.sim.signal import kinematics_available, signal_check
+from scoliscreen.core.sim.signal import signal_check
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--subjects", type=int, default=400)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--source", choices=("auto", "kinematics", "quick"), default="auto")
+    ap.add_argument("--source", choices=("kinematics", "quick"), default="kinematics")
     ap.add_argument("--top", type=int, default=20)
     args = ap.parse_args()
-    if args.source == "kinematics" and not kinematics_available():
-        print("scoliscreen.core.kinematics is not importable; use --source quick")
-        return 2
     t0 = time.perf_counter()
     res = signal_check(args.subjects, args.seed, args.source, keep_rows=True)
     wall = time.perf_counter() - t0

@@ -133,10 +133,11 @@ def interpret(
     """
     from scoliscreen.core.errors import Cancelled, ScoliScreenError
 
-    def step(message: str) -> None:
+    def step(message: str | None = None) -> None:
+        """Cancellation point; ``message`` (if any) tells the caller what runs next."""
         if should_cancel is not None and should_cancel():
             raise Cancelled("cancelled")
-        if stage is not None:
+        if stage is not None and message:
             stage(message)
 
     if not analysis.quality.usable:
@@ -159,7 +160,7 @@ def interpret(
                 screener = Screener.load()
             elif callable(screener) and not hasattr(screener, "predict"):
                 screener = screener()
-            step("Running the screening model…")
+            step()  # loading the model can take a moment: honour a cancel before predicting
             analysis.screening = screener.predict(analysis.sequence, notes, analysis.quality.segment)
         except Cancelled:
             raise

@@ -1,9 +1,9 @@
 """Is the scoliosis signal in simulated data there, but weak? Correlate asymmetry summaries with Cobb.
 
 The knowledge map (``scoliscreen.core.kinematics``) is the reference: its per-clip summary
-features of signed left/right asymmetries are correlated with the Cobb angle. Where it is
-not importable, a quick built-in computation of the same clinical asymmetries is used
-(``quick_asymmetry``). The literature reports r ~ 0.4-0.6 between photographic asymmetry
+features of signed left/right asymmetries are correlated with the Cobb angle. A quick,
+independent computation of the same clinical asymmetries (``quick_asymmetry``) serves as a
+cross-check of the map. The literature reports r ~ 0.4-0.6 between photographic asymmetry
 and Cobb: the strongest single-feature |r| should land in a plausible band, not near 0
 (no signal) nor near 1 (a give-away no real recording has).
 """
@@ -80,14 +80,6 @@ def knowledge_map_asymmetry(seq: PoseSequence) -> dict[str, float]:
     return out
 
 
-def kinematics_available() -> bool:
-    try:
-        from scoliscreen.core.kinematics import compute_knowledge_map  # noqa: F401, PLC0415
-    except ImportError:
-        return False
-    return True
-
-
 def correlations(rows: list[dict[str, float]], cobb: np.ndarray) -> dict[str, float]:
     """Pearson r of each feature with Cobb, for the signed value and its magnitude (``|name|``)."""
     names = sorted(set().union(*[r.keys() for r in rows])) if rows else []
@@ -103,18 +95,16 @@ def correlations(rows: list[dict[str, float]], cobb: np.ndarray) -> dict[str, fl
     return out
 
 
-def signal_check(subjects: int = 300, seed: int = 1, source: str = "auto", keep_rows: bool = False) -> dict:
+def signal_check(subjects: int = 300, seed: int = 1, source: str = "kinematics", keep_rows: bool = False) -> dict:
     """Simulate one clip per subject and correlate asymmetry summaries with Cobb.
 
-    ``source``: "kinematics", "quick" or "auto" (kinematics when importable). Returns
+    ``source``: "kinematics" (the knowledge map) or "quick" (``quick_asymmetry``). Returns
     ``{"source", "n", "r": {feature: r}, "best": (feature, r)}``; with ``keep_rows`` also
     ``"X"`` [subjects, features] (magnitudes and signed values), ``"names"`` and ``"cobb"``.
     """
     from scoliscreen.core.sim.generate import simulate_clip, subject_id
     from scoliscreen.core.sim.params import sample_subject
 
-    if source == "auto":
-        source = "kinematics" if kinematics_available() else "quick"
     compute = knowledge_map_asymmetry if source == "kinematics" else quick_asymmetry
     rows, cobb = [], []
     for i, s in enumerate(np.random.SeedSequence(seed).spawn(subjects)):
