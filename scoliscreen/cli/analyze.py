@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 
+from scoliscreen.core.constants import DEVICES
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -35,7 +37,7 @@ def register(subparsers) -> None:
     p.add_argument("--no-record", action="store_true",
                    help="do not record the visit in the local database (user data dir)")
     p.add_argument("--model", metavar="DIR", help="screening model folder (default: the shipped one)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--device", default="auto", choices=DEVICES)
     p.set_defaults(func=run)
 
 
@@ -85,8 +87,8 @@ def format_screening(analysis) -> list[str]:
             "Model looked most at: " + ", ".join(f"{REGION_NAMES[r]} {100 * w:.0f}%" for r, w in top),
             f"Model:       {res.model_version} on {res.device}",
         ]
-    elif analysis.extras.get("screening_error"):
-        lines.append(f"Screening:   none. {analysis.extras['screening_error']}")
+    elif analysis.screening_error:
+        lines.append(f"Screening:   none. {analysis.screening_error}")
     if analysis.clinical_text is not None and analysis.clinical_text.text:
         lines.append("Clinical description: " + analysis.clinical_text.text.replace("\n", " "))
     return lines
@@ -94,23 +96,20 @@ def format_screening(analysis) -> list[str]:
 
 def _record(args, result, saved) -> dict | None:
     """Append the visit to the local records (SQLite in the user data dir)."""
+    from scoliscreen.app.records import record_visit
     from scoliscreen.core.store import Store
 
     with Store.open() as store:
         patient_id = store.require_patient(args.patient)["id"] if args.patient else None
-        video = result.source.description
-        if result.source.kind in ("video", "sequence"):
-            from pathlib import Path
-
-            video = str(Path(video).resolve())
-        return store.add_visit(patient_id, video, result.to_dict(), notes=args.notes,
-                               sequence_file=str(saved) if saved else None)
+        return record_visit(store, result, patient_id=patient_id, notes=args.notes, sequence_file=saved)
 
 
 def run(args) -> int:
     from scoliscreen.cli._progress import progress_bar
     from scoliscreen.core import paths
-    from scoliscreen.core.analyze import analyze
+    from scoliscreen.app.analysis import run_analysis
+    from scoliscreen.app.events import Progress
+    from scoliscreen.app.models import load_screener
     from scoliscreen.core.errors import InputError, RecordingUnusable
     from scoliscreen.core.sequence import save_sequence
 
@@ -126,11 +125,9 @@ def run(args) -> int:
         raise InputError("--patient records the visit; it cannot be combined with --no-record")
     label = "Recording + pose" if args.camera is not None else "Pose estimation"
     with progress_bar(label) as update:
-        result = analyze(spec, progress=update, seconds=args.seconds)
-    from scoliscreen.core.analyze import interpret
-    from scoliscreen.core.model.predict import Screener
-
-    interpret(result, args.notes, lambda: Screener.load(args.model, device=args.device))
+        result = run_analysis(spec, notes=args.notes, seconds=args.seconds,
+                              screener=lambda: load_screener(args.model, device=args.device),
+                              on_event=lambda e: update(e.done, e.total) if isinstance(e, Progress) else None)
     saved = None
     if args.save_sequence:
         saved = save_sequence(result.raw_sequence, args.save_sequence)

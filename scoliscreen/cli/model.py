@@ -15,6 +15,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from scoliscreen.core.constants import DEVICES
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -40,7 +42,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("dataset", type=Path)
     p.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped model)")
-    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
+    p.add_argument("--device", default="auto", choices=DEVICES, help="auto: CUDA, then MPS, then CPU")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--out", type=Path, default=None, help="also write the metrics as JSON to this file")
     p.set_defaults(func=run_evaluate)
@@ -55,7 +57,7 @@ def register(subparsers) -> None:
     p.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped model)")
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     p.add_argument("--notes", default="", help="clinician notes added to the clinical text")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default="auto", choices=DEVICES)
     p.set_defaults(func=run_predict)
 
     p = subparsers.add_parser(
@@ -79,7 +81,7 @@ def _train_args(p, epochs: int) -> None:
     p.add_argument("--patience", type=int, default=6, help="early-stopping patience in epochs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dim", type=int, default=64, help="token width")
-    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
+    p.add_argument("--device", default="auto", choices=DEVICES, help="auto: CUDA, then MPS, then CPU")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (default 2)")
 
 
@@ -157,18 +159,19 @@ def _table_row(obj: dict) -> str:
 
 def run_predict(args) -> int:
     from scoliscreen.core.errors import InputError
-    from scoliscreen.core.model.predict import Screener, expand_inputs, predict_file
+    from scoliscreen.app.models import load_screener
+    from scoliscreen.app.screening import expand_inputs, screen_file
 
     paths = expand_inputs(args.paths)
     if not paths:
         raise InputError("no video or pose-sequence file found in the given paths")
-    screener = Screener.load(args.model, args.device)
+    screener = load_screener(args.model, args.device)
     if args.format == "table":
         print(f"{'input':<40} {'label':<9} result   (model {screener.model_version}; research use only)")
     failures = 0
     with _bar() as bar:
         for i, path in enumerate(paths):
-            obj = predict_file(path, screener, args.notes,
+            obj = screen_file(path, screener, args.notes,
                                progress=lambda d, n: bar(f"pose {path.name}", d, n or 0))
             failures += "error" in obj
             print(json.dumps(obj) if args.format == "jsonl" else _table_row(obj), flush=True)

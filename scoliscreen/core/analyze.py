@@ -1,34 +1,49 @@
-"""The analysis pipeline: video / camera / pose-sequence file -> pose -> quality gate (-> later parts).
+"""Recording stage of the pipeline and the typed result of an analysis.
 
-``analyze(spec, progress=None, should_cancel=None) -> Analysis``. ``spec`` is a path to a video
-or to a pose-sequence ``.npz`` (pose estimation is then skipped), or an ``int`` camera index
-(recorded for ``seconds``). The GUI calls this from a worker thread: ``progress(done, total)``
-is called per frame (``total`` None when unknown), ``should_cancel()`` is polled per frame and a
+``analyze(spec, progress=None, should_cancel=None) -> Analysis`` runs pose estimation (unless
+``spec`` is a pose-sequence ``.npz``) and the quality gate. ``spec`` is a path to a video or a
+``.npz``, or an ``int`` camera index (recorded for ``seconds``). ``progress(done, total)`` is
+called per frame (``total`` None when unknown); ``should_cancel()`` is polled per frame and a
 true result raises :class:`~scoliscreen.core.errors.Cancelled`.
 
-A refused recording is *returned* (``analysis.quality.usable`` is False, with reasons); the
-caller decides what to show. ``Analysis.sequence`` is the sequence later stages use (false
-detections blanked, ``meta["view"]`` set); ``Analysis.raw_sequence`` is what the pose model
-returned (what ``--save-sequence`` writes). Later parts fill ``knowledge_map``,
-``clinical_text`` and ``screening``.
+A refused recording is *returned* (``analysis.quality.usable`` is False, with reasons).
+``Analysis.sequence`` is what later stages use (false detections blanked, ``meta["view"]``
+set); ``Analysis.raw_sequence`` is what the pose model returned (what ``--save-sequence``
+writes). The interpretation (knowledge map, clinical text, screening, all on the 96-frame
+segment the model uses) is added by the application layer (:mod:`scoliscreen.app.analysis`),
+which returns a new frozen :class:`Analysis` with those fields filled.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from scoliscreen.core.constants import SEQUENCE_SUFFIXES
 from scoliscreen.core.errors import InputError
+from scoliscreen.core.kinematics.knowledge_map import KnowledgeMap
+from scoliscreen.core.kinematics.text import ClinicalText
+from scoliscreen.core.model.predict import ScreeningResult
 from scoliscreen.core.quality import QualityReport, assess_quality
 from scoliscreen.core.sequence import PoseSequence, load_sequence
+from scoliscreen.core.serialize import (
+    clinical_text_from_dict, knowledge_map_from_dict, quality_from_dict, screening_from_dict,
+)
+
+if TYPE_CHECKING:
+    from scoliscreen.core.video import Frame
 
 DEFAULT_CAMERA_SECONDS = 6.0
-SEQUENCE_SUFFIXES = (".npz",)
+Spec = str | Path | int  # a video / pose-sequence path, or a camera index
 
 
-@dataclass
+@dataclass(frozen=True)
 class SourceInfo:
     kind: str  # "video", "camera" or "sequence"
     description: str  # path, or "camera N"
@@ -38,7 +53,7 @@ class SourceInfo:
     rotation: int = 0
     seconds_elapsed: float = 0.0  # wall time of pose estimation (0 for a sequence file)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "description": self.description,
@@ -49,51 +64,112 @@ class SourceInfo:
             "seconds_elapsed": round(self.seconds_elapsed, 3),
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> SourceInfo:
+        w, h = d["size"]  # type: ignore[misc]  # stored as a 2-list
+        return cls(str(d["kind"]), str(d["description"]), float(d["fps"]),  # type: ignore[arg-type]
+                   (int(w), int(h)), int(d["frames"]), int(d.get("rotation", 0)),  # type: ignore[call-overload]
+                   float(d.get("seconds_elapsed", 0.0)))  # type: ignore[arg-type]
 
-@dataclass
+
+@dataclass(frozen=True)
+class ModelSegment:
+    """The part of the clip the interpretation used: ``start_s``/``stop_s`` on the clip's time
+    axis (s from its first frame); ``n_frames`` real frames at 30 fps. Everything outside it
+    was not used by the map, the text or the model."""
+
+    start_s: float
+    stop_s: float
+    n_frames: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"start_s": round(self.start_s, 3), "stop_s": round(self.stop_s, 3), "n_frames": self.n_frames}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> ModelSegment:
+        return cls(float(d["start_s"]), float(d["stop_s"]), int(d["n_frames"]))  # type: ignore[arg-type,call-overload]
+
+
+@dataclass(frozen=True)
 class Analysis:
-    sequence: PoseSequence  # filtered by the quality gate; later stages use this
-    quality: QualityReport
-    source: SourceInfo
-    raw_sequence: PoseSequence | None = None  # as the pose model returned it
-    knowledge_map: Any = None  # filled by core.kinematics
-    clinical_text: Any = None
-    screening: Any = None  # filled by core.model
-    extras: dict = field(default_factory=dict)
+    """The result of one analysis (frozen; the app layer builds a new one per stage)."""
 
-    def to_dict(self) -> dict:
-        seq = self.sequence
-        out = {
+    source: SourceInfo
+    quality: QualityReport
+    frames: int  # of the filtered sequence
+    fps: float
+    duration_s: float
+    sequence: PoseSequence | None = None  # filtered by the quality gate (None when loaded from a record)
+    raw_sequence: PoseSequence | None = None  # as the pose model returned it
+    segment: ModelSegment | None = None  # what the map, the text and the model used
+    knowledge_map: KnowledgeMap | None = None  # on the segment: the model's windows
+    clinical_text: ClinicalText | None = None  # from that map: the model's input text
+    screening: ScreeningResult | None = None
+    screening_error: str | None = None  # why there is no screening of a usable recording
+
+    def replace(self, **changes: object) -> Analysis:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, object]:
+        """The stored form (``visits.result_json``) and the ``--json`` output."""
+        out: dict[str, object] = {
             "source": self.source.to_dict(),
-            "frames": len(seq),
-            "fps": round(float(seq.fps), 3),
-            "duration_s": round(seq.duration_s, 3),
+            "frames": self.frames,
+            "fps": round(float(self.fps), 3),
+            "duration_s": round(self.duration_s, 3),
             "detection_rate": self.quality.stats.get("detection_rate"),
             "quality": self.quality.to_dict(),
         }
-        for name in ("knowledge_map", "clinical_text", "screening"):
-            value = getattr(self, name)
-            if value is not None and hasattr(value, "to_dict"):
-                out[name] = value.to_dict()
+        if self.segment is not None:
+            out["segment"] = self.segment.to_dict()
+        if self.knowledge_map is not None:
+            out["knowledge_map"] = self.knowledge_map.to_dict()
+        if self.clinical_text is not None:
+            out["clinical_text"] = self.clinical_text.to_dict()
+        if self.screening is not None:
+            out["screening"] = self.screening.to_dict()
+        if self.screening_error is not None:
+            out["screening_error"] = self.screening_error
         return out
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> Analysis:
+        """An Analysis from its stored form (no pose sequences: those are not stored)."""
+        def sub(name: str) -> Mapping[str, object] | None:
+            v = d.get(name)
+            return v if isinstance(v, Mapping) else None
 
-def _is_sequence_file(spec) -> bool:
+        seg, km, ct, sc = sub("segment"), sub("knowledge_map"), sub("clinical_text"), sub("screening")
+        err = d.get("screening_error")
+        return cls(
+            source=SourceInfo.from_dict(sub("source") or {}),
+            quality=quality_from_dict(sub("quality") or {}),
+            frames=int(d["frames"]), fps=float(d["fps"]), duration_s=float(d["duration_s"]),  # type: ignore[call-overload,arg-type]
+            segment=ModelSegment.from_dict(seg) if seg else None,
+            knowledge_map=knowledge_map_from_dict(km) if km else None,
+            clinical_text=clinical_text_from_dict(ct) if ct else None,
+            screening=screening_from_dict(sc) if sc else None,
+            screening_error=str(err) if err is not None else None,
+        )
+
+
+def _is_sequence_file(spec: Spec) -> bool:
     return isinstance(spec, (str, Path)) and Path(spec).suffix.lower() in SEQUENCE_SUFFIXES
 
 
 def analyze(
-    spec,
+    spec: Spec,
     progress: Callable[[int, int | None], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     *,
     seconds: float = DEFAULT_CAMERA_SECONDS,
     model_path: str | Path | None = None,
-    on_frame: Callable[[object, Any], None] | None = None,
+    on_frame: Callable[[Frame, np.ndarray], None] | None = None,
 ) -> Analysis:
     """Run pose estimation (unless ``spec`` is a ``.npz``) and the quality gate."""
     t0 = time.perf_counter()
     if _is_sequence_file(spec):
+        assert not isinstance(spec, int)
         raw = load_sequence(spec)
         raw.meta.setdefault("source", str(spec))
         info = SourceInfo("sequence", str(spec), raw.fps, raw.image_size, len(raw))
@@ -101,7 +177,7 @@ def analyze(
         from scoliscreen.core.pose import estimate_poses
         from scoliscreen.core.video import open_source
 
-        if isinstance(spec, (int,)) and not isinstance(spec, bool):
+        if isinstance(spec, int) and not isinstance(spec, bool):
             if not seconds or seconds <= 0:
                 raise InputError("the recording length (seconds) must be a positive number")
         with open_source(spec, seconds=seconds) as source:
@@ -110,60 +186,9 @@ def analyze(
                               getattr(source, "rotation", 0))
         if len(raw) == 0:
             raise InputError(f"{info.description}: no frames could be read")
-        info.seconds_elapsed = time.perf_counter() - t0
+        info = dataclasses.replace(info, seconds_elapsed=time.perf_counter() - t0)
     quality = assess_quality(raw)
     raw.meta["view"] = quality.view
-    return Analysis(quality.sequence, quality, info, raw_sequence=raw)
-
-
-def interpret(
-    analysis: Analysis,
-    notes: str = "",
-    screener: Any = None,
-    *,
-    stage: Callable[[str], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
-) -> Analysis:
-    """Fill ``knowledge_map``, ``clinical_text`` and ``screening`` of a usable recording.
-
-    ``screener`` is a loaded ``Screener``, a zero-argument callable returning one (loaded only
-    when needed), or None for the shipped model. A refused recording is returned untouched.
-    A screening model that cannot be used (missing, wrong hash, wrong feature catalogue) does
-    not lose the map and text: its message goes to ``analysis.extras["screening_error"]``.
-    """
-    from scoliscreen.core.errors import Cancelled, ScoliScreenError
-
-    def step(message: str | None = None) -> None:
-        """Cancellation point; ``message`` (if any) tells the caller what runs next."""
-        if should_cancel is not None and should_cancel():
-            raise Cancelled("cancelled")
-        if stage is not None and message:
-            stage(message)
-
-    if not analysis.quality.usable:
-        return analysis
-    if analysis.knowledge_map is None:
-        step("Computing the kinematic knowledge map…")
-        from scoliscreen.core.kinematics import compute_knowledge_map
-
-        analysis.knowledge_map = compute_knowledge_map(analysis.sequence)
-    if analysis.clinical_text is None:
-        from scoliscreen.core.kinematics import clinical_text
-
-        analysis.clinical_text = clinical_text(analysis.knowledge_map, notes)
-    if analysis.screening is None:
-        step("Running the screening model…")
-        try:
-            if screener is None:
-                from scoliscreen.core.model.predict import Screener
-
-                screener = Screener.load()
-            elif callable(screener) and not hasattr(screener, "predict"):
-                screener = screener()
-            step()  # loading the model can take a moment: honour a cancel before predicting
-            analysis.screening = screener.predict(analysis.sequence, notes, analysis.quality.segment)
-        except Cancelled:
-            raise
-        except ScoliScreenError as exc:
-            analysis.extras["screening_error"] = f"The screening model could not be used: {exc}"
-    return analysis
+    seq = quality.sequence
+    assert seq is not None
+    return Analysis(info, quality, len(seq), float(seq.fps), float(seq.duration_s), sequence=seq, raw_sequence=raw)

@@ -25,12 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
+from scoliscreen.core.constants import CLIP_FRAMES, TARGET_FPS
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.landmarks import MP_MIRROR, NUM_MP, to_coco17
 
 FORMAT_VERSION = 1
-TARGET_FPS = 30.0
-CLIP_FRAMES = 96  # the paper's clip length at 30 Hz (3.2 s)
 
 
 @dataclass

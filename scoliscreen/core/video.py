@@ -31,6 +31,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from scoliscreen.core.constants import VIDEO_SUFFIXES
 from scoliscreen.core.errors import InputError
 
 # FFmpeg prints decode errors of damaged files straight to stderr; we report them ourselves.
@@ -38,7 +39,7 @@ from scoliscreen.core.errors import InputError
 if not os.environ.get("SCOLISCREEN_DEBUG"):
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg", ".wmv")
+VIDEO_EXTENSIONS = VIDEO_SUFFIXES
 MIN_FRAME_SIDE = 32  # pixels; below this no pose model can find a person
 DEFAULT_FPS = 30.0
 # A decode that stops before this share of the container's frame count means a damaged file.
@@ -168,17 +169,6 @@ class FrameSource:
     def __exit__(self, *exc):
         self.close()
         return False
-
-    def info(self) -> dict:
-        """JSON-serialisable description of the source (for reports and sequence meta)."""
-        return {
-            "kind": self.kind,
-            "description": self.description,
-            "fps": round(float(self.fps), 3),
-            "size": list(self.size),
-            "frame_count": self.frame_count,
-            "rotation": self.rotation,
-        }
 
 
 class VideoFileSource(FrameSource):

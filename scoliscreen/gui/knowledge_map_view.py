@@ -13,16 +13,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
+from scoliscreen.core.constants import TARGET_FPS, WINDOW_FRAMES
 from scoliscreen.core.landmarks import REGION_IDS, REGION_NAMES
 
 DEVIATION_LIMIT = 3.0
 SHORT_REGION = {"head_neck": "Head", "shoulder_girdle": "Shoulders", "trunk_spine": "Trunk", "pelvis": "Pelvis",
                 "left_arm": "L arm", "right_arm": "R arm", "left_leg": "L leg", "right_leg": "R leg"}
-ANALYSIS_FPS = 30.0
-
-
-def _field(obj, name, default=None):
-    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+UNUSED_BRUSH = (120, 120, 120, 70)  # parts of the clip the map, the text and the model did not use
 
 
 def deviation(values: np.ndarray, features) -> np.ndarray:
@@ -31,7 +28,7 @@ def deviation(values: np.ndarray, features) -> np.ndarray:
     out = np.full_like(values, np.nan)
     for j, feat in enumerate(features):
         col = values[:, j]
-        rng = _field(feat, "normal_range")
+        rng = feat.normal_range
         if rng is not None and len(rng) == 2 and np.all(np.isfinite(rng)) and rng[1] > rng[0]:
             lo, hi = float(rng[0]), float(rng[1])
             half = (hi - lo) / 2.0
@@ -60,6 +57,8 @@ class KnowledgeMapView(QWidget):
         self.hover_text = ""
         self.time_offset_s = 0.0
         self._separators = []
+        self._unused_items: list = []
+        self.unused_s: list[tuple[float, float]] = []  # clip time ranges shown as "not used"
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground("w")
         self.plot = self.glw.addPlot(row=0, col=0)
@@ -107,10 +106,13 @@ class KnowledgeMapView(QWidget):
         self.glw.scene().sigMouseClicked.connect(self._on_click)
 
     # ---- data ------------------------------------------------------------------------------
-    def set_map(self, km, region_window_weights=None, time_offset_s: float = 0.0, att_times=None) -> None:
+    def set_map(self, km, region_window_weights=None, time_offset_s: float = 0.0, att_times=None,
+                clip_s: tuple[float, float] | None = None) -> None:
         """Show a KnowledgeMap, and the model's [R, W] attention (its windows centred at
-        ``att_times`` s, default the map's windows) when given."""
+        ``att_times`` s, default the map's windows) when given. ``clip_s`` (start, stop) of the
+        whole clip: the parts outside the map's windows are shaded "not used"."""
         self.km = km
+        self._mark_unused(None)
         self.time_offset_s = float(time_offset_s)
         self.glw.setVisible(km is not None)
         if km is None:
@@ -122,17 +124,17 @@ class KnowledgeMapView(QWidget):
         features = list(km.features)
         region_rank = {r: i for i, r in enumerate(REGION_IDS)}
         self.order = np.array(sorted(range(len(features)),
-                                     key=lambda j: (region_rank.get(_field(features[j], "region"), 99), j)), dtype=int)
+                                     key=lambda j: (region_rank.get(features[j].region, 99), j)), dtype=int)
         values = np.asarray(km.values, dtype=np.float64)
         self.dev = deviation(values, features)[:, self.order]  # [W, F] in display order
         times = np.asarray(km.window_times_s, dtype=np.float64)
         n_win = len(times)
-        self.hop_s = float(np.median(np.diff(times))) if n_win > 1 else 16 / ANALYSIS_FPS
+        self.hop_s = float(np.median(np.diff(times))) if n_win > 1 else WINDOW_FRAMES / TARGET_FPS
         self.x0 = (times[0] if n_win else 0.0) - self.hop_s / 2
         self.image.setImage(self.dev.T, levels=(-DEVIATION_LIMIT, DEVIATION_LIMIT))
         self.image.setRect(QRectF(self.x0, 0, max(n_win, 1) * self.hop_s, len(features)))
         # region labels at the middle of each block + separators
-        regions = [_field(features[j], "region") for j in self.order]
+        regions = [features[j].region for j in self.order]
         for line in self._separators:
             self.plot.removeItem(line)
         self._separators = []
@@ -145,7 +147,12 @@ class KnowledgeMapView(QWidget):
                     self._separators.append(self.plot.addLine(y=idx[0], pen=pg.mkPen((90, 90, 90), width=1)))
         self.plot.getAxis("left").setTicks([ticks, []])
         self.plot.setTitle(f"kinematic knowledge map — {len(features)} features × {n_win} windows", size="9pt")
-        self.plot.setXRange(self.x0, self.x0 + n_win * self.hop_s, padding=0)
+        x1 = self.x0 + n_win * self.hop_s
+        if clip_s is not None:
+            self._mark_unused(clip_s)
+            self.plot.setXRange(min(self.x0, clip_s[0]), max(x1, clip_s[1]), padding=0)
+        else:
+            self.plot.setXRange(self.x0, x1, padding=0)
         self.plot.setYRange(0, len(features), padding=0)
         self.att = None
         if region_window_weights is not None:
@@ -162,6 +169,25 @@ class KnowledgeMapView(QWidget):
         self.att_plot.setVisible(self.att is not None)
         self.glw.ci.layout.setRowStretchFactor(1, 2 if self.att is not None else 0)
 
+    def _mark_unused(self, clip_s: tuple[float, float] | None) -> None:
+        """Shade the clip outside the map's windows (both plots) and say so in the title."""
+        for plot, item in self._unused_items:
+            plot.removeItem(item)
+        self._unused_items, self.unused_s = [], []
+        if clip_s is None or self.km is None or not len(self.km.window_times_s):
+            return
+        x1 = self.x0 + self.km.n_windows * self.hop_s
+        spans = [(clip_s[0], self.x0), (x1, clip_s[1])]
+        self.unused_s = [(a, b) for a, b in spans if b - a > 1e-3]
+        for a, b in self.unused_s:
+            for plot in (self.plot, self.att_plot):
+                item = pg.LinearRegionItem((a, b), movable=False, brush=pg.mkBrush(*UNUSED_BRUSH), pen=pg.mkPen(None))
+                plot.addItem(item, ignoreBounds=True)
+                self._unused_items.append((plot, item))
+        if self.unused_s:
+            self.plot.setTitle(f"kinematic knowledge map — {len(self.km.features)} features × {self.km.n_windows} "
+                               f"windows; the model used {self.x0:.1f}–{x1:.1f} s (grey: not used)", size="9pt")
+
     def window_at(self, x: float) -> int | None:
         if self.km is None:
             return None
@@ -173,12 +199,12 @@ class KnowledgeMapView(QWidget):
         j = int(self.order[row])
         feat = self.km.features[j]
         value = float(np.asarray(self.km.values)[window, j])
-        unit = _field(feat, "unit", "") or ""
-        rng = _field(feat, "normal_range")
+        unit = feat.unit or ""
+        rng = feat.normal_range
         rng_txt = f"{rng[0]:.3g} to {rng[1]:.3g} {unit}".strip() if rng is not None else "not defined"
         val_txt = "not computable here" if not np.isfinite(value) else f"{value:.3g} {unit}".strip()
         t = float(np.asarray(self.km.window_times_s)[window])
-        return (f"{_field(feat, 'name')} ({REGION_NAMES.get(_field(feat, 'region'), '?')}) — "
+        return (f"{feat.name} ({REGION_NAMES.get(feat.region, '?')}) — "
                 f"value {val_txt}; normal range {rng_txt}; window at {t:.2f} s")
 
     def mark_time(self, seconds: float | None) -> None:
@@ -220,10 +246,6 @@ class KnowledgeMapView(QWidget):
                 return
 
     def window_start_s(self, window: int) -> float:
-        """Video time (s) where a window starts."""
-        start = getattr(self.km, "window_start", None)
-        if start is not None and len(start) > window:
-            t = float(start[window]) / ANALYSIS_FPS
-        else:
-            t = float(np.asarray(self.km.window_times_s)[window]) - self.hop_s
+        """Video time (s) where a window starts (its centre time less half a window)."""
+        t = float(np.asarray(self.km.window_times_s)[window]) - WINDOW_FRAMES / 2 / TARGET_FPS
         return max(0.0, t + self.time_offset_s)

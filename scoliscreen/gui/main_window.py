@@ -19,19 +19,20 @@ from scoliscreen import DISCLAIMER, __version__
 from scoliscreen.gui.patient_bar import PatientBar
 from scoliscreen.gui.result_panel import ResultPanel
 from scoliscreen.gui.settings import AppSettings, SettingsDialog
-from scoliscreen.gui.video_panel import VIDEO_EXTENSIONS, VideoPanel
+from scoliscreen.core.constants import VIDEO_SUFFIXES
+from scoliscreen.gui.video_panel import VideoPanel
 from scoliscreen.workers.base import start_worker
 
-VIDEO_FILTER = "Videos (" + " ".join(f"*{e}" for e in VIDEO_EXTENSIONS) + ");;All files (*)"
+VIDEO_FILTER = "Videos (" + " ".join(f"*{e}" for e in VIDEO_SUFFIXES) + ");;All files (*)"
 
 
 class MainWindow(QMainWindow):
     """Signals: ``analysis_done(object)`` (the Analysis, also when the gate refused it),
-    ``analysis_failed(str)``, ``model_ready(dict)``."""
+    ``analysis_failed(str)``, ``model_ready(ModelInfo)``."""
 
     analysis_done = Signal(object)
     analysis_failed = Signal(str)
-    model_ready = Signal(dict)
+    model_ready = Signal(object)
 
     def __init__(self, settings: AppSettings | None = None, load_model: bool = True, model_dir=None):
         """``model_dir``: screening-model folder (default: the shipped one)."""
@@ -46,7 +47,7 @@ class MainWindow(QMainWindow):
         self._analysis_handle = None
         self._analysed_path: str | None = None
         self._model_handle = None
-        self.model_info: dict | None = None
+        self.model_info = None  # scoliscreen.app.models.ModelInfo once loaded
 
         self.patient_bar = PatientBar(self._open_store)
         self.patient_bar.error.connect(lambda text: self.show_message("error", "Patient records", text))
@@ -274,7 +275,7 @@ class MainWindow(QMainWindow):
         usable = analysis.quality.usable
         screening = analysis.screening
         if screening is not None and self.model_info is None:
-            from scoliscreen.workers.analysis import device_description
+            from scoliscreen.app.models import device_description
 
             self.device_label.setText(f"Device: {device_description(screening.device)}")
             self.model_label.setText(f"Model: {screening.model_version}")
@@ -284,7 +285,7 @@ class MainWindow(QMainWindow):
         elif not usable:
             self.stage.setText("The recording was refused by the quality check; see the reasons on the right.")
             self.save_btn.setEnabled(True)
-        problem = analysis.extras.get("screening_error")
+        problem = analysis.screening_error
         if problem:
             self.stage.setText("Map and description ready; the screening model is unavailable.")
         self.analysis_done.emit(analysis)
@@ -314,11 +315,12 @@ class MainWindow(QMainWindow):
         if patient is None:
             self.show_message("warning", "Save", "Choose or create a patient first.")
             return
+        from scoliscreen.app.records import record_visit
+
         store = self.patient_bar.store
         try:
-            store.add_visit(patient["id"], self.video_path, self.analysis.to_dict(),
-                            notes=self.notes.toPlainText().strip())
-        except Exception as exc:  # noqa: BLE001
+            record_visit(store, self.analysis, patient_id=patient["id"], notes=self.notes.toPlainText().strip())
+        except Exception as exc:  # noqa: BLE001 - a store failure is shown, the window stays usable
             self.show_message("error", "Save", f"The visit could not be saved: {exc}")
             return
         self.save_btn.setEnabled(False)
@@ -334,10 +336,10 @@ class MainWindow(QMainWindow):
         worker.error.connect(self._on_model_error)
         self._model_handle = start_worker(worker, "model-load")
 
-    def _on_model_loaded(self, info: dict) -> None:
+    def _on_model_loaded(self, info) -> None:
         self.model_info = info
-        self.device_label.setText(f"Device: {info['device_name']}")
-        self.model_label.setText(f"Model: {info['model_version']}")
+        self.device_label.setText(f"Device: {info.device_name}")
+        self.model_label.setText(f"Model: {info.model_version}")
         self.model_ready.emit(info)
 
     def _on_model_error(self, text: str) -> None:
@@ -357,16 +359,10 @@ class MainWindow(QMainWindow):
 
     def model_card_text(self) -> tuple[str, str]:
         """(format, text) of the model card: rendered markdown if shipped, else the JSON."""
-        from scoliscreen.core.paths import screening_model_dir
+        from scoliscreen.app.models import model_card_text
 
-        folder = Path(self.model_dir) if self.model_dir else screening_model_dir()
-        md = folder / "model_card.md"
-        if md.is_file():
-            return "markdown", md.read_text(encoding="utf-8")
-        js = folder / "model_card.json"
-        if js.is_file():
-            return "plain", js.read_text(encoding="utf-8")
-        return "plain", "The model card is not installed."
+        card = model_card_text(self.model_dir)
+        return card.format, card.text
 
     def show_model_card(self) -> None:
         fmt, text = self.model_card_text()
@@ -389,6 +385,6 @@ class MainWindow(QMainWindow):
         self.video_panel.shutdown()
         self.patient_bar.close_store()
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.shutdown()
         super().closeEvent(event)

@@ -17,41 +17,7 @@ from scoliscreen.gui.regions_view import BodyDiagram, RegionBars
 from scoliscreen.gui.style import MUTED, NEGATIVE, POSITIVE, WARN
 
 
-def _get(obj, name, default=None):
-    if obj is None:
-        return default
-    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
-
-
-def is_positive(screening) -> bool:
-    """Screen-positive: the label says so, or (no usable label) probability ≥ operating point."""
-    label = _get(screening, "label")
-    if isinstance(label, str):
-        low = label.lower()
-        if "neg" in low or low in ("0", "normal", "healthy"):
-            return False
-        if "pos" in low or low in ("1", "refer", "scoliosis"):
-            return True
-    elif label is not None and not isinstance(label, float):
-        return bool(label)
-    return float(_get(screening, "probability", 0.0)) >= float(_get(screening, "threshold", 0.5))
-
-
-def text_of(clinical_text) -> str:
-    """Plain text of a ClinicalText (``.text``, ``.paragraphs`` or ``str``)."""
-    if clinical_text is None:
-        return ""
-    for attr in ("text", "full_text", "summary"):
-        value = getattr(clinical_text, attr, None)
-        if isinstance(value, str) and value.strip():
-            return value
-    paragraphs = getattr(clinical_text, "paragraphs", None)
-    if paragraphs:
-        return "\n\n".join(str(p) for p in paragraphs)
-    return str(clinical_text)
-
-
-def band_text(band) -> str:
+def band_text(band: str) -> str:
     """"10-25" -> "10–25°", "<10" -> "< 10°", ">=40" -> "≥ 40°"."""
     b = str(band or "–").strip()
     if b.startswith(">="):
@@ -145,9 +111,9 @@ class ResultPanel(QWidget):
         self.text.clear()
 
     def show_quality(self, report) -> None:
-        """Show the quality gate's verdict and reasons (called before the model runs)."""
-        reasons = list(_get(report, "reasons", []) or [])
-        usable = bool(_get(report, "usable", True))
+        """Show the quality gate's verdict and reasons (a ``QualityReport``; before the model runs)."""
+        reasons = report.reasons
+        usable = report.usable
         if usable and not reasons:
             self.quality.hide()
             return
@@ -155,8 +121,8 @@ class ResultPanel(QWidget):
         head = ("Recording usable, with caveats:" if usable
                 else "This recording cannot be screened:")
         items = "".join(
-            f"<li><b>{'Warning' if _get(r, 'level') == 'warn' else 'Refused'}:</b> "
-            f"{html.escape(str(_get(r, 'message', r)))}</li>" for r in reasons
+            f"<li><b>{'Warning' if r.level == 'warn' else 'Refused'}:</b> "
+            f"{html.escape(r.message)}</li>" for r in reasons
         )
         self.quality.setText(f"<div style='color:{color}'><b>{head}</b><ul style='margin:2px'>{items}</ul></div>")
         self.quality.show()
@@ -165,19 +131,16 @@ class ResultPanel(QWidget):
             self.verdict.setStyleSheet(f"color: {POSITIVE};")
 
     def show_analysis(self, analysis) -> None:
-        """Fill everything from an ``Analysis`` (screening may be None when the gate refused)."""
+        """Fill everything from an ``Analysis`` (screening is None when the gate refused)."""
         self.analysis = analysis
-        if _get(analysis, "quality") is not None:
-            self.show_quality(analysis.quality)
-        s = _get(analysis, "screening")
-        km = _get(analysis, "knowledge_map")
-        seq = _get(analysis, "sequence")
-        offset = 0.0
-        if seq is not None and len(getattr(seq, "timestamps_ms", [])):
-            offset = float(seq.timestamps_ms[0]) / 1000.0
-        self.map_view.set_map(km, _get(s, "region_window_weights"), offset, _get(s, "window_times_s"))
-        self.text.setPlainText(text_of(_get(analysis, "clinical_text")))
-        problem = (_get(analysis, "extras", None) or {}).get("screening_error")
+        self.show_quality(analysis.quality)
+        s = analysis.screening
+        seq = analysis.sequence
+        offset = float(seq.timestamps_ms[0]) / 1000.0 if seq is not None and len(seq) else 0.0
+        self.map_view.set_map(analysis.knowledge_map, s.region_window_weights if s else None, offset,
+                              s.window_times_s if s else None, clip_s=(0.0, analysis.duration_s))
+        self.text.setPlainText(analysis.clinical_text.text if analysis.clinical_text is not None else "")
+        problem = analysis.screening_error
         if s is None and problem:
             self.verdict.setText("No screening result — model unavailable")
             self.verdict.setStyleSheet(f"color: {WARN};")
@@ -186,23 +149,23 @@ class ResultPanel(QWidget):
             self.bars.set_weights(None)
             self.body.set_weights(None)
             return
-        positive = is_positive(s)
+        positive = s.label == "positive"
         self.verdict.setText("Screen POSITIVE — refer for clinical examination" if positive
                              else "Screen negative")
         self.verdict.setStyleSheet(f"color: {POSITIVE if positive else NEGATIVE};")
-        p, thr = float(_get(s, "probability", np.nan)), float(_get(s, "threshold", np.nan))
+        p, thr = s.probability, s.threshold
         self.probability.setText(
             f"Probability of Cobb ≥ 10°: <b>{p:.0%}</b> &nbsp; (operating point {thr:.0%}: "
             f"{'at or above' if p >= thr else 'below'})"
         )
-        cobb = _get(s, "cobb_estimate")
-        band = band_text(_get(s, "severity_band", ""))
-        cobb_txt = f"{float(cobb):.0f}°" if cobb is not None and np.isfinite(float(cobb)) else "–"
-        p_band = (_get(s, "severity_probabilities", None) or {}).get(_get(s, "severity_band", ""))
+        cobb = s.cobb_estimate
+        band = band_text(s.severity_band)
+        cobb_txt = f"{cobb:.0f}°" if np.isfinite(cobb) else "–"
+        p_band = s.severity_probabilities.get(s.severity_band)
         p_txt = f" (p {p_band:.2f})" if p_band is not None else ""
         self.cobb.setText(f"Estimated Cobb angle: <b>{cobb_txt}</b> &nbsp; most likely severity band: "
                           f"<b>{html.escape(str(band))}</b>{p_txt}")
-        self.model_line.setText(f"Model {_get(s, 'model_version', '?')} on {_get(s, 'device', '?')}")
-        weights = dict(_get(s, "region_weights", {}) or {})
+        self.model_line.setText(f"Model {s.model_version} on {s.device}")
+        weights = dict(s.region_weights)
         self.bars.set_weights(weights)
         self.body.set_weights(weights)

@@ -10,9 +10,13 @@ from PySide6.QtWidgets import (
     QPushButton, QSpinBox, QWidget,
 )
 
+from scoliscreen.core.constants import DEVICE_LABELS
+from scoliscreen.core.constants import DEVICES as DEVICE_CODES
+
 ORGANIZATION = "ScoliScreen"
 APPLICATION = "ScoliScreen"
-DEVICES = (("auto", "Automatic (GPU if available)"), ("cpu", "CPU"), ("gpu", "GPU"))
+DEVICES = tuple((code, DEVICE_LABELS[code]) for code in DEVICE_CODES)  # the CLI's --device choices
+_OLD_NAMES = {"gpu": "cuda"}  # settings written by earlier versions
 
 
 class AppSettings:
@@ -34,11 +38,12 @@ class AppSettings:
     @property
     def device(self) -> str:
         value = str(self.q.value("compute/device", "auto"))
-        return value if value in dict(DEVICES) else "auto"
+        value = _OLD_NAMES.get(value, value)
+        return value if value in DEVICE_CODES else "auto"
 
     @device.setter
     def device(self, value: str) -> None:
-        self.q.setValue("compute/device", value if value in dict(DEVICES) else "auto")
+        self.q.setValue("compute/device", value if value in DEVICE_CODES else "auto")
 
     @property
     def data_folder(self) -> Path:

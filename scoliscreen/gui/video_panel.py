@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
     QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QVBoxLayout, QWidget,
 )
 
+from scoliscreen.core.constants import VIDEO_SUFFIXES
 from scoliscreen.gui.frame_view import FrameView
 from scoliscreen.workers.base import start_worker
 from scoliscreen.workers.frames import FrameReader, VideoInfo
 
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm")
 COUNTDOWN_S = 3
 
 
@@ -32,14 +32,13 @@ def _fmt_time(seconds: float) -> str:
 
 class VideoPanel(QWidget):
     """Signals: ``loaded(VideoInfo)``, ``error(str)``, ``recording_saved(path)``,
-    ``frame_shown(index)``, ``live_stats(dict)``, ``live_stopped()``."""
+    ``frame_shown(index)``, ``live_stopped()``; ``live_stats_last`` holds the live figures."""
 
     loaded = Signal(object)
     error = Signal(str)
     live_stopped = Signal()
     recording_saved = Signal(str)
     frame_shown = Signal(int)
-    live_stats = Signal(dict)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -258,7 +257,7 @@ class VideoPanel(QWidget):
         md = event.mimeData()
         if md.hasUrls():
             for url in md.urls():
-                if url.isLocalFile() and url.toLocalFile().lower().endswith(VIDEO_EXTENSIONS):
+                if url.isLocalFile() and url.toLocalFile().lower().endswith(VIDEO_SUFFIXES):
                     return url.toLocalFile()
         return None
 
@@ -345,7 +344,6 @@ class VideoPanel(QWidget):
         self.live_label.setText(
             f"video {stats.get('display_fps', 0):.0f} fps · skeleton {stats.get('pose_fps', 0):.0f} fps"
         )
-        self.live_stats.emit(stats)
 
     def _on_live_finished(self) -> None:
         if self._live is not None and self.sender() is self._live.worker:

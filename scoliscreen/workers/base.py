@@ -1,8 +1,12 @@
-"""The worker pattern every long job in the app uses.
+"""The worker pattern every long job in the app uses: one adapter from a generator to signals.
 
 A :class:`Worker` is a ``QObject`` whose :meth:`Worker.work` runs in its own ``QThread``
-(started by :func:`start_worker`). It reports through four signals, all delivered to the
-GUI thread by Qt's queued connections:
+(started by :func:`start_worker`). ``work`` is a generator (the application layer's
+``analysis_steps``, the live capture loop, ...): every value it yields goes to
+:meth:`Worker.on_event` (which turns it into a typed signal; by default ``event(object)``),
+cancellation is checked between yields (the generator is closed, so its ``finally`` blocks
+run), and its return value is the result. A plain function body (no ``yield``) works too.
+It reports through these signals, all delivered to the GUI thread by Qt's queued connections:
 
 * ``progress(done, total)`` — integers, ``total`` 0 when unknown;
 * ``result(object)`` — the return value of :meth:`work` (not emitted after a cancel);
@@ -14,9 +18,11 @@ GUI thread by Qt's queued connections:
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import traceback
+from collections.abc import Generator
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
@@ -28,6 +34,7 @@ class Worker(QObject):
     """Base class: subclasses implement :meth:`work` and call :meth:`report` / :meth:`check_cancel`."""
 
     progress = Signal(int, int)
+    event = Signal(object)
     result = Signal(object)
     error = Signal(str)
     cancelled = Signal()
@@ -60,11 +67,30 @@ class Worker(QObject):
     def work(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def on_event(self, event: object) -> None:
+        """Turn one yielded value into a signal (subclasses map their event types)."""
+        self.event.emit(event)
+
+    def _drain(self, steps: Generator[object, None, object]) -> object:
+        """Run a generator to its return value, cancel checked between yields."""
+        try:
+            while True:
+                self.check_cancel()
+                try:
+                    item = next(steps)
+                except StopIteration as stop:
+                    return stop.value
+                self.on_event(item)
+        finally:
+            steps.close()
+
     @Slot()
     def run(self) -> None:
         """Run :meth:`work`, route its outcome to exactly one of result/error/cancelled, then finished."""
         try:
             value = self.work()
+            if inspect.isgenerator(value):
+                value = self._drain(value)
             if self._cancel.is_set():
                 self.cancelled.emit()
             else:
@@ -93,12 +119,6 @@ class WorkerHandle:
 
     def cancel(self) -> None:
         self.worker.cancel()
-
-    def is_running(self) -> bool:
-        try:
-            return self.thread.isRunning()
-        except RuntimeError:  # C++ object already deleted
-            return False
 
     def wait(self, ms: int = 10000) -> bool:
         try:

@@ -22,16 +22,16 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from scoliscreen.core.constants import COBB_BINS, POSITIVE_COBB, SEQUENCE_SUFFIXES, VIDEO_SUFFIXES
 from scoliscreen.core.errors import DatasetError, InputError
 from scoliscreen.core.fileio import sha256_file
 from scoliscreen.core.sequence import PoseSequence, load_sequence, save_sequence
 
 REQUIRED_COLUMNS = ("file", "subject_id", "cobb_angle")
 OPTIONAL_COLUMNS = ("label", "sex", "age", "notes", "view")
-POSITIVE_COBB = 10.0
 MAX_COBB = 150.0
-POSE_EXTENSIONS = (".npz",)
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg", ".wmv")
+POSE_EXTENSIONS = SEQUENCE_SUFFIXES
+VIDEO_EXTENSIONS = VIDEO_SUFFIXES
 VIEWS = ("front", "back", "side", "unknown")
 _LABEL_WORDS = {"1": 1, "0": 0, "positive": 1, "pos": 1, "negative": 0, "neg": 0, "neutral": 0,
                 "yes": 1, "no": 0, "true": 1, "false": 0}
@@ -276,8 +276,6 @@ class Dataset:
 
     def summary(self) -> dict:
         """Counts for printing: subjects, clips, label balance, Cobb histogram, views."""
-        from scoliscreen.core.sim.generate import COBB_BINS
-
         subj_label: dict[str, int] = {}
         subj_cobb: dict[str, float] = {}
         for r in self.records:

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scoliscreen.core.constants import HOP_FRAMES, WINDOW_FRAMES
 from scoliscreen.core.landmarks import REGION_IDS
 
-WINDOW_FRAMES = 16
-HOP_FRAMES = 8
 CONTEXT_FRAMES = 32  # motion / cross-correlation context, centred on the window (~1 gait cycle)
 MAX_LAG_FRAMES = 8  # cross-correlation lags searched: +-0.27 s at 30 fps
 ASSUMED_STATURE_CM = 165.0

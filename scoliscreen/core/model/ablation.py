@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from scoliscreen.core.model.evaluate import screening_metrics
-from scoliscreen.core.model.network import POSITIVE_COBB
+from scoliscreen.core.constants import POSITIVE_COBB
 from scoliscreen.core.model.pipeline import grouped_folds, grouped_split
 from scoliscreen.core.model.train import (
     TARGET_SENSITIVITY, TrainConfig, choose_threshold, fit, fit_platt, predict_arrays, sigmoid,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoliscreen.core.model.network import POSITIVE_COBB, SEVERITY_BANDS, severity_band_index
+from scoliscreen.core.constants import POSITIVE_COBB, SEVERITY_BANDS
+from scoliscreen.core.model.network import severity_band_index
 from scoliscreen.core.model.train import roc_auc
 
 CLASSES = ("negative", "positive")
@@ -74,6 +75,3 @@ def metrics_table(m: dict) -> str:
         lines.append(f"{cls:<10} {p['precision']:>9.3f} {p['recall']:>7.3f} {p['f1']:>6.3f} {p['support']:>8d}")
     return "\n".join(lines)
 
-
-def band_name(i: int) -> str:
-    return SEVERITY_BANDS[int(i)]

@@ -23,11 +23,12 @@ import numpy as np
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.landmarks import REGION_IDS
 from scoliscreen.core.model import skeleton_maps as sm
-from scoliscreen.core.sequence import CLIP_FRAMES, TARGET_FPS, PoseSequence
+from scoliscreen.core.constants import CLIP_FRAMES, CLIP_WINDOWS, HOP_FRAMES, TARGET_FPS, WINDOW_FRAMES
+from scoliscreen.core.sequence import PoseSequence
 
 FRAME_STEP = 3
 N_FRAMES = CLIP_FRAMES // FRAME_STEP  # 32 skeleton maps per clip
-N_WINDOWS = 11  # knowledge-map windows in 96 frames (16-frame windows every 8 frames)
+N_WINDOWS = CLIP_WINDOWS  # knowledge-map windows in 96 frames (16-frame windows every 8 frames)
 FEATURE_VERSION = 1  # bump when inputs change (invalidates caches)
 _TORSO = [sm.P_IDX["mid_shoulder"], sm.P_IDX["mid_hip"]]
 
@@ -95,41 +96,66 @@ def mirror_knowledge_map(km):
     return dataclasses.replace(km, values=values)
 
 
+@dataclass(frozen=True)
+class SegmentPart:
+    """The ``CLIP_FRAMES``-frame segment the model uses: ``part`` (30 fps), where it starts in
+    the clip (s) and its real (unpadded) length."""
+
+    part: PoseSequence
+    start_s: float
+    n_frames: int
+
+
+def model_segment(seq: PoseSequence, segment: tuple[int, int] | None = None) -> SegmentPart:
+    """The segment of ``seq`` the model uses (``segment``: the quality gate's walking, frame
+    indices of ``seq``). Compute the knowledge map and the text on ``.part``."""
+    if len(seq) == 0 or not seq.detected.any():
+        raise InputError("no person was detected in the recording")
+    seq30 = seq.resampled(TARGET_FPS)
+    a, b = select_segment(seq30, _segment_to_30fps(seq, seq30, segment))
+    part = seq30.slice(a, b)
+    start_s = float((part.timestamps_ms[0] - seq30.timestamps_ms[0]) / 1000.0) if len(part) else 0.0
+    return SegmentPart(part, start_s, int(b - a))
+
+
+def segment_inputs(seg: SegmentPart, km, text: str, notes: str = "",
+                   text_encoder=None) -> tuple[ClipInputs, ClipInputs]:
+    """Model inputs of a segment and of its mirror image from its knowledge map ``km`` and
+    clinical text ``text`` (computed once, by the caller, on ``seg.part``)."""
+    part = seg.part
+    pts = sm.normalise_keypoints(part.landmarks, part.image_size)
+    full = np.zeros((CLIP_FRAMES, sm.NUM_POINTS, 3), np.float32)
+    full[: len(pts)] = pts[:CLIP_FRAMES]
+    points = full[FRAME_STEP // 2 :: FRAME_STEP][:N_FRAMES]
+    frame_valid = points[:, _TORSO, 2].min(axis=1) > 0
+    # window w covers frames [8w, 8w + 16) of the segment: centre times in the whole clip
+    times = seg.start_s + (np.arange(N_WINDOWS) * HOP_FRAMES + WINDOW_FRAMES / 2) / TARGET_FPS
+    out = []
+    for mirrored, k in ((False, km), (True, mirror_knowledge_map(km))):
+        vals = np.asarray(k.values, dtype=np.float32)
+        arr = np.full((N_WINDOWS, vals.shape[1]), np.nan, np.float32)
+        arr[: min(N_WINDOWS, len(vals))] = vals[:N_WINDOWS]
+        out.append(ClipInputs(sm.mirror_points(points) if mirrored else points, frame_valid, arr, times,
+                              compose_text(k, notes) if mirrored else text, None, seg.start_s, seg.n_frames))
+    if text_encoder is not None:
+        emb = text_encoder.encode([out[0].text, out[1].text])
+        out[0].text_emb, out[1].text_emb = emb[0], emb[1]
+    return out[0], out[1]
+
+
 def clip_pair(seq: PoseSequence, notes: str = "", segment: tuple[int, int] | None = None,
               text_encoder=None) -> tuple[ClipInputs, ClipInputs]:
     """Model inputs of one clip and of its mirror image (horizontal flip).
 
     ``segment`` is the usable walking (frame indices of ``seq``, from the quality gate);
     ``text_encoder`` (a :class:`TextEncoder`) adds the text embeddings. The knowledge map is
-    computed once; the mirrored one follows from the catalogue's mirror rules."""
+    computed once, on the model's segment; the mirrored one follows from the catalogue's
+    mirror rules."""
     from scoliscreen.core.kinematics import compute_knowledge_map
 
-    if len(seq) == 0 or not seq.detected.any():
-        raise InputError("no person was detected in the recording")
-    seq30 = seq.resampled(TARGET_FPS)
-    a, b = select_segment(seq30, _segment_to_30fps(seq, seq30, segment))
-    part = seq30.slice(a, b)
-    pts = sm.normalise_keypoints(part.landmarks, part.image_size)
-    full = np.zeros((CLIP_FRAMES, sm.NUM_POINTS, 3), np.float32)
-    full[: len(pts)] = pts[:CLIP_FRAMES]
-    points = full[FRAME_STEP // 2 :: FRAME_STEP][:N_FRAMES]
-    frame_valid = points[:, _TORSO, 2].min(axis=1) > 0
-    km = compute_knowledge_map(part)
-    start_s = float((part.timestamps_ms[0] - seq30.timestamps_ms[0]) / 1000.0) if len(part) else 0.0
-    # window w covers frames [8w, 8w + 16) of the segment: centre times in the whole clip
-    times = start_s + (np.arange(N_WINDOWS) * 8 + 8) / TARGET_FPS
-    out = []
-    for mirrored, k in ((False, km), (True, mirror_knowledge_map(km))):
-        vals = np.asarray(k.values, dtype=np.float32)
-        arr = np.full((N_WINDOWS, vals.shape[1]), np.nan, np.float32)
-        arr[: min(N_WINDOWS, len(vals))] = vals[:N_WINDOWS]
-        text = compose_text(k, notes)
-        out.append(ClipInputs(sm.mirror_points(points) if mirrored else points, frame_valid, arr, times, text,
-                              None, start_s, int(b - a)))
-    if text_encoder is not None:
-        emb = text_encoder.encode([out[0].text, out[1].text])
-        out[0].text_emb, out[1].text_emb = emb[0], emb[1]
-    return out[0], out[1]
+    seg = model_segment(seq, segment)
+    km = compute_knowledge_map(seg.part)
+    return segment_inputs(seg, km, compose_text(km, notes), notes, text_encoder)
 
 
 def region_permutation_mirror() -> list[int]:

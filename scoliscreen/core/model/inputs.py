@@ -171,22 +171,3 @@ def build_inputs(dataset, progress=None, use_cache: bool = True, text_encoder=No
     if use_cache:
         out.save(cache)
     return out
-
-
-def synthetic_inputs(n: int = 64, n_features: int = 24, seed: int = 0) -> DatasetInputs:
-    """A tiny random dataset with a planted signal (for tests of the training loop)."""
-    from scoliscreen.core.landmarks import NUM_REGIONS
-    from scoliscreen.core.model.features import N_FRAMES, N_WINDOWS
-    from scoliscreen.core.model.skeleton_maps import MAP_H, MAP_W
-
-    rng = np.random.default_rng(seed)
-    cobb = rng.uniform(0, 45, n).astype(np.float32)
-    y = (cobb >= 10).astype(np.float32)
-    km = rng.normal(size=(n, N_WINDOWS, n_features)).astype(np.float32)
-    regions = [i % NUM_REGIONS for i in range(n_features)]
-    km[:, :, 2] += 1.5 * y[:, None]  # feature 2 (region 2, trunk) carries the label
-    maps = (rng.random((n, N_FRAMES, NUM_REGIONS, MAP_H, MAP_W)) * 60).astype(np.uint8)
-    text = rng.normal(size=(n, 384)).astype(np.float32)
-    return DatasetInputs(maps, np.ones((n, N_FRAMES), bool), km, km.copy(), text, text.copy(), cobb,
-                         np.array([f"s{i // 2}" for i in range(n)]), np.array([f"c{i}.npz" for i in range(n)]),
-                         regions)

@@ -10,15 +10,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from scoliscreen.core.constants import POSITIVE_COBB, SEVERITY_BANDS, SEVERITY_EDGES
 from scoliscreen.core.landmarks import NUM_REGIONS
 from scoliscreen.core.model.encoders import MapEncoder, TextProjector, VideoEncoder
 from scoliscreen.core.model.fusion import Fusion
 from scoliscreen.core.model.text_encoder import EMBED_DIM
 
 MODALITIES = ("video", "map", "text")
-SEVERITY_BANDS = ("<10", "10-25", "25-40", ">=40")
-SEVERITY_EDGES = (10.0, 25.0, 40.0)
-POSITIVE_COBB = 10.0
+__all__ = ["POSITIVE_COBB", "SEVERITY_BANDS", "SEVERITY_EDGES", "MODALITIES", "COBB_SCALE", "ScreeningNet",
+           "default_config", "severity_band_index"]
 COBB_SCALE = 20.0  # the regression head predicts cobb / COBB_SCALE
 
 

@@ -16,9 +16,10 @@ from scoliscreen.core.errors import DatasetError, LeakageError
 from scoliscreen.core.sim.generate import PROVENANCE_FILE
 from scoliscreen.core.model.card import hash_subject, save_model
 from scoliscreen.core.model.evaluate import flat_metrics, screening_metrics
-from scoliscreen.core.model.network import POSITIVE_COBB
+from scoliscreen.core.constants import POSITIVE_COBB
+from scoliscreen.core.device import resolve_device
 from scoliscreen.core.model.train import (
-    TARGET_SENSITIVITY, TrainConfig, choose_threshold, fit, fit_platt, predict_arrays, resolve_device, sigmoid,
+    TARGET_SENSITIVITY, TrainConfig, choose_threshold, fit, fit_platt, predict_arrays, sigmoid,
 )
 
 

@@ -1,4 +1,4 @@
-"""Screening inference: :class:`Screener` (load once, predict per clip) and batch prediction.
+"""Screening inference: :class:`Screener` (load once, predict per clip).
 
     screener = Screener.load()                 # shipped weights, sha256 checked
     result = screener.predict(seq, notes="")   # -> ScreeningResult
@@ -11,15 +11,17 @@ operating point stored in the model card (chosen for high sensitivity).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scoliscreen.core.errors import InputError
 from scoliscreen.core.landmarks import REGION_IDS
 from scoliscreen.core.sequence import PoseSequence
+
+if TYPE_CHECKING:
+    from scoliscreen.core.model.features import ClipInputs
 
 
 @dataclass
@@ -73,7 +75,7 @@ class Screener:
         import torch
 
         from scoliscreen.core.model.card import load_model
-        from scoliscreen.core.model.train import resolve_device
+        from scoliscreen.core.device import resolve_device
         from scoliscreen.core.paths import screening_model_dir
 
         torch.set_num_threads(min(2, torch.get_num_threads()))
@@ -95,15 +97,20 @@ class Screener:
     def calibrate(self, logit):
         return 1.0 / (1.0 + np.exp(-(self.a * np.asarray(logit, float) + self.b)))
 
-    def prepare(self, seq: PoseSequence, notes: str = "", segment: tuple[int, int] | None = None):
-        """(batch of the clip and its mirror image, ClipInputs of the clip) for the network."""
+    def prepare(self, seq: PoseSequence | None, notes: str = "", segment: tuple[int, int] | None = None,
+                pair: tuple[ClipInputs, ClipInputs] | None = None):
+        """(batch of the clip and its mirror image, ClipInputs of the clip) for the network.
+        ``pair``: inputs already prepared (``features.segment_inputs``); ``seq`` is then unused."""
         import torch
 
         from scoliscreen.core.model.features import batch_tensors, clip_pair, mirror_maps
         from scoliscreen.core.model.skeleton_maps import render_maps
 
         enc = self._encoder()
-        a, b = clip_pair(seq, notes, segment)
+        if pair is None:
+            assert seq is not None
+            pair = clip_pair(seq, notes, segment)
+        a, b = pair
         if a.km.shape[-1] != self.net.config["n_features"]:
             from scoliscreen.core.errors import ModelIntegrityError
 
@@ -128,17 +135,18 @@ class Screener:
             out = self.net(batch["maps"], batch["frame_valid"], z, present, batch["text"])
         return float(self.calibrate(float(out["logit"].mean())))
 
-    def predict(self, seq: PoseSequence, notes: str = "", segment: tuple[int, int] | None = None,
-                explain: bool = True) -> ScreeningResult:
+    def predict(self, seq: PoseSequence | None, notes: str = "", segment: tuple[int, int] | None = None,
+                explain: bool = True, *, pair: tuple[ClipInputs, ClipInputs] | None = None) -> ScreeningResult:
         """Screen one pose sequence. ``segment`` [start, stop) (frame indices of ``seq``) is the
-        usable walking from the quality gate; without it the best 96-frame window is used."""
+        usable walking from the quality gate; without it the best 96-frame window is used.
+        ``pair``: prepared inputs (the app computes the map and the text once and passes them)."""
         import torch
 
         from scoliscreen.core.model.explain import attribution, normalise
         from scoliscreen.core.model.features import region_permutation_mirror
-        from scoliscreen.core.model.network import SEVERITY_BANDS
+        from scoliscreen.core.constants import SEVERITY_BANDS
 
-        batch, a = self.prepare(seq, notes, segment)
+        batch, a = self.prepare(seq, notes, segment, pair=pair)
         if explain:
             out, rel = attribution(self.net, batch, return_outputs=True)
             rel = rel.numpy()
@@ -165,70 +173,3 @@ class Screener:
             severity_probabilities={b: float(p) for b, p in zip(SEVERITY_BANDS, sev.softmax(-1))},
             extras={"logit": logit, "text": a.text},
         )
-
-
-def screen_analysis(analysis, notes: str = "", screener: Screener | None = None) -> ScreeningResult | None:
-    """For ``scoliscreen analyze`` and the app: screen an :class:`~scoliscreen.core.analyze.Analysis`
-    (uses its filtered sequence and the quality gate's walking segment) and store the result in
-    ``analysis.screening``. Returns None (and stores nothing) for a recording the gate refused."""
-    if not analysis.quality.usable:
-        return None
-    screener = screener or Screener.load()
-    result = screener.predict(analysis.sequence, notes, analysis.quality.segment)
-    analysis.screening = result
-    return result
-
-
-VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg", ".wmv")
-SEQUENCE_SUFFIXES = (".npz",)
-
-
-def expand_inputs(paths) -> list[Path]:
-    """Files to predict on: a directory means every video / pose-sequence file in it (sorted)."""
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES + SEQUENCE_SUFFIXES)
-        else:
-            out.append(p)
-    return out
-
-
-def predict_file(path: Path, screener: Screener, notes: str = "", progress=None) -> dict:
-    """One JSON-able object for one input file; failures give an ``error`` entry (never raise
-    for a bad file)."""
-    from scoliscreen.core.errors import ScoliScreenError
-
-    obj: dict = {"input": str(path)}
-    try:
-        if not path.exists():
-            raise InputError(f"{path}: no such file")
-        from scoliscreen.core.analyze import analyze
-
-        analysis = analyze(path, progress=progress)
-        q = analysis.quality
-        obj["quality"] = {"verdict": q.verdict, "usable": q.usable,
-                          "reasons": [r.to_dict() for r in q.reasons]}
-        if not q.usable:
-            msgs = "; ".join(r.message for r in q.refusals) or q.verdict
-            obj["error"] = f"recording not usable for screening: {msgs}"
-            obj["model_version"] = screener.model_version
-            return obj
-        res = screener.predict(analysis.sequence, notes, q.segment)
-        d = res.to_dict()
-        obj.update({
-            "probability": d["probability"], "label": d["label"], "threshold": d["threshold"],
-            "cobb_estimate": d["cobb_estimate"], "severity_band": d["severity_band"],
-            "severity_probabilities": d["severity_probabilities"],
-            "region_weights": d["region_weights"], "window_weights": d["window_weights"],
-            "window_times_s": d["window_times_s"], "segment_s": d["segment_s"],
-        })
-        obj["quality"] = obj.pop("quality")
-        obj["model_version"] = res.model_version
-    except ScoliScreenError as exc:
-        obj["error"] = str(exc)
-    except (OSError, ValueError, RuntimeError) as exc:  # a broken file must not stop the batch
-        obj["error"] = f"{type(exc).__name__}: {exc}"
-    if "probability" in obj and not math.isfinite(obj["probability"]):
-        obj["error"] = "the model returned no finite probability"
-    return obj

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from scoliscreen.core.device import resolve_device
 from scoliscreen.core.model.features import N_WINDOWS, mirror_maps
 from scoliscreen.core.model.network import (
     COBB_SCALE, MODALITIES, POSITIVE_COBB, ScreeningNet, default_config, severity_band_index,
@@ -44,18 +45,6 @@ class TrainConfig:
         d = asdict(self)
         d["modalities"] = list(self.modalities)
         return d
-
-
-def resolve_device(device: str = "auto") -> str:
-    """``auto``: CUDA if available, then Apple MPS, then CPU."""
-    if device != "auto":
-        return device
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 def seed_everything(seed: int) -> None:

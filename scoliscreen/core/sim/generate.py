@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from scoliscreen import __version__
+from scoliscreen.core.constants import COBB_BINS, POSITIVE_COBB
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.fileio import atomic_write_bytes
 from scoliscreen.core.sequence import PoseSequence, save_sequence
@@ -31,7 +32,6 @@ LABEL_COLUMNS = (
     "file", "subject_id", "cobb_angle", "label", "sex", "age", "view",
     "curve_type", "convex_side", "height_m", "fps", "width", "height", "notes",
 )
-COBB_BINS = (0, 5, 10, 15, 20, 25, 30, 40, 50, 61)
 
 
 def simulate_clip(
@@ -122,7 +122,7 @@ def summarize_rows(rows: list[dict]) -> dict:
     return {
         "subjects": len(subjects),
         "clips": len(rows),
-        "positive_subjects": int((cobb >= 10.0).sum()),
+        "positive_subjects": int((cobb >= POSITIVE_COBB).sum()),
         "positive_fraction": float(np.mean(labels)) if labels else 0.0,
         "cobb_mean": float(cobb.mean()) if len(cobb) else 0.0,
         "cobb_histogram": {f"{a}-{b}": int(c) for a, b, c in zip(COBB_BINS[:-1], COBB_BINS[1:], counts)},

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-POSITIVE_COBB = 10.0  # Cobb >= 10 deg = scoliosis (SRS definition; the paper's label)
+from scoliscreen.core.constants import POSITIVE_COBB
+
 
 CURVE_TYPES = ("thoracic", "lumbar", "double")
 # Share of curve types in AIS (Lenke 1 and 2 main thoracic most common; lumbar/thoracolumbar

@@ -1,0 +1,22 @@
+"""Compute-device choice shared by training, inference, the CLI and the GUI."""
+
+from __future__ import annotations
+
+from scoliscreen.core.constants import DEVICES
+from scoliscreen.core.errors import InputError
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``auto``: CUDA if available, then Apple MPS, then CPU; other names are checked and returned."""
+    if device not in DEVICES and not device.startswith(("cuda:", "mps:")):
+        raise InputError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
+    if device != "auto":
+        return device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
