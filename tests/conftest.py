@@ -4,7 +4,7 @@ from pathlib import Path
 # Qt must never need a display in tests; set before anything imports Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 REAL = REPO / "tests" / "data" / "real"
@@ -37,7 +37,7 @@ class _FakeCamera:
         self._period = 1.0 / fps
         self._next = None
 
-    def isOpened(self):
+    def isOpened(self):  # noqa: N802 - cv2.VideoCapture API
         return self._cap.isOpened()
 
     def read(self):

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings
 
-from conftest import wait_until as _wait  # noqa: E402
+from conftest import wait_until as _wait
 
 pytestmark = pytest.mark.gui
 

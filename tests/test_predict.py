@@ -1,5 +1,5 @@
 """Prediction with the shipped weights on the real clips: offline, per-input objects, errors
-that do not stop the batch, mirror consistency, clip lengths, the analyze hook."""
+that do not stop the batch, mirror consistency, clip lengths, screening through the app layer."""
 
 from __future__ import annotations
 
@@ -130,17 +130,17 @@ def test_empty_recording_is_a_readable_error(screener):
         screener.predict(seq)
 
 
-def test_screen_analysis_hook(screener):
-    from scoliscreen.core.analyze import analyze
-    from scoliscreen.core.model.predict import screen_analysis
+def test_screening_through_the_app_uses_the_gate_segment(screener):
+    from scoliscreen.app.analysis import run_analysis
 
-    analysis = analyze(POSES / "sports2d_side_walk_single.npz")
-    res = screen_analysis(analysis, notes="", screener=screener)
-    if analysis.quality.usable:
-        assert analysis.screening is res and 0 <= res.probability <= 1
-        assert "screening" in analysis.to_dict()
-    else:
-        assert res is None
+    analysis = run_analysis(POSES / "sports2d_side_walk_single.npz", screener=screener)
+    assert analysis.quality.usable  # the bundled clip is usable: this test must screen it
+    res = analysis.screening
+    assert res is not None and 0 <= res.probability <= 1 and res.model_version == screener.model_version
+    assert analysis.to_dict()["screening"]["probability"] == round(res.probability, 4)
+    # the same result as the model's own path from the sequence and the gate's segment
+    direct = screener.predict(analysis.sequence, "", analysis.quality.segment)
+    assert res.probability == pytest.approx(direct.probability, abs=1e-6)
 
 
 @pytest.mark.slow

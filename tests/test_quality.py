@@ -1,7 +1,7 @@
 """Recording quality gate on the real clips' pose sequences and on sequences derived from them."""
 
 import json
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 
 import numpy as np
 import pytest
@@ -209,7 +209,7 @@ def test_a_spliced_second_person_is_detected_and_a_glitch_is_not(single):
 
 def test_thresholds_live_in_one_place(single):
     assert isinstance(THRESHOLDS, QualityThresholds)
-    with pytest.raises(Exception):
+    with pytest.raises(FrozenInstanceError):
         THRESHOLDS.min_walk_samples = 1  # frozen
     strict = replace(THRESHOLDS, min_walk_samples=200)
     assert assess_quality(single).usable

@@ -9,7 +9,8 @@ import pytest
 from scoliscreen.cli import main
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.landmarks import MP
-from scoliscreen.core.sequence import CLIP_FRAMES, load_sequence
+from scoliscreen.core.constants import CLIP_FRAMES
+from scoliscreen.core.sequence import load_sequence
 from scoliscreen.core.sim import EFFECTS, sample_subject, simulate_clip, simulate_dataset
 
 POSES = Path(__file__).resolve().parent / "data" / "poses"

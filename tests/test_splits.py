@@ -59,7 +59,7 @@ def test_train_val_test_is_subject_disjoint_complete_and_stratified(records):
     assert not (a & b) and not (a & c) and not (b & c)
     n = len(a | b | c)
     assert abs(len(c) / n - 0.2) < 0.03 and abs(len(b) / n - 0.15) < 0.03
-    pos = lambda idx: np.mean([records[i].label for i in idx])  # noqa: E731
+    pos = lambda idx: np.mean([records[i].label for i in idx])  # noqa: E731 - a one-line helper reads best as a lambda
     overall = np.mean([r.label for r in records])
     for part in (train, val, test):
         assert abs(pos(part) - overall) < 0.1

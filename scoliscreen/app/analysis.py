@@ -42,13 +42,13 @@ class _Done:
         self.analysis, self.error = analysis, error
 
 
-def _record(spec: Spec, seconds: float, cancelled: Callable[[], bool],
-            stop: threading.Event) -> Generator[Event, None, Analysis]:
+def _record(spec: Spec, seconds: float, cancelled: Callable[[], bool]) -> Generator[Event, None, Analysis]:
     """Pose estimation + gate; a video or camera runs on a helper thread whose per-frame
-    callbacks come back here as events."""
+    callbacks come back here as events (closing this generator stops that thread)."""
     if not isinstance(spec, int) and str(spec).lower().endswith(SEQUENCE_SUFFIXES):
         return analyze(spec)
     q: queue.Queue[Event | _Done] = queue.Queue()
+    stop = threading.Event()
     last = [0.0]
 
     def on_frame(frame: Frame, landmarks: np.ndarray) -> None:
@@ -125,10 +125,8 @@ def analysis_steps(
     ``screener``: a loaded ``Screener``, a zero-argument callable returning one (called only
     for a usable recording), or None for the shipped model. A model that cannot be used keeps
     the map and the text; its message goes to ``Analysis.screening_error``."""
-    stop = threading.Event()
-
     def cancelled() -> bool:
-        return stop.is_set() or (should_cancel is not None and should_cancel())
+        return should_cancel is not None and should_cancel()
 
     def check() -> None:
         if cancelled():
@@ -139,7 +137,7 @@ def analysis_steps(
 
         raise InputError("the recording length (seconds) must be a positive number")
     yield Stage("Recording and finding the body…" if isinstance(spec, int) else "Finding the body in each frame…")
-    analysis = yield from _record(spec, seconds, cancelled, stop)
+    analysis = yield from _record(spec, seconds, cancelled)
     check()
     yield QualityJudged(analysis.quality)
     check()

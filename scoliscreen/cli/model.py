@@ -170,9 +170,9 @@ def run_predict(args) -> int:
         print(f"{'input':<40} {'label':<9} result   (model {screener.model_version}; research use only)")
     failures = 0
     with _bar() as bar:
-        for i, path in enumerate(paths):
+        for path in paths:
             obj = screen_file(path, screener, args.notes,
-                               progress=lambda d, n: bar(f"pose {path.name}", d, n or 0))
+                              progress=lambda d, n, name=path.name: bar(f"pose {name}", d, n or 0))
             failures += "error" in obj
             print(json.dumps(obj) if args.format == "jsonl" else _table_row(obj), flush=True)
     return 1 if failures == len(paths) else 0

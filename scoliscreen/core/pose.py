@@ -165,7 +165,7 @@ def _decoder(source, max_side, out: queue.Queue, stop: threading.Event) -> None:
             if stop.is_set():
                 return
         out.put(_END)
-    except BaseException as exc:  # handed to the consumer, re-raised there
+    except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
         out.put(exc)
 
 

@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from scoliscreen.core.landmarks import MP
-from scoliscreen.core.sequence import CLIP_FRAMES, TARGET_FPS, PoseSequence
+from scoliscreen.core.constants import CLIP_FRAMES, TARGET_FPS
+from scoliscreen.core.sequence import PoseSequence
 
 REFUSE = "refuse"
 WARN = "warn"

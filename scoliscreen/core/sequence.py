@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scoliscreen.core.constants import CLIP_FRAMES, TARGET_FPS
+from scoliscreen.core.constants import TARGET_FPS
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.landmarks import MP_MIRROR, NUM_MP, to_coco17
 

@@ -64,7 +64,7 @@ def run_gui(clip: str | None = None) -> int:
         class _FirstPaint(QObject):
             """Report once the window has really been painted, then quit."""
 
-            def eventFilter(self, obj, event):  # noqa: N802
+            def eventFilter(self, obj, event):  # noqa: N802 - Qt API
                 if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
                     self.done = True
                     heavy = ",".join(m for m in ("torch", "mediapipe", "cv2") if m in sys.modules)

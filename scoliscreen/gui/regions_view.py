@@ -25,7 +25,7 @@ class RegionBars(QWidget):
         self.setToolTip("Share of the model's attention per body region\n" + tip if self.weights else "")
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         row = (self.height() - 6) / len(REGION_IDS)
@@ -94,7 +94,7 @@ class BodyDiagram(QWidget):
             return QColor("#c9d1d9")
         return weight_color(self.weights.get(region, 0.0), w_max)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         scale = min((self.width() - 8) / 100, (self.height() - 22) / 200)

@@ -261,11 +261,11 @@ class VideoPanel(QWidget):
                     return url.toLocalFile()
         return None
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
         if self._dropped_path(event):
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
         path = self._dropped_path(event)
         if path:
             event.acceptProposedAction()

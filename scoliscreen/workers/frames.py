@@ -150,7 +150,7 @@ class FrameReader(QObject):
             except ScoliScreenError as exc:
                 self.error.emit(str(exc))
                 return
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - any failure becomes one readable message
                 self.error.emit(f"Frame {index} cannot be decoded ({type(exc).__name__}: {exc}).")
                 return
             self.decoded += 1

@@ -140,7 +140,7 @@ class LiveWorker(Worker):
                 from scoliscreen.core.pose import PoseEstimator
 
                 estimator = PoseEstimator(max_side=POSE_MAX_SIDE)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - any failure becomes one readable message
             self._pose_out.append(("error", f"The pose model could not be loaded: {exc}"))
             return
         last_ts = -1
@@ -181,7 +181,7 @@ class LiveWorker(Worker):
             source = open_source(self.source_spec)
         except InputError:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - any failure becomes one readable message
             raise InputError(f"The camera or video {self.source_spec!r} cannot be opened ({exc}).") from None
         pose_thread = None
         if self.pose_enabled:

@@ -204,7 +204,7 @@ def body_frame(seq: PoseSequence) -> Body:
     xy[missing] = np.nan
     depth = np.where(missing, np.nan, depth)
 
-    def P(name):
+    def P(name):  # noqa: N802 - P(point) reads like the geometry it implements
         return xy[:, MP[name]]
 
     sh_mid = 0.5 * (P("left_shoulder") + P("right_shoulder"))

@@ -26,7 +26,8 @@ from scoliscreen.core.kinematics.motion_space import asymmetry_pct, motion_featu
 from scoliscreen.core.kinematics.skeleton_space import frame_signals, skeleton_features
 from scoliscreen.core.kinematics.xcorr_space import xcorr_features
 from scoliscreen.core.landmarks import REGION_IDS
-from scoliscreen.core.sequence import TARGET_FPS, PoseSequence
+from scoliscreen.core.constants import TARGET_FPS
+from scoliscreen.core.sequence import PoseSequence
 
 VIEWS = ("front", "back", "side", "unknown")
 # per-side feature pairs (left name, right name, base) for the summary asymmetry indices

@@ -134,7 +134,7 @@ def results_markdown(run: dict, dataset: str = "", command: str = "") -> str:
         "| model | accuracy | macro-F1 | ROC-AUC | sensitivity | specificity | Cobb MAE (°) |",
         "|---|---|---|---|---|---|---|",
     ]
-    for key, label, _mods, _fusion, group in run["rows"]:
+    for key, label, _mods, _fusion, _group in run["rows"]:
         s = run["summary"][key]
         name = f"**{label}**" if key == "full" else label
         lines.append(f"| {name} | " + " | ".join(_cell(s[m]) if m != "cobb_mae" else f"{s[m][0]:.1f} ± {s[m][1]:.1f}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoliscreen.core.constants import POSITIVE_COBB, SEVERITY_BANDS
+from scoliscreen.core.constants import POSITIVE_COBB
 from scoliscreen.core.model.network import severity_band_index
 from scoliscreen.core.model.train import roc_auc
 

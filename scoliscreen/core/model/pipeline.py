@@ -61,7 +61,7 @@ def _is_simulated(dataset, inputs) -> bool:
         return False
     try:
         meta = dataset.sequence(recs[0]).meta
-    except Exception:
+    except Exception:  # noqa: BLE001 - an unreadable first clip just means "not simulated"
         return False
     return bool(meta.get("simulated")) or str(meta.get("generator", "")).startswith("scoliscreen.sim")
 
@@ -109,7 +109,7 @@ def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.1
         card["metrics_test_detail"] = m_te
     salt = secrets.token_hex(8)
     simulated = _is_simulated(dataset, inputs) if dataset is not None else bool((dataset_info or {}).get("simulated"))
-    uniq = lambda idx: sorted(set(inputs.subjects[idx].astype(str)))  # noqa: E731
+    uniq = lambda idx: sorted(set(inputs.subjects[idx].astype(str)))  # noqa: E731 - a one-line helper reads best as a lambda
     card.update({
         "trained_on_simulated_only": simulated,
         "data": {

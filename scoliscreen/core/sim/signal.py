@@ -69,7 +69,7 @@ def quick_asymmetry(seq: PoseSequence) -> dict[str, float]:
 def knowledge_map_asymmetry(seq: PoseSequence) -> dict[str, float]:
     """The knowledge map's asymmetry summaries: the clip median of every signed left/right
     feature (``<name>.median``) and the left/right asymmetry indices (``asym.<base>``)."""
-    from scoliscreen.core.kinematics import compute_knowledge_map  # noqa: PLC0415
+    from scoliscreen.core.kinematics import compute_knowledge_map
 
     km = compute_knowledge_map(seq)
     keep = {f"{f.name}.median" for f in km.features if getattr(f, "signed", False)}
