@@ -21,6 +21,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from scoliscreen.app.events import Event, Preview, Progress, QualityJudged, Stage
 from scoliscreen.core.analyze import DEFAULT_CAMERA_SECONDS, Analysis, ModelSegment, Spec, analyze
@@ -51,7 +52,7 @@ def _record(spec: Spec, seconds: float, cancelled: Callable[[], bool]) -> Genera
     stop = threading.Event()
     last = [0.0]
 
-    def on_frame(frame: Frame, landmarks: np.ndarray) -> None:
+    def on_frame(frame: Frame, landmarks: npt.NDArray[np.float32]) -> None:
         now = time.monotonic()
         if now - last[0] >= PREVIEW_INTERVAL_S:
             last[0] = now

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from scoliscreen.core.quality import QualityReport
 
@@ -33,7 +34,7 @@ class Preview:
     """A decoded frame and the landmarks found on it ([33, 4], NaN = no person), ~10 per second."""
 
     frame: Frame
-    landmarks: np.ndarray
+    landmarks: npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)

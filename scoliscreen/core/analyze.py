@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from scoliscreen.core.constants import SEQUENCE_SUFFIXES
 from scoliscreen.core.errors import InputError
@@ -66,10 +67,13 @@ class SourceInfo:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, object]) -> SourceInfo:
-        w, h = d["size"]  # type: ignore[misc]  # stored as a 2-list
-        return cls(str(d["kind"]), str(d["description"]), float(d["fps"]),  # type: ignore[arg-type]
-                   (int(w), int(h)), int(d["frames"]), int(d.get("rotation", 0)),  # type: ignore[call-overload]
-                   float(d.get("seconds_elapsed", 0.0)))  # type: ignore[arg-type]
+        size, fps, frames = d["size"], d["fps"], d["frames"]
+        rotation, elapsed = d.get("rotation", 0), d.get("seconds_elapsed", 0.0)
+        assert isinstance(size, list) and len(size) == 2  # stored as [w, h]
+        assert isinstance(fps, (int, float)) and isinstance(frames, int) and isinstance(rotation, int)
+        assert isinstance(elapsed, (int, float))
+        return cls(str(d["kind"]), str(d["description"]), float(fps), (int(size[0]), int(size[1])), frames,
+                   rotation, float(elapsed))
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,7 @@ def analyze(
     *,
     seconds: float = DEFAULT_CAMERA_SECONDS,
     model_path: str | Path | None = None,
-    on_frame: Callable[[Frame, np.ndarray], None] | None = None,
+    on_frame: Callable[[Frame, npt.NDArray[np.float32]], None] | None = None,
 ) -> Analysis:
     """Run pose estimation (unless ``spec`` is a ``.npz``) and the quality gate."""
     t0 = time.perf_counter()

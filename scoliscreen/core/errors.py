@@ -20,7 +20,7 @@ class RecordingUnusable(ScoliScreenError):
 
     exit_code = 3
 
-    def __init__(self, message: str, report=None):
+    def __init__(self, message: str, report: object = None) -> None:
         super().__init__(message)
         self.report = report
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import queue
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import cv2
 import numpy as np
@@ -28,6 +28,9 @@ import numpy as np
 from scoliscreen.core import paths
 from scoliscreen.core.errors import Cancelled, InputError, ModelIntegrityError
 from scoliscreen.core.fileio import sha256_file
+
+if TYPE_CHECKING:
+    from scoliscreen.core.video import Frame
 from scoliscreen.core.landmarks import NUM_MP
 from scoliscreen.core.sequence import PoseSequence
 from scoliscreen.core.video import quiet_native_logs
@@ -176,7 +179,7 @@ def estimate_poses(
     *,
     estimator: PoseEstimator | None = None,
     model_path: str | Path | None = None,
-    on_frame: Callable[[object, np.ndarray], None] | None = None,
+    on_frame: Callable[[Frame, np.ndarray], None] | None = None,
 ) -> PoseSequence:
     """Pose of every frame of ``source`` -> PoseSequence (NaN rows where nobody was found).
 

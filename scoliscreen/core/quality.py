@@ -153,7 +153,7 @@ def full_body_frames(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> n
     with np.errstate(invalid="ignore"):
         inside = (body[..., :2] >= -th.frame_margin).all(-1) & (body[..., :2] <= 1 + th.frame_margin).all(-1)
         visible = body[..., 3] >= th.body_visibility
-    return (inside & visible).all(axis=1)
+    return np.asarray((inside & visible).all(axis=1))
 
 
 def walking_frames(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> np.ndarray:

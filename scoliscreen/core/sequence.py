@@ -37,7 +37,7 @@ class PoseSequence:
     landmarks: np.ndarray  # float32 [T, 33, 4]
     fps: float
     image_size: tuple[int, int]  # (width, height)
-    timestamps_ms: np.ndarray | None = None  # float64 [T]
+    timestamps_ms: np.ndarray = None  # type: ignore[assignment]  # float64 [T]; None -> filled in __post_init__
     meta: dict = field(default_factory=dict)  # source, view, ... (JSON-serialisable)
 
     def __post_init__(self):
@@ -110,7 +110,7 @@ class PoseSequence:
         poses across gaps); a sample that coincides with a source frame copies it.
         """
         if len(self) == 0:
-            return PoseSequence(self.landmarks.copy(), fps, self.image_size, None, dict(self.meta))
+            return PoseSequence(self.landmarks.copy(), fps, self.image_size, np.zeros(0), dict(self.meta))
         t = self.timestamps_ms - self.timestamps_ms[0]
         step = 1000.0 / fps
         n = int(np.floor(t[-1] / step + 1e-6)) + 1
@@ -184,6 +184,6 @@ def load_sequence(path: str | Path) -> PoseSequence:
     if len(image_size) != 2:
         raise InputError(f"{path}: image_size must hold (width, height)")
     try:
-        return PoseSequence(landmarks, fps, image_size, ts, meta)
+        return PoseSequence(landmarks, fps, image_size, ts, meta)  # type: ignore[arg-type]  # None: default times
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None

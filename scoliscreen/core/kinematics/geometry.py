@@ -62,7 +62,8 @@ def nanquantile(a: np.ndarray, q, axis=None, min_count: int = 1) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
     if axis is None:
         n = nancount(a)
-        return np.float64(np.nan) if n < max(min_count, 1) else np.nanquantile(a, q)
+        out = np.float64(np.nan) if n < max(min_count, 1) else np.nanquantile(a, q)
+        return out  # type: ignore[return-value]  # a scalar when axis is None
     s = np.sort(np.moveaxis(a, axis, -1), axis=-1)  # NaN sorts last
     n = np.sum(~np.isnan(s), axis=-1)
     qs = np.atleast_1d(np.asarray(q, dtype=np.float64)).reshape((-1,) + (1,) * n.ndim)
@@ -227,9 +228,7 @@ def body_frame(seq: PoseSequence) -> Body:
     trunk_len = np.linalg.norm(trunk, axis=-1)
     trunk_len = np.where(trunk_len > 1e-6, trunk_len, np.nan)
     scale = rolling_nanmedian(trunk_len, SCALE_SMOOTH_FRAMES)
-    glob = nanmedian(trunk_len)
-    if not np.isfinite(glob):
-        glob = np.nan
+    glob = float(nanmedian(trunk_len))  # NaN when never seen
     scale = np.where(np.isfinite(scale), scale, glob)
 
     rel = xy - hip_mid[:, None, :]

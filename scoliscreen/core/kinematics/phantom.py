@@ -73,8 +73,8 @@ class Phantom:
             wrist = elbow + 0.5 * d
             put(f"{side}_elbow", elbow)
             put(f"{side}_wrist", wrist)
-            for n, off in (("pinky", 0.08), ("index", 0.09), ("thumb", 0.06)):
-                put(f"{side}_{n}", wrist + off * d)
+            for n, reach in (("pinky", 0.08), ("index", 0.09), ("thumb", 0.06)):
+                put(f"{side}_{n}", wrist + reach * d)
             hip = hip_r if side == "right" else -hip_r
             b = np.radians(self.leg_swing_deg) * np.sin(ph + (np.pi if side == "right" else 0.0))
             dl = np.stack([np.zeros(T), -np.cos(b), np.sin(b)], axis=1)

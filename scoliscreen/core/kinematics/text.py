@@ -49,7 +49,9 @@ class ClinicalText:
 
 
 def _outside(name: str, value: float) -> bool:
-    lo, hi = FEATURES[FEATURE_INDEX[name]].normal_range
+    rng = FEATURES[FEATURE_INDEX[name]].normal_range
+    assert rng is not None  # only features with a range are stated
+    lo, hi = rng
     return value < lo or value > hi
 
 
