@@ -71,7 +71,7 @@ def fake_camera(monkeypatch, sample_clip):
     return capture
 
 
-def wait_until(cond, timeout=60.0):
+def _wait_until(cond, timeout=60.0):
     """Run the Qt event loop until ``cond()`` is true (fails the test after ``timeout`` s)."""
     import time
 
@@ -84,3 +84,20 @@ def wait_until(cond, timeout=60.0):
         app.processEvents()
         time.sleep(0.005)
     app.processEvents()
+
+
+@pytest.fixture(scope="session")
+def wait_until():
+    """``wait_until(cond, timeout=60)``: run the Qt event loop until ``cond()`` is true."""
+    return _wait_until
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def poses_dir() -> Path:
+    """Pose sequences of the real clips (``tests/data/poses``)."""
+    return REPO / "tests" / "data" / "poses"

@@ -1,6 +1,7 @@
 """``scoliscreen analyze`` and ``core.analyze.analyze`` on the real clips and pose files."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,9 +11,8 @@ from scoliscreen.core.analyze import Analysis, analyze
 from scoliscreen.core.errors import Cancelled, InputError
 from scoliscreen.core.sequence import load_sequence
 
-from conftest import REPO
 
-POSES = REPO / "tests" / "data" / "poses"
+POSES = Path(__file__).parent / "data" / "poses"
 
 
 def _run(capsys, *argv):

@@ -1,12 +1,14 @@
 """Every kind of bad input gets one clear line on stderr, a non-zero exit and no traceback."""
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 
 from scoliscreen.cli import main
 
-from conftest import SAMPLE
+SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "samples" / "sports2d_side_walk_single.mp4"
 
 
 def _write_video(path, size, frames, fourcc, draw=None):

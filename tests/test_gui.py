@@ -12,7 +12,6 @@ pytestmark = pytest.mark.gui
 from PySide6.QtCore import QPointF, QSettings, Qt  # noqa: E402
 
 from scoliscreen.core.landmarks import REGION_IDS  # noqa: E402
-from conftest import wait_until as _wait  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "resources" / "samples" / "sports2d_side_walk_single.mp4"
@@ -50,16 +49,16 @@ def window(qtbot, tmp_path):
     w.shutdown()
 
 
-def _open(w, path):
+def _open(w, path, wait_until):
     w.open_video(str(path))
-    _wait(lambda: w.video_path is not None or w.shown_messages, 60)
+    wait_until(lambda: w.video_path is not None or w.shown_messages, 60)
 
 
 @pytest.fixture(scope="module")
-def analysed(qapp, tmp_path_factory):
+def analysed(qapp, tmp_path_factory, wait_until):
     """One window with the bundled real clip analysed (shared: the analysis is the slow part)."""
     w = _make_window(tmp_path_factory.mktemp("gui"))
-    _open(w, SAMPLE)
+    _open(w, SAMPLE, wait_until)
     assert w.video_path == str(SAMPLE)
     progress = []
     w._analysis_progress = progress
@@ -71,7 +70,7 @@ def analysed(qapp, tmp_path_factory):
     w.start_analysis()
     w._analysis_handle.worker.progress.connect(lambda d, t: progress.append((d, t)))
     w._analysis_handle.worker.preview.connect(lambda i, img, lm: previews.append((i, lm)))
-    _wait(lambda: done and not w.is_analysing(), 600)
+    wait_until(lambda: done and not w.is_analysing(), 600)
     yield w
     w.close()
     w.shutdown()
@@ -118,7 +117,7 @@ def test_hovering_the_map_reads_out_a_feature(analysed, qtbot):
 
 
 @pytest.mark.slow
-def test_clicking_a_time_window_seeks_the_video(analysed, qtbot):
+def test_clicking_a_time_window_seeks_the_video(analysed, qtbot, wait_until):
     w = analysed
     view = w.result_panel.map_view
     window = 5
@@ -127,7 +126,7 @@ def test_clicking_a_time_window_seeks_the_video(analysed, qtbot):
     scene_pt = view.plot.vb.mapViewToScene(QPointF(float(x), 1.5))
     widget_pt = view.glw.mapFromScene(scene_pt)
     qtbot.mouseClick(view.glw.viewport(), Qt.MouseButton.LeftButton, pos=widget_pt)
-    _wait(lambda: w.video_panel.current_index == expected, 30)
+    wait_until(lambda: w.video_panel.current_index == expected, 30)
     assert expected > 0
 
 
@@ -153,19 +152,67 @@ def test_real_clip_result_shows_model_values(analysed):
     assert w.save_btn.isEnabled()
 
 
+@pytest.mark.slow
+def test_what_the_clinician_sees_is_what_the_model_used(analysed):
+    """The text shown and saved is the model's input text, byte for byte; the map shows the
+    model's 11 windows on the attention strip's time axis; the unused clip is shaded."""
+    import json
+
+    w = analysed
+    a = w.analysis
+    assert a.screening is not None, w.shown_messages
+    shown = w.result_panel.text.toPlainText()
+    assert shown == a.clinical_text.text == a.screening.extras["text"]
+    view = w.result_panel.map_view
+    assert view.km.n_windows == 11 == len(a.screening.window_times_s)
+    np.testing.assert_allclose(view.km.window_times_s, view.att_times)
+    assert view.unused_s and view.unused_s[0][0] == 0.0 and view.unused_s[-1][1] == pytest.approx(a.duration_s)
+    assert "not used" in view.plot.titleLabel.text
+    # saving the visit (the app's one recording path) stores the same text
+    from scoliscreen.app.records import record_visit
+
+    with w._open_store() as store:
+        visit = record_visit(store, a)
+    assert json.loads(visit["result_json"])["clinical_text"]["text"] == shown
+
+
+def test_file_dialog_offers_every_video_the_cli_accepts(window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from scoliscreen.core.constants import VIDEO_SUFFIXES
+
+    seen = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, caption, folder, filt: (seen.append(filt), ("", ""))[1]))
+    window.choose_video()
+    videos = seen[0].split(";;")[0]
+    assert "*.mpg" in videos and "*.wmv" in videos
+    assert all(f"*{suffix}" in videos for suffix in VIDEO_SUFFIXES)
+
+
+def test_settings_offer_the_cli_device_names(window):
+    from scoliscreen.core.constants import DEVICES
+    from scoliscreen.gui.settings import SettingsDialog
+
+    dlg = SettingsDialog(window.settings, window)
+    assert [dlg.device.itemData(i) for i in range(dlg.device.count())] == list(DEVICES)
+    window.settings.q.setValue("compute/device", "gpu")  # written by an earlier version
+    assert window.settings.device == "cuda"
+
+
 # ---- cancel, errors, refusal ---------------------------------------------------------------
 
 @pytest.mark.slow
-def test_cancel_mid_analysis_leaves_the_app_usable(window, qtbot):
-    _open(window, SAMPLE)
+def test_cancel_mid_analysis_leaves_the_app_usable(window, qtbot, wait_until):
+    _open(window, SAMPLE, wait_until)
     progress = []
     window.start_analysis()
     handle = window._analysis_handle
     handle.worker.progress.connect(lambda d, t: progress.append(d))
     assert window.cancel_btn.isEnabled() and not window.analyse_btn.isEnabled()
-    _wait(lambda: len(progress) >= 3, 120)
+    wait_until(lambda: len(progress) >= 3, 120)
     qtbot.mouseClick(window.cancel_btn, Qt.MouseButton.LeftButton)
-    _wait(lambda: not window.is_analysing(), 60)
+    wait_until(lambda: not window.is_analysing(), 60)
     assert window.analysis is None
     assert "cancelled" in window.stage.text().lower()
     assert progress[-1] < 140  # stopped well before the end of the 147-frame clip
@@ -173,44 +220,44 @@ def test_cancel_mid_analysis_leaves_the_app_usable(window, qtbot):
     assert not [m for m in window.shown_messages if m[0] == "error"]
     # still usable: frames step, and a new analysis can start (and be cancelled again)
     window.video_panel.seek(0)
-    _wait(lambda: window.video_panel.current_index == 0)
+    wait_until(lambda: window.video_panel.current_index == 0)
     qtbot.keyClick(window, Qt.Key.Key_Right)
-    _wait(lambda: window.video_panel.current_index == 1)
+    wait_until(lambda: window.video_panel.current_index == 1)
     window.start_analysis()
     assert window.is_analysing()
     window.cancel_analysis()
-    _wait(lambda: not window.is_analysing(), 60)
+    wait_until(lambda: not window.is_analysing(), 60)
 
 
-def test_corrupt_file_shows_an_error_dialog(window, tmp_path):
+def test_corrupt_file_shows_an_error_dialog(window, tmp_path, wait_until):
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
-    _open(window, bad)
+    _open(window, bad, wait_until)
     errors = [m for m in window.shown_messages if m[0] == "error"]
     assert errors and "broken.mp4" in errors[0][2]
     assert window.video_path is None and not window.analyse_btn.isEnabled()
     # the app goes on: a good file opens afterwards
     window.shown_messages.clear()
-    _open(window, SAMPLE)
+    _open(window, SAMPLE, wait_until)
     assert window.video_path == str(SAMPLE) and window.analyse_btn.isEnabled()
 
 
 @pytest.mark.slow
-def test_refused_recording_shows_gate_reasons_and_never_runs_the_model(window, monkeypatch):
+def test_refused_recording_shows_gate_reasons_and_never_runs_the_model(window, monkeypatch, wait_until):
     import scoliscreen.workers.analysis as wa
 
     def _no_model(*a, **k):
         raise AssertionError("the model must not run on a refused recording")
 
     monkeypatch.setattr(wa, "get_screener", _no_model)
-    _open(window, REFUSED)
+    _open(window, REFUSED, wait_until)
     quality_seen = []
     done = []
     window.analysis_done.connect(done.append)
     window.analysis_failed.connect(done.append)
     window.start_analysis()
     window._analysis_handle.worker.quality_ready.connect(quality_seen.append)
-    _wait(lambda: done and not window.is_analysing(), 300)
+    wait_until(lambda: done and not window.is_analysing(), 300)
     a = window.analysis
     assert a is not None and not a.quality.usable and a.screening is None
     assert quality_seen and quality_seen[0] is a.quality
@@ -231,29 +278,29 @@ def test_refused_recording_shows_gate_reasons_and_never_runs_the_model(window, m
 
 # ---- shortcuts and player ------------------------------------------------------------------
 
-def test_keyboard_shortcuts_step_and_play(window, qtbot):
-    _open(window, SAMPLE)
+def test_keyboard_shortcuts_step_and_play(window, qtbot, wait_until):
+    _open(window, SAMPLE, wait_until)
     vp = window.video_panel
-    _wait(lambda: vp.current_index == 0)
+    wait_until(lambda: vp.current_index == 0)
     qtbot.keyClick(window, Qt.Key.Key_Right)
-    _wait(lambda: vp.current_index == 1)
+    wait_until(lambda: vp.current_index == 1)
     qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
-    _wait(lambda: vp.current_index == 11)
+    wait_until(lambda: vp.current_index == 11)
     qtbot.keyClick(window, Qt.Key.Key_Left)
-    _wait(lambda: vp.current_index == 10)
+    wait_until(lambda: vp.current_index == 10)
     qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
-    _wait(lambda: vp.current_index == 0)
+    wait_until(lambda: vp.current_index == 0)
     qtbot.keyClick(window, Qt.Key.Key_Left)  # clamps at the first frame
-    _wait(lambda: vp._target == 0)
+    wait_until(lambda: vp._target == 0)
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert vp.is_playing()
-    _wait(lambda: vp.current_index >= 5, 30)
+    wait_until(lambda: vp.current_index >= 5, 30)
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert not vp.is_playing()
     assert "frame" in vp.time_label.text()
 
 
-def test_drag_and_drop_opens_a_video(window):
+def test_drag_and_drop_opens_a_video(window, wait_until):
     from PySide6.QtCore import QMimeData, QUrl
     from PySide6.QtGui import QDropEvent
 
@@ -263,7 +310,7 @@ def test_drag_and_drop_opens_a_video(window):
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     vp.dropEvent(event)
-    _wait(lambda: window.video_path == str(SAMPLE))
+    wait_until(lambda: window.video_path == str(SAMPLE))
     md_txt = QMimeData()
     md_txt.setUrls([QUrl.fromLocalFile(str(REPO / "README.md"))])
     assert vp._dropped_path(QDropEvent(QPointF(1, 1), Qt.DropAction.CopyAction, md_txt,
@@ -285,16 +332,16 @@ def test_window_has_disclaimer_patient_bar_and_status(window):
     assert window.shown_messages and window.shown_messages[-1][0] == "error"
 
 
-def test_missing_camera_reports_an_error_and_resets(window, qtbot):
+def test_missing_camera_reports_an_error_and_resets(window, qtbot, wait_until):
     window.settings.camera_index = 9  # no camera on this machine (nor index 9 on most)
     window.toggle_recording()
     assert window.record_btn.text() == "Stop recording"
-    _wait(lambda: window.shown_messages and not window.video_panel.is_live(), 60)
+    wait_until(lambda: window.shown_messages and not window.video_panel.is_live(), 60)
     kind, _, text = window.shown_messages[0]
     assert kind == "error" and "camera" in text.lower()
     assert window.record_btn.text() == "Record from camera"
     window.shown_messages.clear()
-    _open(window, SAMPLE)  # and the app goes on
+    _open(window, SAMPLE, wait_until)  # and the app goes on
     assert window.analyse_btn.isEnabled()
 
 

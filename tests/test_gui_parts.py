@@ -14,7 +14,6 @@ import pytest
 
 from PySide6.QtCore import QSettings
 
-from conftest import wait_until as _wait
 
 pytestmark = pytest.mark.gui
 
@@ -56,7 +55,7 @@ def test_pyside_refcount_fix_survives_many_emits_and_void_calls():
 
 # ---- the worker pattern ------------------------------------------------------------------
 
-def _run(worker, qtbot):
+def _run(worker, qtbot, wait_until):
     from scoliscreen.workers import start_worker
 
     got = {"result": [], "error": [], "cancelled": [], "finished": []}
@@ -65,12 +64,12 @@ def _run(worker, qtbot):
     worker.cancelled.connect(lambda: got["cancelled"].append(1))
     worker.finished.connect(lambda: got["finished"].append(1))
     handle = start_worker(worker)
-    _wait(lambda: got["finished"], 30)
+    wait_until(lambda: got["finished"], 30)
     handle.wait()
     return got
 
 
-def test_worker_routes_result_error_and_cancel(qtbot):
+def test_worker_routes_result_error_and_cancel(qtbot, wait_until):
     from scoliscreen.core.errors import InputError
     from scoliscreen.workers import Worker
 
@@ -94,23 +93,23 @@ def test_worker_routes_result_error_and_cancel(qtbot):
                 self.check_cancel()
                 time.sleep(0.01)
 
-    got = _run(Ok(), qtbot)
+    got = _run(Ok(), qtbot, wait_until)
     assert got["result"] == [42] and not got["error"] and got["finished"] == [1]
-    got = _run(Bad(), qtbot)
+    got = _run(Bad(), qtbot, wait_until)
     assert got["error"] == ["That file is not a video."] and not got["result"]
-    got = _run(Bug(), qtbot)
+    got = _run(Bug(), qtbot, wait_until)
     assert got["error"] and "KeyError" in got["error"][0] and got["finished"] == [1]
     slow = Slow()
     import threading
 
     threading.Timer(0.1, slow.cancel).start()  # cancel() is called from another thread, as the GUI does
-    got = _run(slow, qtbot)
+    got = _run(slow, qtbot, wait_until)
     assert got["cancelled"] == [1] and not got["result"] and not got["error"]
 
 
 # ---- frame reader: only the newest request is decoded ---------------------------------------
 
-def test_frame_reader_decodes_only_the_newest_request(qtbot):
+def test_frame_reader_decodes_only_the_newest_request(qtbot, wait_until):
     from scoliscreen.workers.frames import FrameReader
 
     reader = FrameReader()
@@ -120,22 +119,22 @@ def test_frame_reader_decodes_only_the_newest_request(qtbot):
     reader.error.connect(errors.append)
     try:
         reader.open(str(SAMPLE))
-        _wait(lambda: opened or errors)
+        wait_until(lambda: opened or errors)
         info = opened[0]
         assert info.frame_count == 147 and info.size == (1768, 528) and info.fps == pytest.approx(30, abs=0.1)
         for i in range(121):  # a fast scrub: 121 requests while the reader is busy
             reader.request(i)
-        _wait(lambda: shown and shown[-1][0] == 120)
+        wait_until(lambda: shown and shown[-1][0] == 120)
         assert reader.decoded < 10, reader.decoded  # stale requests were dropped, not decoded
         assert len(shown) == reader.decoded
         assert shown[-1][2:] == (1768, 528) and shown[-1][1] == pytest.approx(4000, abs=40)
         reader.request(3)  # going back works too
-        _wait(lambda: shown[-1][0] == 3)
+        wait_until(lambda: shown[-1][0] == 3)
     finally:
         reader.shutdown()
 
 
-def test_frame_reader_reports_a_missing_file(qtbot, tmp_path):
+def test_frame_reader_reports_a_missing_file(qtbot, tmp_path, wait_until):
     from scoliscreen.workers.frames import FrameReader
 
     reader = FrameReader()
@@ -143,7 +142,7 @@ def test_frame_reader_reports_a_missing_file(qtbot, tmp_path):
     reader.error.connect(errors.append)
     try:
         reader.open(str(tmp_path / "nope.mp4"))
-        _wait(lambda: errors)
+        wait_until(lambda: errors)
         assert "nope.mp4" in errors[0]
     finally:
         reader.shutdown()
@@ -152,7 +151,7 @@ def test_frame_reader_reports_a_missing_file(qtbot, tmp_path):
 # ---- live: camera stand-in with the real pose model; recording --------------------------------
 
 @pytest.mark.slow
-def test_live_stand_in_shows_frames_and_skeleton(qtbot):
+def test_live_stand_in_shows_frames_and_skeleton(qtbot, wait_until):
     from scoliscreen.workers import start_worker
     from scoliscreen.workers.live import LiveWorker
 
@@ -162,9 +161,9 @@ def test_live_stand_in_shows_frames_and_skeleton(qtbot):
     worker.pose_ready.connect(lambda i, lm: poses.append((i, lm)))
     worker.stats.connect(stats.append)
     handle = start_worker(worker)
-    _wait(lambda: len(poses) >= 10 and len(frames) >= 30, 120)  # the pose model loads first
+    wait_until(lambda: len(poses) >= 10 and len(frames) >= 30, 120)  # the pose model loads first
     assert handle.stop(10000)
-    _wait(lambda: stats and "frames_shown" in stats[-1], 10)
+    wait_until(lambda: stats and "frames_shown" in stats[-1], 10)
     assert frames == list(range(len(frames))) and len(frames) >= 20
     assert poses and all(lm.shape == (33, 4) for _, lm in poses)
     detected = [lm for _, lm in poses if np.isfinite(lm[:, 0]).any()]
@@ -177,7 +176,7 @@ def test_live_stand_in_shows_frames_and_skeleton(qtbot):
 
 
 @pytest.mark.slow
-def test_record_from_stand_in_with_countdown_saves_and_opens(qtbot, tmp_path):
+def test_record_from_stand_in_with_countdown_saves_and_opens(qtbot, tmp_path, wait_until):
     from scoliscreen.gui.app import create_app
     from scoliscreen.gui.video_panel import VideoPanel
 
@@ -192,18 +191,18 @@ def test_record_from_stand_in_with_countdown_saves_and_opens(qtbot, tmp_path):
     try:
         panel.start_live(str(SAMPLE), record_folder=tmp_path / "rec", pose=True)
         assert panel.view.message == "1"
-        _wait(lambda: panel.view.badge.startswith("REC"), 10)
+        wait_until(lambda: panel.view.badge.startswith("REC"), 10)
         time.sleep(0.2)
-        _wait(lambda: panel._live_frames > 45 and panel.view.landmarks is not None, 60)
+        wait_until(lambda: panel._live_frames > 45 and panel.view.landmarks is not None, 60)
         assert panel.view.landmarks.shape == (33, 4)  # the live skeleton reached the view
         panel.stop_live()
         assert panel.last_stop_clean  # the capture thread ended (no deadlock with the GUI thread)
-        _wait(lambda: saved, 10)
+        wait_until(lambda: saved, 10)
         path = Path(saved[0])
         assert path.is_file() and path.suffix == ".mp4" and path.parent == tmp_path / "rec"
         assert not list(path.parent.glob("*.partial*"))  # written atomically
         panel.open_file(path)
-        _wait(lambda: loaded or errors, 30)
+        wait_until(lambda: loaded or errors, 30)
         assert loaded and loaded[0].frame_count >= 10, errors
     finally:
         panel.shutdown()
@@ -262,7 +261,7 @@ def test_screenshot_command_refuses_a_missing_clip(tmp_path):
 
 # ---- analysis worker without a usable model ---------------------------------------------------
 
-def test_analysis_without_a_model_still_shows_map_and_text(qtbot, tmp_path):
+def test_analysis_without_a_model_still_shows_map_and_text(qtbot, tmp_path, wait_until):
     from scoliscreen.gui.app import create_app
     from scoliscreen.gui.result_panel import ResultPanel
     from scoliscreen.workers.analysis import AnalysisWorker
@@ -270,11 +269,11 @@ def test_analysis_without_a_model_still_shows_map_and_text(qtbot, tmp_path):
     create_app()
     poses = REPO / "tests" / "data" / "poses" / "sports2d_side_walk_single.npz"
     worker = AnalysisWorker(str(poses), model_dir=tmp_path / "no-model")
-    got = _run(worker, qtbot)
+    got = _run(worker, qtbot, wait_until)
     assert not got["error"], got["error"]
     a = got["result"][0]
     assert a.knowledge_map is not None and a.clinical_text is not None and a.screening is None
-    assert "screening model" in a.extras["screening_error"]
+    assert a.screening_error and "screening model" in a.screening_error
     panel = ResultPanel()
     qtbot.addWidget(panel)
     panel.show_analysis(a)

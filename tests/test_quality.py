@@ -1,6 +1,7 @@
 """Recording quality gate on the real clips' pose sequences and on sequences derived from them."""
 
 import json
+from pathlib import Path
 from dataclasses import FrozenInstanceError, replace
 
 import numpy as np
@@ -18,9 +19,8 @@ from scoliscreen.core.quality import (
 )
 from scoliscreen.core.sequence import PoseSequence, load_sequence
 
-from conftest import REPO
 
-POSES = REPO / "tests" / "data" / "poses"
+POSES = Path(__file__).parent / "data" / "poses"
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """The documented pose-sequence .npz format: files written by other programs read back exactly."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,9 +10,8 @@ from scoliscreen.core.errors import InputError
 from scoliscreen.core.landmarks import MP
 from scoliscreen.core.sequence import FORMAT_VERSION, PoseSequence, load_sequence, save_sequence
 
-from conftest import REPO
 
-POSES = REPO / "tests" / "data" / "poses"
+POSES = Path(__file__).parent / "data" / "poses"
 
 
 def _foreign_landmarks(t=40, seed=0):
