@@ -9,15 +9,34 @@ from pathlib import Path
 APP_NAME = "ScoliScreen"
 
 
+def _source_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def _wheel_roots() -> list[Path]:
+    """Where a wheel's data files land: ``<prefix>/share/scoliscreen`` (venv / system) or the
+    user base (``pip install --user``)."""
+    import site
+
+    return [Path(sys.prefix) / "share" / "scoliscreen", Path(site.getuserbase()) / "share" / "scoliscreen"]
+
+
 def install_root() -> Path:
-    """Folder holding ``models/`` and ``resources/`` (repo root, or the PyInstaller bundle dir)."""
+    """Folder holding ``models/`` and ``resources/``: $SCOLISCREEN_ROOT, the PyInstaller bundle
+    dir, the source tree (editable install), or a wheel's data folder (``pip install .``)."""
     env = os.environ.get("SCOLISCREEN_ROOT")
     if env:
         return Path(env)
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle)
-    return Path(__file__).resolve().parents[2]
+    src = _source_root()
+    if (src / "models").is_dir():
+        return src
+    for root in _wheel_roots():
+        if (root / "models").is_dir():
+            return root
+    return src
 
 
 def models_dir() -> Path:
