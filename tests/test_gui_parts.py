@@ -74,9 +74,9 @@ def test_worker_routes_result_error_and_cancel(qtbot, wait_until):
     from scoliscreen.workers import Worker
 
     class Ok(Worker):
-        def work(self):
+        def work(self):  # a generator: each yield becomes an ``event`` signal
             for i in range(3):
-                self.report(i + 1, 3)
+                yield i + 1
             return 42
 
     class Bad(Worker):
@@ -87,14 +87,23 @@ def test_worker_routes_result_error_and_cancel(qtbot, wait_until):
         def work(self):
             return {}["missing"]
 
+    closed = []
+
     class Slow(Worker):
         def work(self):
-            while True:
-                self.check_cancel()
-                time.sleep(0.01)
+            try:
+                while True:  # never ends by itself: cancel is checked between yields
+                    time.sleep(0.01)
+                    yield None
+            finally:
+                closed.append(1)  # the generator is closed on cancel: its cleanup runs
 
-    got = _run(Ok(), qtbot, wait_until)
+    ok = Ok()
+    events = []
+    ok.event.connect(events.append)
+    got = _run(ok, qtbot, wait_until)
     assert got["result"] == [42] and not got["error"] and got["finished"] == [1]
+    assert events == [1, 2, 3]
     got = _run(Bad(), qtbot, wait_until)
     assert got["error"] == ["That file is not a video."] and not got["result"]
     got = _run(Bug(), qtbot, wait_until)
@@ -104,7 +113,7 @@ def test_worker_routes_result_error_and_cancel(qtbot, wait_until):
 
     threading.Timer(0.1, slow.cancel).start()  # cancel() is called from another thread, as the GUI does
     got = _run(slow, qtbot, wait_until)
-    assert got["cancelled"] == [1] and not got["result"] and not got["error"]
+    assert got["cancelled"] == [1] and not got["result"] and not got["error"] and closed == [1]
 
 
 # ---- frame reader: only the newest request is decoded ---------------------------------------

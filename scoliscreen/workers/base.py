@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 
 class Worker(QObject):
-    """Base class: subclasses implement :meth:`work` and call :meth:`report` / :meth:`check_cancel`."""
+    """Base class: subclasses implement :meth:`work` (a generator; see the module doc) and
+    :meth:`on_event` (its yields -> typed signals)."""
 
     progress = Signal(int, int)
     event = Signal(object)
@@ -55,14 +56,9 @@ class Worker(QObject):
 
     # ---- called from the worker thread -----------------------------------------------
     def check_cancel(self) -> None:
-        """Raise :class:`Cancelled` when :meth:`cancel` was called (the ``should_cancel`` hook)."""
+        """Raise :class:`Cancelled` when :meth:`cancel` was called (checked between yields)."""
         if self._cancel.is_set():
             raise Cancelled("The analysis was cancelled.")
-
-    def report(self, done: int, total: int) -> None:
-        """Progress callback (``progress(done, total)``) that also honours cancellation."""
-        self.progress.emit(int(done), int(total or 0))
-        self.check_cancel()
 
     def work(self):  # pragma: no cover - abstract
         raise NotImplementedError

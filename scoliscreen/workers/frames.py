@@ -81,7 +81,6 @@ class FrameReader(QObject):
         self._lock = threading.Lock()
         self._pending: int | None = None
         self._source = None
-        self._generation = 0
         self.decoded = 0
         self.info: VideoInfo | None = None
         self._thread = QThread()
@@ -96,7 +95,6 @@ class FrameReader(QObject):
         """Open ``path`` in the reader thread; ``opened`` or ``error`` follows."""
         with self._lock:
             self._pending = None
-            self._generation += 1
         self._open_requested.emit(str(path))
 
     def request(self, index: int) -> None:

@@ -11,7 +11,11 @@ capture thread; the pose thread hands its results over through a deque):
   ``scoliscreen.core.pose.PoseEstimator.detect`` on a downscaled copy, and emits landmarks.
 
 Figures (displayed fps, skeleton fps, dropped pose frames) arrive in ``stats`` once a second
-and in the result.
+and when the capture stops.
+
+The capture loop is a generator of typed events (:class:`LiveFrame`, :class:`LivePose`,
+:class:`LiveStats`, :class:`LiveProblem`) run by the worker adapter (``workers/base.py``) like
+every other job: cancellation is checked between yields and closes the loop.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import collections
 import os
 import threading
 import time
+from collections.abc import Generator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +37,29 @@ from scoliscreen.workers.base import Worker
 from scoliscreen.workers.frames import bgr_to_qimage
 
 POSE_MAX_SIDE = 640  # MediaPipe works at 256x256 internally; smaller input = cheaper resize/copy
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    index: int
+    timestamp_ms: float
+    image: np.ndarray  # BGR
+
+
+@dataclass(frozen=True)
+class LivePose:
+    index: int
+    landmarks: np.ndarray  # [33, 4]
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    figures: dict
+
+
+@dataclass(frozen=True)
+class LiveProblem:
+    message: str  # shown to the user; the capture goes on
 
 
 class _LatestSlot:
@@ -164,16 +193,23 @@ class LiveWorker(Worker):
             if close:
                 close()
 
-    def _emit_poses(self) -> None:
-        """Emit what the pose thread produced since the last call (capture thread)."""
+    def _poses(self) -> Generator[LivePose | LiveProblem, None, None]:
+        """What the pose thread produced since the last call (capture thread)."""
         while self._pose_out:
             index, payload = self._pose_out.popleft()
-            if index == "error":
-                self.error.emit(payload)
-            else:
-                self.pose_ready.emit(index, payload)
+            yield LiveProblem(payload) if index == "error" else LivePose(index, payload)
 
-    def work(self) -> dict:
+    def on_event(self, event: object) -> None:
+        if isinstance(event, LiveFrame):
+            self.frame_ready.emit(event.index, event.timestamp_ms, bgr_to_qimage(event.image))
+        elif isinstance(event, LivePose):
+            self.pose_ready.emit(event.index, event.landmarks)
+        elif isinstance(event, LiveStats):
+            self.stats.emit(event.figures)
+        elif isinstance(event, LiveProblem):
+            self.error.emit(event.message)
+
+    def work(self) -> Generator[LiveFrame | LivePose | LiveStats | LiveProblem, None, dict]:
         from scoliscreen.core.video import open_source
 
         is_file = not isinstance(self.source_spec, int)
@@ -208,17 +244,17 @@ class LiveWorker(Worker):
                         delay = t_start + ts / 1000.0 - time.perf_counter()
                         if delay > 0:
                             time.sleep(delay)
-                    self.frame_ready.emit(index, ts, bgr_to_qimage(frame.image))
+                    yield LiveFrame(index, ts, frame.image)
                     self._counts["shown"] += 1
                     if self.pose_enabled:
                         self._slot.put((index, ts, frame.image))
                     self._record(frame, fps)
-                    self._emit_poses()
+                    yield from self._poses()
                     index += 1
                     now = time.perf_counter()
                     if now - last_stats >= 1.0:
                         dt = now - last_stats
-                        self.stats.emit({
+                        yield LiveStats({
                             "display_fps": (self._counts["shown"] - shown_at_last) / dt,
                             "pose_fps": (self._counts["poses"] - poses_at_last) / dt,
                         })
@@ -237,10 +273,15 @@ class LiveWorker(Worker):
             self._slot.close()
             if pose_thread is not None:
                 pose_thread.join(10)
-            self._emit_poses()
+            for event in self._poses():  # the last ones (the loop may have been closed: emit directly)
+                self.on_event(event)
             source.close()
+            self.on_event(LiveStats(self._final_stats(t_start, fps)))  # also when cancelled
+        return self._final_stats(t_start, fps)
+
+    def _final_stats(self, t_start: float, fps: float) -> dict:
         elapsed = max(time.perf_counter() - t_start, 1e-9)
-        result = {
+        return {
             "seconds": elapsed,
             "frames_shown": self._counts["shown"],
             "poses": self._counts["poses"],
@@ -249,5 +290,3 @@ class LiveWorker(Worker):
             "pose_fps": self._counts["poses"] / elapsed,
             "source_fps": fps,
         }
-        self.stats.emit(result)
-        return result
