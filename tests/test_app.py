@@ -75,6 +75,10 @@ def test_text_shown_recorded_and_printed_is_the_models_input(bundled, screener, 
     assert main(["analyze", str(BUNDLED), "--json", "--no-record", "--notes", "limps a little"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["clinical_text"]["text"] == shown
+    assert main(["analyze", str(BUNDLED), "--no-record", "--notes", "limps a little"]) == 0
+    summary = capsys.readouterr().out
+    assert "Clinical description: " + shown + "\n" in summary  # byte for byte, newline included
+    assert f"Used:        {a.segment.start_s:.1f}-{a.segment.stop_s:.1f} s" in summary
 
 
 def test_map_has_the_models_windows_on_one_time_axis(bundled):

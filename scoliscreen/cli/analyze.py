@@ -89,8 +89,12 @@ def format_screening(analysis) -> list[str]:
         ]
     elif analysis.screening_error:
         lines.append(f"Screening:   none. {analysis.screening_error}")
+    seg = analysis.segment
+    if seg is not None:
+        lines.append(f"Used:        {seg.start_s:.1f}-{seg.stop_s:.1f} s of the {analysis.duration_s:.1f} s clip "
+                     "for the map, the description and the model (the rest was not used)")
     if analysis.clinical_text is not None and analysis.clinical_text.text:
-        lines.append("Clinical description: " + analysis.clinical_text.text.replace("\n", " "))
+        lines.append("Clinical description: " + analysis.clinical_text.text)  # as the model read it
     return lines
 
 
