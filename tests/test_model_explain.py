@@ -10,6 +10,7 @@ import torch
 from scoliscreen.core.landmarks import REGION_IDS
 
 torch.set_num_threads(2)
+pytestmark = pytest.mark.slow  # simulates and screens 16 held-out clips
 
 
 @pytest.fixture(scope="module")

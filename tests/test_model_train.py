@@ -14,6 +14,7 @@ from scoliscreen.cli import main
 from scoliscreen.core.errors import LeakageError
 
 torch.set_num_threads(2)
+pytestmark = pytest.mark.slow  # simulates a dataset and trains a model (a minute on 2 cores)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Decoding video frames off the GUI thread for the player.
 
-:class:`FrameReader` lives in its own ``QThread`` and holds **one pending request slot**
+:class:`FrameReader` is a worker on its own ``QThread`` and holds **one pending request slot**
 (as SLEAP's video player does): every :meth:`FrameReader.request` overwrites the slot, so
 while a frame is being decoded, any number of newer requests (a fast scrub) collapse into
 one — only the newest requested frame is decoded next. Frames go back to the GUI as
@@ -15,10 +15,11 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
 
 from scoliscreen.core.errors import InputError, ScoliScreenError
+from scoliscreen.workers.base import Worker, start_worker
 
 
 def bgr_to_qimage(image: np.ndarray) -> QImage:
@@ -62,65 +63,98 @@ def open_video_file(path: str):
     return source
 
 
-class FrameReader(QObject):
+@dataclass(frozen=True)
+class _Opened:
+    info: VideoInfo
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    index: int
+    timestamp_ms: float
+    image: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Problem:
+    message: str
+
+
+class FrameReader(Worker):
     """Decode the newest requested frame of one video file, in a background thread.
 
-    Signals: ``opened(VideoInfo)``, ``frame_ready(index, timestamp_ms, QImage)``,
-    ``error(str)`` (open or decode failure, one sentence). ``decoded`` counts decoded frames
-    (tests use it to check that stale requests are skipped).
+    A worker like every other (``workers/base.py``): its loop is a generator whose events
+    become the signals ``opened(VideoInfo)``, ``frame_ready(index, timestamp_ms, QImage)`` and
+    ``error(str)`` (open or decode failure, one sentence; the reader goes on). ``decoded``
+    counts decoded frames (tests use it to check that stale requests are skipped).
     """
 
     opened = Signal(object)
     frame_ready = Signal(int, float, object)
-    error = Signal(str)
-    _open_requested = Signal(str)
-    _wake = Signal()
+    IDLE_S = 0.1  # an idle reader yields this often, so a cancel (shutdown) is seen
 
     def __init__(self) -> None:
         super().__init__()
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
         self._pending: int | None = None
+        self._open_path: str | None = None
         self._source = None
         self.decoded = 0
         self.info: VideoInfo | None = None
-        self._thread = QThread()
-        self._thread.setObjectName("frame-reader")
-        self.moveToThread(self._thread)
-        self._open_requested.connect(self._do_open)
-        self._wake.connect(self._drain)
-        self._thread.start()
+        self._handle = start_worker(self, "frame-reader")
 
     # ---- GUI-thread API ----------------------------------------------------------------
     def open(self, path: str) -> None:
         """Open ``path`` in the reader thread; ``opened`` or ``error`` follows."""
-        with self._lock:
+        with self._cond:
             self._pending = None
-        self._open_requested.emit(str(path))
+            self._open_path = str(path)
+            self._cond.notify()
 
     def request(self, index: int) -> None:
         """Ask for frame ``index``; replaces any request not yet started."""
-        with self._lock:
-            idle = self._pending is None
+        with self._cond:
             self._pending = int(index)
-        if idle:
-            self._wake.emit()
+            self._cond.notify()
 
     def shutdown(self, ms: int = 5000) -> None:
         """Stop the thread and release the file (call when the owner closes)."""
-        with self._lock:
+        with self._cond:
             self._pending = None
-        try:
-            self._thread.quit()
-            self._thread.wait(ms)
-        except RuntimeError:
-            return
-        if self._source is not None:
-            self._source.close()
-            self._source = None
+            self._open_path = None
+        self._handle.stop(ms)
 
     # ---- reader thread -------------------------------------------------------------------
-    @Slot(str)
-    def _do_open(self, path: str) -> None:
+    def on_event(self, event: object) -> None:
+        if isinstance(event, _Decoded):
+            self.frame_ready.emit(event.index, event.timestamp_ms, bgr_to_qimage(event.image))
+        elif isinstance(event, _Opened):
+            self.opened.emit(event.info)
+        elif isinstance(event, _Problem):
+            self.error.emit(event.message)
+
+    def work(self):
+        try:
+            while True:
+                with self._cond:
+                    if self._open_path is None and self._pending is None:
+                        self._cond.wait(self.IDLE_S)
+                    path, self._open_path = self._open_path, None
+                    index = None
+                    if path is None:
+                        index, self._pending = self._pending, None
+                if path is not None:
+                    yield self._open(path)
+                elif index is not None and self._source is not None and self.info is not None:
+                    yield self._decode(max(0, min(index, self.info.frame_count - 1)))
+                else:
+                    yield None  # idle: the adapter checks for a cancel
+        finally:
+            if self._source is not None:
+                self._source.close()
+                self._source = None
+
+    def _open(self, path: str) -> _Opened | _Problem:
         if self._source is not None:
             self._source.close()
             self._source = None
@@ -128,28 +162,18 @@ class FrameReader(QObject):
         try:
             source = open_video_file(path)
         except ScoliScreenError as exc:
-            self.error.emit(str(exc))
-            return
+            return _Problem(str(exc))
         self._source = source
         w, h = source.size
         self.info = VideoInfo(str(path), float(source.fps), (int(w), int(h)), int(source.frame_count))
-        self.opened.emit(self.info)
+        return _Opened(self.info)
 
-    @Slot()
-    def _drain(self) -> None:
-        while True:
-            with self._lock:
-                index, self._pending = self._pending, None
-            if index is None or self._source is None:
-                return
-            index = max(0, min(index, self.info.frame_count - 1))
-            try:
-                frame = self._source.read_at(index)
-            except ScoliScreenError as exc:
-                self.error.emit(str(exc))
-                return
-            except Exception as exc:  # noqa: BLE001 - any failure becomes one readable message
-                self.error.emit(f"Frame {index} cannot be decoded ({type(exc).__name__}: {exc}).")
-                return
-            self.decoded += 1
-            self.frame_ready.emit(int(frame.index), float(frame.timestamp_ms), bgr_to_qimage(frame.image))
+    def _decode(self, index: int) -> _Decoded | _Problem:
+        try:
+            frame = self._source.read_at(index)
+        except ScoliScreenError as exc:
+            return _Problem(str(exc))
+        except Exception as exc:  # noqa: BLE001 - any failure becomes one readable message
+            return _Problem(f"Frame {index} cannot be decoded ({type(exc).__name__}: {exc}).")
+        self.decoded += 1
+        return _Decoded(int(frame.index), float(frame.timestamp_ms), frame.image)
