@@ -23,6 +23,7 @@ def _run(capsys, *argv):
 
 # ---- pose-sequence input (no pose estimation: fast) ------------------------------------------
 
+@pytest.mark.slow
 def test_sequence_file_summary(capsys):
     rc, out, err = _run(capsys, str(POSES / "sports2d_side_walk_single.npz"))
     assert rc == 0, err
@@ -33,6 +34,7 @@ def test_sequence_file_summary(capsys):
     assert err == ""
 
 
+@pytest.mark.slow
 def test_sequence_file_json(capsys):
     rc, out, _ = _run(capsys, str(POSES / "sports2d_demo_multiperson.npz"), "--json")
     assert rc == 0
@@ -145,6 +147,7 @@ def test_camera_recording_through_the_cli(fake_camera, capsys):
     assert "not usable" in err
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal(real_dir, monkeypatch, capfd):
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
     rc = main(["analyze", str(real_dir / "intel_worker_back_walk_away.mp4")])

@@ -36,6 +36,7 @@ def test_constants_are_consistent():
     assert TARGET_FPS == 30.0
 
 
+@pytest.mark.slow
 def test_events_are_typed_and_in_order(screener):
     steps = analysis_steps(BUNDLED, screener=screener)
     events = []

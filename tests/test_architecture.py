@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CORE = Path(__file__).resolve().parents[1] / "scoliscreen" / "core"
 QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "pyqtgraph", "shiboken6")
 
@@ -31,6 +33,7 @@ def test_core_sources_never_import_qt():
     assert offenders == []
 
 
+@pytest.mark.slow
 def test_importing_all_of_core_loads_no_qt():
     code = (
         "import importlib, pkgutil, sys\n"

@@ -1,5 +1,7 @@
 """`scoliscreen patients`: add, list, visits through the one CLI entry point."""
 
+import pytest
+
 from scoliscreen.cli import main
 
 
@@ -19,6 +21,7 @@ def test_unknown_command_help_exits_cleanly(capsys):
     assert "scoliscreen" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_analyze_records_a_visit_for_a_patient(tmp_path, capsys):
     from pathlib import Path
 

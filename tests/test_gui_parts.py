@@ -239,6 +239,7 @@ def test_settings_round_trip(qtbot, tmp_path):
 
 # ---- screenshot command -------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_screenshot_command_renders_offscreen_without_a_display(tmp_path):
     env = dict(os.environ)
     env.pop("QT_QPA_PLATFORM", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,6 +53,7 @@ def _map_no_warnings(seq):
         return compute_knowledge_map(seq)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(walkers())
 def test_mirror_flip_negates_signed_asymmetries_and_keeps_magnitudes(seq):
@@ -103,6 +105,7 @@ def damaged(draw):
     return PoseSequence(lm, fps, seq.image_size, seq.timestamps_ms[:T])
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(damaged())
 def test_nan_frames_never_crash_nor_leak_nan_into_the_summary(seq):

@@ -74,6 +74,7 @@ def test_minilm_embeds_offline_normalised_and_semantic(text_encoder):
     assert np.allclose(text_encoder.encode(texts[0])[0], e[0], atol=1e-6)  # cached, deterministic
 
 
+@pytest.mark.slow
 def test_minilm_matches_reference_checksum_of_known_sentence(text_encoder):
     # value computed once with sentence-transformers' reference pipeline (transformers BertModel,
     # mean pooling, L2 norm) for this sentence; guards the hand-written BERT forward pass

@@ -133,6 +133,7 @@ def test_cancel_stops_estimation(real_dir):
     assert seen == [1, 2, 3, 4, 5]
 
 
+@pytest.mark.slow
 def test_live_callback_gets_each_frame_and_its_landmarks(real_dir, estimator):
     got = []
     with open_source(real_dir / "intel_worker_back_walk_away.mp4") as src:

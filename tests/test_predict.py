@@ -52,6 +52,7 @@ def test_shipped_model_card(screener):
     assert card["metrics_test"]["roc_auc"] > 0.7  # held-out simulated subjects
 
 
+@pytest.mark.slow
 def test_predict_real_pose_files_offline(offline, capsys):
     files = sorted(POSES.glob("*.npz"))
     assert main(["predict", str(POSES), "--format", "jsonl"]) == 0  # a directory = every file in it
@@ -87,6 +88,7 @@ def test_a_bad_file_gets_an_error_and_the_run_goes_on(tmp_path, offline, capsys)
 
 @pytest.mark.parametrize("name", ["sports2d_side_walk_single", "intel_worker_back_walk_away",
                                   "intel_one_by_one_back_walk_22s"])
+@pytest.mark.slow
 def test_flipped_video_gives_the_same_probability(screener, name):
     seq = load_sequence(POSES / f"{name}.npz")
     a = screener.predict(seq)
@@ -101,6 +103,7 @@ def test_flipped_video_gives_the_same_probability(screener, name):
         assert abs(a.region_weights[r] - b.region_weights[swap(r)]) < 0.05
 
 
+@pytest.mark.slow
 def test_result_fields_and_clip_lengths(screener):
     seq = load_sequence(POSES / "intel_one_by_one_back_walk_22s.npz")  # 22 s: longer than 96 frames
     res = screener.predict(seq)
@@ -130,6 +133,7 @@ def test_empty_recording_is_a_readable_error(screener):
         screener.predict(seq)
 
 
+@pytest.mark.slow
 def test_screening_through_the_app_uses_the_gate_segment(screener):
     from scoliscreen.app.analysis import run_analysis
 

@@ -104,6 +104,7 @@ def test_simulated_clips_mostly_pass_the_quality_gate(sim_dir, rows):
     assert np.mean([q.view == r["view"] for q, r in usable]) >= 0.9
 
 
+@pytest.mark.slow
 def test_same_seed_same_dataset_any_worker_count(tmp_path, sim_dir, rows):
     out = tmp_path / "again"
     simulate_dataset(out, subjects=20, clips_per_subject=3, seed=7, workers=2)

@@ -22,11 +22,13 @@ def test_knowledge_map_asymmetry_summaries_correlate_weakly_with_cobb():
     _check_band(res)
 
 
+@pytest.mark.slow
 def test_quick_asymmetries_correlate_weakly_with_cobb():
     res = signal_check(subjects=200, seed=2, source="quick")
     _check_band(res)
 
 
+@pytest.mark.slow
 def test_no_signal_against_shuffled_cobb():
     res = signal_check(subjects=200, seed=2, source="quick", keep_rows=True)
     names = res["names"][: len(res["names"]) // 2]

@@ -122,6 +122,7 @@ def test_small_and_invalid_requests_give_clear_errors(records):
     assert val == [] and train and test
 
 
+@pytest.mark.slow
 def test_on_a_simulated_dataset_folder(sim_records):
     train, val, test = grouped_train_val_test(sim_records, seed=0)
     assert not (subjects(sim_records, train) & subjects(sim_records, test))

@@ -92,6 +92,7 @@ def test_read_at_matches_streamed_frames_forward_and_backward(real_dir):
             src.read_at(71)
 
 
+@pytest.mark.slow
 def test_vp9_mp4_with_audio_decodes(real_dir):
     with open_source(real_dir / "sports2d_demo_multiperson.mp4") as src:
         assert src.size == (1768, 994)
