@@ -131,11 +131,13 @@ def test_intel_back_view_clips(real_dir):
     assert b.quality.segment is not None and b.quality.segment[0] >= 5
 
 
+@pytest.mark.slow
 def test_cancel_through_the_api(real_dir):
     with pytest.raises(Cancelled):
         analyze(real_dir / "intel_worker_back_walk_away.mp4", should_cancel=lambda: True)
 
 
+@pytest.mark.slow
 def test_camera_recording_through_the_cli(fake_camera, capsys):
     """``--camera 0 --seconds 1`` records (a fake camera playing the sample), then analyses."""
     rc, out, err = _run(capsys, "--camera", "0", "--seconds", "1", "--json")

@@ -54,6 +54,7 @@ def test_events_are_typed_and_in_order(screener):
         result.screening_error = "x"  # type: ignore[misc]
 
 
+@pytest.mark.slow
 def test_text_shown_recorded_and_printed_is_the_models_input(bundled, screener, capsys):
     """One text: the app's, the store's and `analyze`'s are byte-identical to the model's input."""
     from scoliscreen.app.records import record_visit

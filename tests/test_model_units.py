@@ -192,6 +192,7 @@ def test_metrics_by_hand():
     assert m["cobb_mae"] == pytest.approx(2.0)
 
 
+@pytest.mark.slow
 def test_operating_point_reaches_target_sensitivity():
     from scoliscreen.core.model.train import choose_threshold, fit_platt, sigmoid
 

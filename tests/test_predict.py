@@ -73,6 +73,7 @@ def test_predict_real_pose_files_offline(offline, capsys):
             assert o["quality"]["usable"] is False
 
 
+@pytest.mark.slow
 def test_a_bad_file_gets_an_error_and_the_run_goes_on(tmp_path, offline, capsys):
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"not a zip")
