@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from scoliscreen.core.model.predict import Screener
     from scoliscreen.core.video import Frame
 
+__all__ = ["Analysis", "Event", "ModelSegment", "Preview", "Progress", "QualityJudged", "Stage",
+           "analysis_steps", "interpret", "run_analysis", "screen"]
+
 PREVIEW_INTERVAL_S = 0.1  # the skeleton being found is shown ~10 times a second
 
 
