@@ -335,6 +335,8 @@ class Store:
         copy_path = self._copy_video(video_path, video_sha256) if copy_video else None
         if sequence is None and sequence_file and Path(sequence_file).is_file():
             sequence = sequence_file
+        if sequence is None and video_path is not None and video_path.suffix.lower() == ".npz" and video_path.is_file():
+            sequence = video_path  # the analysed file was itself a pose sequence
         blob = _sequence_bytes(sequence)
         row = history.visit_numbers(analysis)
         now = _now()
@@ -440,6 +442,8 @@ class Store:
             "visit": visit,
             "patient": self.get_patient(visit["patient_id"]) if visit["patient_id"] else None,
             "analysis": self.analysis(visit_id),
+            "model_sha256": self.conn.execute("SELECT model_sha256 FROM analyses WHERE visit_id = ?",
+                                              [visit_id]).fetchone()[0],
             "recording": (list(self.db["recordings"].rows_where("visit_id = ?", [visit_id])) or [{}])[0],
             "sequence": self.sequence(visit_id) if with_sequence else None,
             "notes": self.notes(visit_id),
