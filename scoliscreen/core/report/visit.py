@@ -167,7 +167,7 @@ def _section_pictures(pdf, data: dict, video: Path | None, blur: bool) -> None:
         caption += " Faces blurred." if blur else ""
         caption += " Orange = the child's left side, cyan = right." + (f" ({note})" if note else "")
         pdf.font(7.5, colour=(80, 80, 80))
-        pdf.multi_cell(img_w + 2, 3.4, pdf.text_(caption), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(img_w + 2, 3.4, pdf.text_(caption), new_x="LMARGIN", new_y="NEXT", align="L")
     bottom = pdf.get_y()
     if weights:
         x0 = pdf.l_margin + img_w + 6
@@ -175,7 +175,7 @@ def _section_pictures(pdf, data: dict, video: Path | None, blur: bool) -> None:
         pdf.set_xy(x0, top)
         pdf.font(9, bold=True)
         pdf.multi_cell(width, 4.5, pdf.text_("Model attention by body region (share of the total, %)"),
-                       new_x="LEFT", new_y="NEXT")
+                       new_x="LEFT", new_y="NEXT", align="L")
         label_w, bar_max = 30, width - 30 - 12
         biggest = max(weights.values()) or 1.0
         for rid, name in REGION_NAMES.items():
@@ -192,7 +192,7 @@ def _section_pictures(pdf, data: dict, video: Path | None, blur: bool) -> None:
         pdf.font(7.5, colour=(80, 80, 80))
         pdf.multi_cell(width, 3.4, pdf.text_(
             "Bars sum to 100%. They show which parts of the body the model relied on, not where a curve is."),
-            new_x="LEFT", new_y="NEXT")
+            new_x="LEFT", new_y="NEXT", align="L")
         bottom = max(bottom, pdf.get_y())
     pdf.set_xy(pdf.l_margin, bottom + 2)
 
@@ -268,6 +268,9 @@ def _deviation_table(pdf, analysis: dict, limit: int = 10) -> None:
         return
     rows.sort(key=lambda r: -r[0])
     pdf.heading("Measures furthest outside their normal range (clip median)", size=10)
+    if (analysis.get("knowledge_map") or {}).get("view") == "side":
+        pdf.para("Side view: sideways tilts of the shoulders, pelvis and trunk are foreshortened from the side "
+                 "and are not reliable here.", size=8.5, colour=(150, 90, 0))
     body = [(_plain(f.description), f"{v:.3g} {f.unit}", f"{f.normal_range[0]:.3g} to {f.normal_range[1]:.3g} {f.unit}",
              f"{d:.1f}") for d, f, v in rows[:limit]]
     pdf.table(["Measure", "This walk", "Normal range", "Outside by"], body, [98, 24, 38, 20],
