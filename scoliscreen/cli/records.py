@@ -83,7 +83,8 @@ def run(args) -> int:
                       f"Cobb {r['cobb_estimate'] if r['cobb_estimate'] is not None else '-'}"
                       + (f" [{r['cobb_low']}, {r['cobb_high']}]" if r["cobb_low"] is not None else ""))
         else:
-            for p in store.list_patients(getattr(args, "search", ""), include_archived=getattr(args, "archived", False)):
+            search, archived = getattr(args, "search", ""), getattr(args, "archived", False)
+            for p in store.list_patients(search, include_archived=archived):
                 extra = " ".join(x for x in (p["school"], p["school_class"]) if x)
                 print(f"{p['pseudonym']:<20} born {p['birth_year'] or '?':<6} sex {p['sex']:<2} "
                       f"visits {p['visit_count']:<3} {'(archived) ' if p['archived_at'] else ''}{extra}")

@@ -16,32 +16,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
-import re
 import shutil
 import sqlite3
-from datetime import datetime, timezone
 from pathlib import Path
 
 from scoliscreen.core import store_history as history
 from scoliscreen.core.errors import InputError, ScoliScreenError
+from scoliscreen.core.store_annotations import MEASUREMENT_KINDS, AnnotationsMixin
+from scoliscreen.core.store_history import now as _now
+from scoliscreen.core.store_patients import SEXES, PatientsMixin
 from scoliscreen.core.store_schema import SCHEMA_VERSION, migrate
 
 __all__ = ["Store", "SCHEMA_VERSION", "DB_NAME", "SEXES", "LOCAL_USER", "AUDIT_ACTIONS", "MEASUREMENT_KINDS"]
 
 DB_NAME = "scoliscreen.sqlite3"
 VIDEO_DIR = "videos"  # copies of recordings, next to the database, named by sha256
-SEXES = ("F", "M", "X")  # X = not recorded / other
 LOCAL_USER = "local user"
 AUDIT_ACTIONS = ("created", "viewed", "exported", "deleted", "edited")
-MEASUREMENT_KINDS = {"line": "deg", "angle": "deg", "distance": "px"}
 BUSY_TIMEOUT_MS = 30_000
-_PSEUDONYM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
-_SHORT_TEXT = 80
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _configure(conn: sqlite3.Connection) -> None:
@@ -74,16 +66,7 @@ def _sequence_bytes(sequence) -> bytes | None:
         return save_sequence(sequence, Path(tmp) / "seq.npz").read_bytes()
 
 
-def _optional_text(value, name: str, limit: int = _SHORT_TEXT) -> str | None:
-    if value is None:
-        return None
-    value = str(value).strip()
-    if len(value) > limit:
-        raise InputError(f"{name} must be at most {limit} characters")
-    return value or None
-
-
-class Store:
+class Store(PatientsMixin, AnnotationsMixin):
     """The practice's local records. Open with :meth:`open`; use as a context manager."""
 
     def __init__(self, db, path: Path | None):
@@ -195,117 +178,6 @@ class Store:
             where.append("entity_id = ?")
             params.append(entity_id)
         return list(self.db["audit"].rows_where(" AND ".join(where) or None, params, order_by="id"))
-
-    # ---- patients ----------------------------------------------------------------------
-    def _patient_fields(self, birth_year=None, sex=None, school=None, school_class=None) -> dict:
-        out = {}
-        if birth_year is not None:
-            year = datetime.now().year
-            try:
-                birth_year = int(birth_year)
-            except (TypeError, ValueError):
-                raise InputError(f"birth year must be a year, got {birth_year!r}") from None
-            if not (1900 <= birth_year <= year):
-                raise InputError(f"birth year must be between 1900 and {year}, got {birth_year}")
-            out["birth_year"] = birth_year
-        if sex is not None:
-            sex = (sex or "X").upper()
-            if sex not in SEXES:
-                raise InputError(f"sex must be one of {', '.join(SEXES)}, got {sex!r}")
-            out["sex"] = sex
-        if school is not None:
-            out["school"] = _optional_text(school, "school")
-        if school_class is not None:
-            out["school_class"] = _optional_text(school_class, "class", 20)
-        return out
-
-    @staticmethod
-    def _check_pseudonym(pseudonym: str) -> str:
-        pseudonym = (pseudonym or "").strip()
-        if not _PSEUDONYM.match(pseudonym):
-            raise InputError(
-                "patient ID must be 1-40 letters, digits, '.', '_' or '-' (a pseudonym, not a name)"
-            )
-        return pseudonym
-
-    def add_patient(self, pseudonym: str, birth_year: int | None = None, sex: str | None = None,
-                    notes: str = "", *, school: str | None = None, school_class: str | None = None) -> dict:
-        pseudonym = self._check_pseudonym(pseudonym)
-        fields = self._patient_fields(birth_year, sex or "X", school, school_class)
-        with self.transaction():
-            if self.find_patient(pseudonym):
-                raise InputError(f"a patient with ID {pseudonym!r} already exists")
-            pid = self._insert("patients", {"pseudonym": pseudonym, "created_at": _now(), "notes": notes,
-                                            "birth_year": None, **fields})
-            self._audit("created", "patient", pid)
-        return self.get_patient(pid)
-
-    def edit_patient(self, patient_id: int, *, pseudonym: str | None = None, birth_year=None, sex=None,
-                     school=None, school_class=None, notes: str | None = None) -> dict:
-        """Change the given fields (``None`` = leave as is; ``""`` clears school / class)."""
-        before = self.get_patient(patient_id)
-        fields = self._patient_fields(birth_year, sex, school, school_class)
-        if pseudonym is not None:
-            fields["pseudonym"] = self._check_pseudonym(pseudonym)
-        if notes is not None:
-            fields["notes"] = notes
-        changed = {k: v for k, v in fields.items() if before.get(k) != v}
-        if not changed:
-            return before
-        with self.transaction():
-            other = self.find_patient(changed.get("pseudonym", before["pseudonym"]), include_archived=True)
-            if other and other["id"] != patient_id:
-                raise InputError(f"a patient with ID {changed['pseudonym']!r} already exists")
-            sets = ", ".join(f"[{k}] = ?" for k in changed)
-            self.conn.execute(f"UPDATE patients SET {sets}, updated_at = ? WHERE id = ?",
-                              [*changed.values(), _now(), patient_id])
-            detail = "; ".join(f"{k}: {before.get(k)!r} -> {v!r}" for k, v in changed.items())
-            self._audit("edited", "patient", patient_id, detail)
-        return self.get_patient(patient_id)
-
-    def archive_patient(self, patient_id: int, archived: bool = True) -> dict:
-        """Hide a patient from the default lists (``archived=False`` brings them back). Never deletes."""
-        patient = self.get_patient(patient_id)
-        if bool(patient["archived_at"]) == archived:
-            return patient
-        with self.transaction():
-            self.conn.execute("UPDATE patients SET archived_at = ?, updated_at = ? WHERE id = ?",
-                              [_now() if archived else None, _now(), patient_id])
-            self._audit("edited", "patient", patient_id, "archived" if archived else "unarchived")
-        return self.get_patient(patient_id)
-
-    def get_patient(self, patient_id: int) -> dict:
-        rows = list(self.db["patients"].rows_where("id = ?", [patient_id]))
-        if not rows:
-            raise InputError(f"no patient with id {patient_id}")
-        return rows[0]
-
-    def find_patient(self, pseudonym: str, include_archived: bool = True) -> dict | None:
-        where = "pseudonym = ?" + ("" if include_archived else " AND archived_at IS NULL")
-        rows = list(self.db["patients"].rows_where(where, [(pseudonym or "").strip()]))
-        return rows[0] if rows else None
-
-    def require_patient(self, pseudonym: str) -> dict:
-        """The patient with this pseudonymous ID, or a clear error naming how to add one."""
-        patient = self.find_patient(pseudonym)
-        if patient is None:
-            raise InputError(f"no patient with ID {pseudonym!r}; add one with `scoliscreen patients add`")
-        return patient
-
-    def list_patients(self, search: str = "", *, include_archived: bool = False) -> list[dict]:
-        """Patients by pseudonym; ``search`` matches pseudonym, school or class (case-insensitive,
-        substring). Each row also has ``visit_count`` and ``last_visit`` (date of the latest visit)."""
-        where = ["1=1"] if include_archived else ["p.archived_at IS NULL"]
-        params: list = []
-        if search.strip():
-            where.append("(p.pseudonym LIKE ? OR IFNULL(p.school, '') LIKE ? OR IFNULL(p.school_class, '') LIKE ?)")
-            params += [f"%{search.strip()}%"] * 3
-        sql = (
-            "SELECT p.*, COUNT(v.id) AS visit_count, MAX(v.visited_at) AS last_visit FROM patients p "
-            "LEFT JOIN visits v ON v.patient_id = p.id AND v.deleted_at IS NULL "
-            f"WHERE {' AND '.join(where)} GROUP BY p.id ORDER BY p.pseudonym COLLATE NOCASE"
-        )
-        return [dict(r) for r in self._rows(sql, params)]
 
     def _rows(self, sql: str, params=()) -> list[dict]:
         cur = self.conn.execute(sql, list(params))
@@ -484,70 +356,6 @@ class Store:
         every knowledge-map median."""
         return history.compare(self.get_visit(visit_a), self.analysis(visit_a),
                                self.get_visit(visit_b), self.analysis(visit_b))
-
-    # ---- notes and measurements --------------------------------------------------------
-    def add_note(self, visit_id: int, text: str) -> dict:
-        self.get_visit(visit_id)
-        if not (text or "").strip():
-            raise InputError("a note cannot be empty")
-        with self.transaction():
-            nid = self._insert("notes", {"visit_id": visit_id, "kind": "note", "text": text.strip(),
-                                         "author": self.user, "created_at": _now()})
-            self._audit("created", "note", nid, f"visit {visit_id}")
-        return self._one("notes", nid)
-
-    def edit_note(self, note_id: int, text: str) -> dict:
-        before = self._one("notes", note_id)
-        if not (text or "").strip():
-            raise InputError("a note cannot be empty")
-        with self.transaction():
-            self.conn.execute("UPDATE notes SET text = ?, updated_at = ? WHERE id = ?", [text.strip(), _now(), note_id])
-            self._audit("edited", "note", note_id, f"was: {before['text']}")
-        return self._one("notes", note_id)
-
-    def notes(self, visit_id: int) -> list[dict]:
-        return list(self.db["notes"].rows_where("visit_id = ?", [visit_id], order_by="id"))
-
-    def _measurement_row(self, visit_id: int, kind: str, points, value: float | None = None,
-                         frame_index: int | None = None, label: str = "", unit: str | None = None) -> dict:
-        if kind not in MEASUREMENT_KINDS:
-            raise InputError(f"measurement kind must be one of {', '.join(MEASUREMENT_KINDS)}, got {kind!r}")
-        pts = [[float(x), float(y)] for x, y in points]
-        need = 3 if kind == "angle" else 2
-        if len(pts) != need:
-            raise InputError(f"a {kind} measurement needs {need} points, got {len(pts)}")
-        if value is None:
-            value = history.measure(kind, pts)
-        if not math.isfinite(float(value)):
-            raise InputError(f"the {kind} measurement has no value (points coincide)")
-        return {"visit_id": visit_id, "kind": kind, "points_json": json.dumps(pts), "value": float(value),
-                "unit": unit or MEASUREMENT_KINDS[kind], "frame_index": frame_index, "label": label,
-                "author": self.user, "created_at": _now()}
-
-    def add_measurement(self, visit_id: int, kind: str, points, value: float | None = None, *,
-                        frame_index: int | None = None, label: str = "", unit: str | None = None) -> dict:
-        """A line (2 points; value = tilt from horizontal, deg) or an angle (3 points, vertex in
-        the middle; deg) drawn on a frame. Points in video pixels; ``value`` computed if None."""
-        self.get_visit(visit_id)
-        row = self._measurement_row(visit_id, kind, points, value, frame_index, label, unit)
-        with self.transaction():
-            mid = self._insert("measurements", row)
-            self._audit("created", "measurement", mid, f"visit {visit_id}")
-        out = self._one("measurements", mid)
-        out["points"] = json.loads(out["points_json"])
-        return out
-
-    def measurements(self, visit_id: int) -> list[dict]:
-        rows = list(self.db["measurements"].rows_where("visit_id = ?", [visit_id], order_by="id"))
-        for r in rows:
-            r["points"] = json.loads(r["points_json"])
-        return rows
-
-    def _one(self, table: str, row_id: int) -> dict:
-        rows = list(self.db[table].rows_where("id = ?", [row_id]))
-        if not rows:
-            raise InputError(f"no {table[:-1]} with id {row_id}")
-        return rows[0]
 
     # ---- whole database ----------------------------------------------------------------
     def backup(self, out: str | Path) -> Path:

@@ -4,7 +4,13 @@ analysis, age at a visit, trend rows, visit comparison and measurement geometry.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timezone
+
+
+def now() -> str:
+    """The time stamp of every row: UTC, ISO 8601, to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
 
 # (key, label, unit) of the headline numbers compared between visits
 HEADLINE = (

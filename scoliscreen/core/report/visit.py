@@ -97,7 +97,7 @@ def _knowledge_map(data: dict):
 
 
 def _section_result(pdf, data: dict) -> None:
-    v, a = data["visit"], data["analysis"]
+    a = data["analysis"]
     s = a.get("screening") or {}
     word = verdict(a)
     colour = VERDICT_COLOURS[word]
@@ -136,7 +136,7 @@ def _section_quality(pdf, a: dict) -> None:
     rows = [("Verdict", str(q.get("verdict", "?")).capitalize()),
             ("Child found in", f"{_pct(st.get('detection_rate'))} of {st.get('frames', '?')} frames"),
             ("Whole body in view", _pct(st.get("full_body_rate"))),
-            ("Usable walking", f"{st.get('usable_walking_s', 0):.1f} s" if st.get("usable_walking_s") is not None else "?"),
+            ("Usable walking", "?" if st.get("usable_walking_s") is None else f"{st['usable_walking_s']:.1f} s"),
             ("Camera view", str(q.get("view", "?")))]
     pdf.pairs(rows)
     for r in q.get("reasons") or []:
@@ -276,7 +276,8 @@ def _deviation_table(pdf, analysis: dict, limit: int = 10) -> None:
     pdf.table(["Measure", "This walk", "Normal range", "Outside by"], body, [98, 24, 38, 20],
               align=["L", "R", "R", "R"])
     pdf.para("“Outside by” is in half-widths of the normal range, as on the colour scale. Units: deg = degrees, "
-             "TL = child's trunk lengths, s = seconds, r = correlation (−1 to 1), % = percent.", size=7.5, colour=(80, 80, 80))
+             "TL = child's trunk lengths, s = seconds, r = correlation (−1 to 1), % = percent.",
+             size=7.5, colour=(80, 80, 80))
 
 
 def _section_text(pdf, data: dict) -> None:
