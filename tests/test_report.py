@@ -146,3 +146,18 @@ def test_face_is_blurred_in_the_key_frame():
     feet = pts[27:33]
     fy = int(feet[:, 1].mean())
     assert np.array_equal(blurred[fy - 5:fy + 5], frame[fy - 5:fy + 5])  # the rest untouched
+
+
+@needs_poppler
+def test_session_summary_takes_batch_prediction_rows(tmp_path):
+    from scoliscreen.core.report import write_session_summary
+
+    rows = [{"input": "/school/a.mp4", "probability": 0.12, "label": "negative", "threshold": 0.18,
+             "cobb_estimate": 6.0, "model_version": "m-1"},
+            {"input": "/school/b.mp4", "probability": 0.61, "label": "positive", "threshold": 0.18,
+             "cobb_estimate": 21.0, "cobb_interval": [15.0, 27.0], "model_version": "m-1"},
+            {"input": "/school/c.mp4", "error": "the recording is not usable: nobody walks", "exit_code": 3}]
+    texts = pages(write_session_summary(rows, tmp_path / "s.pdf", title="Class 4A"))
+    text = " ".join(" ".join(texts).split())
+    assert "3 recordings: 1 refer, 1 no referral, 1 re-record" in text
+    assert "21° (15–27)" in text and "a.mp4" in text and "Model m-1" in text and DISCLAIMER in text

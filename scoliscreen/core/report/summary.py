@@ -24,10 +24,27 @@ def _row_from_visit(visit: dict, analysis: dict | None) -> dict:
             "model_version": visit.get("model_version"), "video": visit.get("video") or ""}
 
 
+def _normalise(row: dict) -> dict:
+    """Accept a ``screen_file`` / ``predict --format jsonl`` object too (input, label, error...)."""
+    row = dict(row)
+    row.setdefault("video", row.get("input") or "")
+    if not row.get("verdict"):
+        if row.get("error"):
+            row["verdict"] = "re-record" if row.get("exit_code") == 3 or row.get("usable") is False else "not screened"
+            row.setdefault("quality", str(row["error"]))
+        else:
+            row["verdict"] = {"positive": "refer", "negative": "no referral"}.get(row.get("label"), "not screened")
+    if row.get("cobb_low") is None and row.get("cobb_interval"):
+        row["cobb_low"], row["cobb_high"] = cobb_interval(row)
+    return row
+
+
 def write_session_summary(rows: list[dict], out: str | Path, *, title: str = "Screening session") -> Path:
     """``rows``: dicts with visit_id, patient, age, date, quality, verdict ("refer" / "no
     referral" / "re-record" / "not screened"), probability, threshold, cobb_estimate,
-    cobb_low, cobb_high, model_version, video (missing keys print as "-")."""
+    cobb_low, cobb_high, model_version, video (missing keys print as "-"). A
+    ``screen_file`` result (input, label, probability, ..., or input + error) works as a row."""
+    rows = [_normalise(r) for r in rows]
     versions = sorted({r.get("model_version") for r in rows if r.get("model_version")})
     pdf = new_document(title, ", ".join(versions) or "none")
     pdf.font(16, bold=True, colour=(20, 40, 80))
