@@ -161,3 +161,17 @@ def test_session_summary_takes_batch_prediction_rows(tmp_path):
     text = " ".join(" ".join(texts).split())
     assert "3 recordings: 1 refer, 1 no referral, 1 re-record" in text
     assert "21° (15–27)" in text and "a.mp4" in text and "Model m-1" in text and DISCLAIMER in text
+
+
+@needs_poppler
+def test_without_a_pose_sequence_no_unblurred_frame_is_printed(tmp_path):
+    analysis = json.loads(CACHED.read_text())
+    from scoliscreen.core.report import report_visit
+
+    with Store.open(tmp_path / "r.sqlite3") as store:
+        v = store.add_visit(None, str(CLIP), analysis)  # video, but no pose sequence to find the face
+        out = report_visit(store, v["id"], tmp_path / "v.pdf")
+    first = " ".join(pages(out)[0].split())
+    assert "no frame shown, as the face could not be blurred" in first
+    listing = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True).stdout
+    assert listing.strip().splitlines()[2:] == []  # header only: no picture at all

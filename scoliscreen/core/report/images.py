@@ -1,5 +1,5 @@
 """Pictures for the report, drawn with OpenCV / numpy into PNG bytes (no Qt, no browser):
-the key frame with the skeleton (faces blurred), the knowledge-map heatmap and its colour bar.
+the key frame with the skeleton (faces blurred; JPEG), the knowledge-map heatmap and its colour bar.
 Text (labels, legends, units) is set by the PDF writer around them so it stays sharp."""
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def draw_skeleton(image: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return out
 
 
-def key_frame_png(frame_bgr: np.ndarray | None, pts_norm: np.ndarray | None, *, image_size=(640, 480),
+def key_frame_jpeg(frame_bgr: np.ndarray | None, pts_norm: np.ndarray | None, *, image_size=(640, 480),
                   blur: bool = True, max_side: int = 900) -> bytes:
     """The key frame (or a blank canvas without video) with the skeleton drawn, faces blurred,
     cropped around the child (often only ~100 px tall in a classroom clip)."""
@@ -177,4 +177,7 @@ def key_frame_png(frame_bgr: np.ndarray | None, pts_norm: np.ndarray | None, *, 
         scale = 1.0
     if pts is not None:
         img = draw_skeleton(img, (pts - np.array(crop[:2], dtype=np.float64)) * scale)
-    return png(img[..., ::-1])
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 88])  # a photo: JPEG, not PNG
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return buf.tobytes()

@@ -66,7 +66,12 @@ def _key_frame(data: dict, video: Path | None, blur: bool) -> tuple[bytes | None
     index = key_frame_index(analysis, seq)
     if seq is not None:
         index = min(index, len(seq) - 1)
+        found = np.flatnonzero(seq.detected)
+        if len(found):  # the nearest frame where the child was found (to draw and to blur)
+            index = int(found[np.argmin(np.abs(found - index))])
     frame, note = None, ""
+    if blur and seq is None:
+        return None, index, "no pose sequence stored: no frame shown, as the face could not be blurred"
     if video is not None and video.suffix.lower() != ".npz":
         try:
             from scoliscreen.core.video import open_source
@@ -81,7 +86,7 @@ def _key_frame(data: dict, video: Path | None, blur: bool) -> tuple[bytes | None
     if frame is None and pts is None:
         return None, index, "no video and no pose sequence stored for this visit"
     size = seq.image_size if seq is not None else (640, 480)
-    return images.key_frame_png(frame, pts, image_size=size, blur=blur), index, note
+    return images.key_frame_jpeg(frame, pts, image_size=size, blur=blur), index, note
 
 
 def _knowledge_map(data: dict):
@@ -153,6 +158,8 @@ def _section_pictures(pdf, data: dict, video: Path | None, blur: bool) -> None:
     if png is None and not weights:
         return
     pdf.heading("Key frame and where the model looked")
+    if png is None and note:
+        pdf.para(f"Key frame: {note}.", size=8.5, colour=(80, 80, 80))
     top = pdf.get_y()
     if pdf.h - 20 - top < 85:
         pdf.add_page()
