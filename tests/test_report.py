@@ -51,13 +51,23 @@ def _visit(db, analysis, **kw):
 
 @pytest.mark.slow
 @needs_poppler
-def test_visit_report_reads_back_and_renders(tmp_path, fresh_analysis):
+def test_visit_report_reads_back_and_renders(tmp_path):
+    _check_visit_report(tmp_path, json.loads(CACHED.read_text()))
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_visit_report_of_todays_pipeline(tmp_path, fresh_analysis):
+    _check_visit_report(tmp_path, fresh_analysis)
+
+
+def _check_visit_report(tmp_path, analysis):
     db = tmp_path / "r.sqlite3"
-    vid = _visit(db, fresh_analysis)
+    vid = _visit(db, analysis)
     out = tmp_path / "visit.pdf"
     assert main(["report", str(vid), str(out), "--db", str(db)]) == 0
     texts = pages(out)
-    s = fresh_analysis["screening"]
+    s = analysis["screening"]
     version = s["model_version"]
     assert len(texts) >= 2
     for i, page in enumerate(texts, 1):  # the disclaimer and the model version on EVERY page
@@ -71,7 +81,7 @@ def test_visit_report_reads_back_and_renders(tmp_path, fresh_analysis):
     whole = " ".join(" ".join(texts).split())
     for words in ("Kinematic knowledge map", "Colour scale", "half-widths", "Model attention by body region",
                   "mother reports uneven shoulders", "Re-check in 6 months.", "shoulder line", "-2.9 deg",
-                  "Weights sha256", "simulated gait only", fresh_analysis["clinical_text"]["findings"][0]):
+                  "Weights sha256", "simulated gait only", analysis["clinical_text"]["findings"][0]):
         assert words in whole, words
     with Store.open(db) as store:
         assert store.audit_log("visit", vid)[-1]["action"] == "exported"
