@@ -153,3 +153,20 @@ def test_backup_and_csv_export(store, analysis, tmp_path):
         (row,) = list(csv.DictReader(fh))
         assert row["data"].endswith("bytes>") and len(row["sha256"]) == 64
     assert [e["action"] for e in store.audit_log("database")] == ["exported", "exported"]
+
+
+def test_a_database_locked_past_the_busy_timeout_gives_a_clear_error(store):
+    import scoliscreen.core.store as store_module
+    from scoliscreen.core.errors import ScoliScreenError
+
+    other = sqlite3.connect(store.path)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        store.conn.execute("PRAGMA busy_timeout = 50")
+        with pytest.raises(ScoliScreenError, match="busy"):
+            store.add_patient("SCH-9")
+    finally:
+        other.rollback()
+        other.close()
+    store.conn.execute(f"PRAGMA busy_timeout = {store_module.BUSY_TIMEOUT_MS}")
+    assert store.add_patient("SCH-9")["pseudonym"] == "SCH-9"  # and works once the lock is gone

@@ -119,7 +119,12 @@ class Store(PatientsMixin, AnnotationsMixin):
         """One write transaction (``BEGIN IMMEDIATE``: waits for another writer up to the busy
         timeout instead of failing half-way). Commits on success, rolls back on any error."""
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:  # still locked after the busy timeout
+            raise ScoliScreenError(
+                f"{self.path}: the records database is busy ({exc}); another program keeps writing "
+                "to it, try again in a moment") from None
         try:
             yield conn
         except BaseException:
@@ -194,7 +199,9 @@ class Store(PatientsMixin, AnnotationsMixin):
         (``analysis`` = ``Analysis.to_dict()``), the recording, the pose sequence (a
         PoseSequence, ``.npz`` path or bytes; ``sequence_file`` is read when ``sequence`` is
         not given), the notes given with the analysis, measurements and the audit row.
-        ``copy_video`` copies the video into the data dir (``videos/<sha256>.<ext>``)."""
+        ``copy_video`` copies the video into the data dir (``videos/<sha256>.<ext>``).
+        Pass ``sequence=analysis.raw_sequence`` (what the pose model returned): reports redraw
+        the skeleton and recompute the knowledge map from it. Returns the visit row."""
         if patient_id is not None:
             patient = self.get_patient(patient_id)
             if patient["archived_at"]:
