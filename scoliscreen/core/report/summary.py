@@ -78,6 +78,7 @@ def session_summary(store, visit_ids: list[int], out: str | Path, *, title: str 
     """The summary of stored visits (in the order given); logged as ``exported`` per visit."""
     rows = [_row_from_visit(store.get_visit(v), store.analysis(v)) for v in visit_ids]
     path = write_session_summary(rows, out, title=title)
-    for v in visit_ids:
-        store.log("exported", "visit", v, f"session summary {path}")
+    with store.transaction():  # one commit for the whole session
+        for v in visit_ids:
+            store._audit("exported", "visit", v, f"session summary {path}")
     return path
