@@ -26,8 +26,10 @@ seq = Path(sys.argv[5]).read_bytes()
 with Store.open(db) as store:
     p = store.find_patient(tag) or store.add_patient(tag, 2012, "F")
     go = Path(sys.argv[6]) if len(sys.argv) > 6 else None
-    while go is not None and not go.exists():  # start together with the other writer
-        time.sleep(0.01)
+    if go is not None:  # start together with the other writer
+        print("ready", flush=True)
+        while not go.exists():
+            time.sleep(0.01)
     for i in range(count):
         v = store.add_visit(p["id"], f"/clinic/{tag}-{i}.mp4", analysis, notes=f"{tag} {i}", sequence=seq,
                             measurements=[{"kind": "line", "points": [[0, 0], [10, 1]]}])
@@ -93,7 +95,8 @@ def test_two_processes_recording_at_once_lose_nothing(tmp_path):
     n = 40
     go = tmp_path / "go"
     procs = [_writer(db, tag, n, go) for tag in ("APP", "BATCH")]
-    time.sleep(0.5)
+    for p in procs:  # both imported, opened the database and stand at the start line
+        assert p.stdout.readline().strip() == "ready", p.stderr.read()
     go.touch()
     outs = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, outs):
