@@ -67,7 +67,7 @@ def test_sigkill_mid_save_never_leaves_a_half_written_visit(tmp_path):
     db = tmp_path / "records.sqlite3"
     rng = random.Random(11)
     total = 0
-    for round_ in range(20):
+    for _round in range(20):
         proc = _writer(db, "KILL", 10_000)
         # wait for the first committed visit of this round (the imports take a while), then a random moment
         first = proc.stdout.readline()

@@ -160,6 +160,7 @@ class Store(PatientsMixin, AnnotationsMixin):
         cols = ", ".join(f"[{k}]" for k in record)
         marks = ", ".join("?" for _ in record)
         cur = self.conn.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(record.values()))
+        assert cur.lastrowid is not None
         return int(cur.lastrowid)
 
     def _audit(self, action: str, entity: str, entity_id: int | None, detail: str = "") -> None:
@@ -175,7 +176,8 @@ class Store(PatientsMixin, AnnotationsMixin):
             self._audit(action, entity, entity_id, detail)
 
     def audit_log(self, entity: str | None = None, entity_id: int | None = None) -> list[dict]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if entity is not None:
             where.append("entity = ?")
             params.append(entity)

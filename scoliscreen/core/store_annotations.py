@@ -8,13 +8,14 @@ import math
 
 from scoliscreen.core import store_history as history
 from scoliscreen.core.errors import InputError
+from scoliscreen.core.store_base import StoreBase
 from scoliscreen.core.store_history import now as _now
 
 # measurement kind -> unit of its value
 MEASUREMENT_KINDS = {"line": "deg", "angle": "deg", "distance": "px"}
 
 
-class AnnotationsMixin:
+class AnnotationsMixin(StoreBase):
     def add_note(self, visit_id: int, text: str) -> dict:
         self.get_visit(visit_id)
         if not (text or "").strip():

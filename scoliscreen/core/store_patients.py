@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 
 from scoliscreen.core.errors import InputError
+from scoliscreen.core.store_base import StoreBase
 from scoliscreen.core.store_history import now as _now
 
 SEXES = ("F", "M", "X")  # X = not recorded / other
@@ -24,7 +25,7 @@ def _optional_text(value, name: str, limit: int = _SHORT_TEXT) -> str | None:
     return value or None
 
 
-class PatientsMixin:
+class PatientsMixin(StoreBase):
     def _patient_fields(self, birth_year=None, sex=None, school=None, school_class=None) -> dict:
         out = {}
         if birth_year is not None:

@@ -129,7 +129,7 @@ def _document_class():
                 text = text[:-1]
             return text.rstrip() + dots
 
-        def table(self, header, rows, widths, size: float = 8.5, align=None) -> None:
+        def ruled_table(self, header, rows, widths, size: float = 8.5, align=None) -> None:
             """A simple ruled table; repeats the header on a new page."""
             align = align or ["L"] * len(header)
             line_h = size * 0.52

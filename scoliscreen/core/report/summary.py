@@ -33,7 +33,7 @@ def _normalise(row: dict) -> dict:
             row["verdict"] = "re-record" if row.get("exit_code") == 3 or row.get("usable") is False else "not screened"
             row.setdefault("quality", str(row["error"]))
         else:
-            row["verdict"] = {"positive": "refer", "negative": "no referral"}.get(row.get("label"), "not screened")
+            row["verdict"] = {"positive": "refer", "negative": "no referral"}.get(str(row.get("label")), "not screened")
     if row.get("cobb_low") is None and row.get("cobb_interval"):
         row["cobb_low"], row["cobb_high"] = cobb_interval(row)
     return row
@@ -45,7 +45,7 @@ def write_session_summary(rows: list[dict], out: str | Path, *, title: str = "Sc
     cobb_low, cobb_high, model_version, video (missing keys print as "-"). A
     ``screen_file`` result (input, label, probability, ..., or input + error) works as a row."""
     rows = [_normalise(r) for r in rows]
-    versions = sorted({r.get("model_version") for r in rows if r.get("model_version")})
+    versions = sorted({str(r["model_version"]) for r in rows if r.get("model_version")})
     pdf = new_document(title, ", ".join(versions) or "none")
     pdf.font(16, bold=True, colour=(20, 40, 80))
     pdf.cell(0, 9, pdf.text_(title), new_x="LMARGIN", new_y="NEXT")
@@ -68,8 +68,8 @@ def write_session_summary(rows: list[dict], out: str | Path, *, title: str = "Sc
         body.append((str(i), str(r.get("patient") or "-"), fmt(r.get("age"), "{:.0f}"), r.get("date") or "-",
                      Path(str(r.get("video") or "")).name[:28], (r.get("quality") or "-")[:22],
                      fmt(r.get("probability") and 100 * r["probability"], "{:.0f}%"), cobb,
-                     r.get("verdict") or "-", VERDICT_COLOURS.get(r.get("verdict"), (0, 0, 0))))
-    pdf.table(["#", "Patient", "Age", "Date", "Recording", "Quality", "P", "Cobb", "Verdict"], body,
+                     r.get("verdict") or "-", VERDICT_COLOURS.get(str(r.get("verdict")), (0, 0, 0))))
+    pdf.ruled_table(["#", "Patient", "Age", "Date", "Recording", "Quality", "P", "Cobb", "Verdict"], body,
               [8, 24, 10, 20, 38, 30, 11, 19, 20], size=8, align=["R", "L", "R", "L", "L", "L", "R", "R", "L"])
     return save(pdf, out)
 

@@ -78,7 +78,7 @@ def _key_frame(data: dict, video: Path | None, blur: bool) -> tuple[bytes | None
 
             with open_source(str(video)) as src:
                 frame = src.read_at(index).image
-        except Exception as exc:  # a moved, truncated or unreadable video: the skeleton alone
+        except Exception as exc:  # noqa: BLE001 - a moved, truncated or unreadable video: the skeleton alone
             note = f"video frame not available ({type(exc).__name__})"
     elif seq is not None:
         note = "no video stored: skeleton only"
@@ -98,7 +98,8 @@ def _knowledge_map(data: dict):
     from scoliscreen.core.kinematics import compute_knowledge_map
     from scoliscreen.core.quality import assess_quality
 
-    return compute_knowledge_map(assess_quality(seq).sequence)
+    filtered = assess_quality(seq).sequence
+    return compute_knowledge_map(filtered) if filtered is not None else None
 
 
 def _section_result(pdf, data: dict) -> None:
@@ -270,7 +271,7 @@ def _deviation_table(pdf, analysis: dict, limit: int = 10) -> None:
         half = (hi - lo) / 2 or 1.0
         out = (value - hi) / half if value > hi else ((value - lo) / half if value < lo else 0.0)
         if out:
-            rows.append((abs(out), f, value))
+            rows.append((abs(out), f, value, (lo, hi)))
     if not rows:
         return
     rows.sort(key=lambda r: -r[0])
@@ -278,10 +279,10 @@ def _deviation_table(pdf, analysis: dict, limit: int = 10) -> None:
     if (analysis.get("knowledge_map") or {}).get("view") == "side":
         pdf.para("Side view: sideways tilts of the shoulders, pelvis and trunk are foreshortened from the side "
                  "and are not reliable here.", size=8.5, colour=(150, 90, 0))
-    body = [(_plain(f.description), f"{v:.3g} {f.unit}", f"{f.normal_range[0]:.3g} to {f.normal_range[1]:.3g} {f.unit}",
-             f"{d:.1f}") for d, f, v in rows[:limit]]
-    pdf.table(["Measure", "This walk", "Normal range", "Outside by"], body, [98, 24, 38, 20],
-              align=["L", "R", "R", "R"])
+    body = [(_plain(f.description), f"{v:.3g} {f.unit}", f"{lo:.3g} to {hi:.3g} {f.unit}",
+             f"{d:.1f}") for d, f, v, (lo, hi) in rows[:limit]]
+    pdf.ruled_table(["Measure", "This walk", "Normal range", "Outside by"], body, [98, 24, 38, 20],
+                    align=["L", "R", "R", "R"])
     pdf.para("“Outside by” is in half-widths of the normal range, as on the colour scale. Units: deg = degrees, "
              "TL = child's trunk lengths, s = seconds, r = correlation (−1 to 1), % = percent.",
              size=7.5, colour=(80, 80, 80))
@@ -308,7 +309,7 @@ def _section_text(pdf, data: dict) -> None:
         rows = [(m["kind"], m.get("label") or "", "" if m["frame_index"] is None else str(m["frame_index"]),
                  f"{m['value']:.1f} {m['unit']}",
                  " – ".join(f"({x:.0f}, {y:.0f})" for x, y in m["points"])) for m in ms]
-        pdf.table(["Tool", "Label", "Frame", "Value", "Points (pixels)"], rows, [20, 40, 16, 24, 80],
+        pdf.ruled_table(["Tool", "Label", "Frame", "Value", "Points (pixels)"], rows, [20, 40, 16, 24, 80],
                   align=["L", "L", "R", "R", "L"])
 
 
