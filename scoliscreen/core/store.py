@@ -15,11 +15,21 @@ never corrupts earlier visits.
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 from scoliscreen.core.errors import InputError, ScoliScreenError
+
+
+def _make_private(path: Path, mode: int) -> None:
+    """chmod ``path`` to ``mode`` if it exists and is looser (patient data: owner only)."""
+    try:
+        if path.exists() and (path.stat().st_mode & 0o777) != mode:
+            os.chmod(path, mode)
+    except OSError:
+        pass  # a read-only or foreign file system: the store still opens
 
 SCHEMA_VERSION = 1
 DB_NAME = "scoliscreen.sqlite3"
@@ -53,9 +63,16 @@ class Store:
 
         path = Path(path) if path is not None else cls.default_path()
         path.parent.mkdir(parents=True, exist_ok=True)
+        from scoliscreen.core.paths import user_data_dir
+
+        if path.parent == user_data_dir():
+            _make_private(path.parent, 0o700)  # patient data: owner only (docs/privacy.md)
         try:
             db = sqlite_utils.Database(path)
+            _make_private(path, 0o600)  # SQLite gives its -wal and -shm files the database's mode
             db.enable_wal()
+            for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                _make_private(f, 0o600)  # existing installs are fixed on open
             store = cls(db, path)
             store._migrate()
         except sqlite3.DatabaseError as exc:

@@ -77,11 +77,17 @@ def load_model(model_dir: str | Path, device: str = "cpu"):
         raise ModelIntegrityError(
             f"{wfile}: sha256 does not match the model card (file corrupt or replaced)"
         )
-    net = ScreeningNet(card["config"])
+    from scoliscreen.core.model.provenance import model_provenance
+
     try:
+        net = ScreeningNet(card["config"])
         net.load_state_dict(load_file(str(wfile), device="cpu"))
-    except RuntimeError:
+    except (RuntimeError, KeyError, TypeError, ValueError, OSError):
         raise ModelIntegrityError(f"{wfile}: the weights do not fit the network in the model card") from None
+    # Only the pinned shipped weights keep the card's version name; others are a "local model".
+    card = dict(card)
+    card["model_provenance"] = model_provenance(actual, card.get("model_version"))
+    card["model_version"] = card["model_provenance"]["model_version"]
     return net.to(device).eval(), card
 
 
