@@ -172,7 +172,13 @@ def run_predict(args) -> int:
                                progress=lambda d, n: bar(f"pose {path.name}", d, n or 0))
             failures += "error" in obj
             print(json.dumps(obj) if args.format == "jsonl" else _table_row(obj), flush=True)
-    return 1 if failures == len(paths) else 0
+            if "error" in obj:  # also on stderr, one line per failed input; the batch goes on
+                print(f"scoliscreen: error: {obj['input']}: {_one_line(obj['error'])}", file=sys.stderr, flush=True)
+    return 2 if failures else 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def run_ablate(args) -> int:

@@ -24,7 +24,9 @@ INTENDED_USE = "research use only — not a diagnostic device"
 
 def hash_subject(subject_id: str, salt: str) -> str:
     """Salted sha256 of a subject ID (first 16 hex digits): no raw IDs leave the dataset."""
-    return hashlib.sha256(f"{salt}:{subject_id}".encode()).hexdigest()[:16]
+    from scoliscreen.core.data.splits import normalise_subject_id
+
+    return hashlib.sha256(f"{salt}:{normalise_subject_id(subject_id)}".encode()).hexdigest()[:16]
 
 
 def model_version(sha256: str) -> str:

@@ -230,7 +230,7 @@ def predict_file(path: Path, screener: Screener, notes: str = "", progress=None)
         obj["model_version"] = res.model_version
     except ScoliScreenError as exc:
         obj["error"] = str(exc)
-    except (OSError, ValueError, RuntimeError) as exc:  # a broken file must not stop the batch
+    except Exception as exc:  # noqa: BLE001 - a broken file must never stop the batch
         obj["error"] = f"{type(exc).__name__}: {exc}"
     if "probability" in obj and not math.isfinite(obj["probability"]):
         obj["error"] = "the model returned no finite probability"
