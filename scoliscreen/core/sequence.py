@@ -183,6 +183,8 @@ def check_npz_headers(path: Path) -> None:
                         shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
                     else:
                         shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                if info.filename in ("landmarks.npy", "timestamps_ms.npy") and shape and shape[0] > MAX_FRAMES:
+                    raise InputError(f"{path}: {shape[0]} frames; a sequence may hold at most {MAX_FRAMES}")
                 n = int(np.prod(shape, dtype=object)) if shape else 1
                 if n * max(dtype.itemsize, 1) > MAX_NPZ_MEMBER_BYTES:
                     raise InputError(f"{path}: the array {info.filename} claims shape {list(shape)} "

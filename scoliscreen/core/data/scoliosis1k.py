@@ -232,7 +232,8 @@ def import_scoliosis1k(
         if progress:
             progress(i + 1, len(pickles))
     if not rows:
-        raise DatasetError(f"no sequence of {src} could be converted ({len(warnings)} skipped)")
+        first = f"; first: {warnings[0]}" if warnings else ""
+        raise DatasetError(f"no sequence of {src} could be converted ({len(warnings)} skipped{first})")
     cols = ["file", "subject_id", "cobb_angle", "label", "sex", "age", "view", "notes",
             "category", "s1k_view", "sequence_id", "partition"]
     buf = io.StringIO()
