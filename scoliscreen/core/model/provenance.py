@@ -21,12 +21,12 @@ def local_model_version(sha256: str) -> str:
 
 
 def model_provenance(weights_sha256: str, card_version: str | None) -> dict:
-    """``{"is_shipped", "weights_sha256", "model_version", "card_model_version"}`` for these weights."""
+    """``{"is_shipped", "weights_sha256", "model_version"}`` for these weights. The card's own
+    version claim is not repeated for other weights: only the shipped file shows that name."""
     shipped = weights_sha256 == SHIPPED_WEIGHTS_SHA256
     version = card_version if shipped and card_version else local_model_version(weights_sha256)
     return {
         "is_shipped": shipped,
         "weights_sha256": weights_sha256,
         "model_version": version,
-        "card_model_version": card_version,
     }
