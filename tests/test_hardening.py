@@ -97,6 +97,7 @@ def test_subject_ids_are_compared_without_case_and_spaces():
 
 # ---- simulate ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_simulate_refuses_a_non_empty_folder_and_overwrite_leaves_no_stale_clip(tmp_path, capsys):
     out = tmp_path / "sim"
     out.mkdir()
