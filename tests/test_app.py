@@ -72,7 +72,7 @@ def test_text_shown_recorded_and_printed_is_the_models_input(bundled, screener, 
     assert own.text == shown
     with Store.open() as store:
         visit = record_visit(store, a, notes="limps a little")
-        stored = json.loads(store.get_visit(visit["id"])["result_json"])
+        stored = store.analysis(visit["id"])
     assert stored["clinical_text"]["text"] == shown
     assert main(["analyze", str(BUNDLED), "--json", "--no-record", "--notes", "limps a little"]) == 0
     printed = json.loads(capsys.readouterr().out)

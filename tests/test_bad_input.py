@@ -152,4 +152,4 @@ def test_unreadable_camera_index(capfd):
 def test_bad_seconds(capsys):
     rc = main(["analyze", "--camera", "0", "--seconds", "0"])
     _, err = capsys.readouterr()
-    assert rc == 2 and "--seconds must be a positive number" in err
+    assert rc == 2 and "--seconds must be a number in (0, 600]" in err

@@ -53,11 +53,21 @@ def test_valid_folder_loads_with_labels_from_cobb_or_label(folder):
     assert s["views"] == {"back": 1, "side": 1, "unknown": 1}
 
 
-def test_label_column_overrides_cobb_and_extra_columns_are_kept(folder):
-    write(folder, "clips/intel_worker_back_walk_away.npz,s1,11,0,,,,,clinic A\n",
+def test_label_agreeing_with_cobb_is_kept_and_extra_columns_are_kept(folder):
+    write(folder, "clips/intel_worker_back_walk_away.npz, S1 ,11,1,,,,,clinic A\n",
           header="file,subject_id,cobb_angle,label,sex,age,notes,view,site\n")
     (rec,) = load_dataset(folder).records
-    assert rec.label == 0 and rec.cobb_angle == 11.0 and rec.extra == {"site": "clinic A"}
+    assert rec.label == 1 and rec.cobb_angle == 11.0 and rec.extra == {"site": "clinic A"}
+    assert rec.subject_id == "S1"  # spaces trimmed; case kept for display, ignored in comparisons
+
+
+def test_label_contradicting_cobb_is_refused(folder):
+    # docs/dataset_format.md: train/evaluate learn from the Cobb angle, so a contradicting label
+    # is refused rather than silently ignored
+    write(folder, "clips/intel_worker_back_walk_away.npz,s1,11,0,,,,,clinic A\n",
+          header="file,subject_id,cobb_angle,label,sex,age,notes,view,site\n")
+    with pytest.raises(DatasetError, match="line 2: label '0' contradicts cobb_angle 11"):
+        load_dataset(folder)
 
 
 def test_bom_blank_lines_and_minimal_columns_are_accepted(folder):

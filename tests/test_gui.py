@@ -156,7 +156,6 @@ def test_real_clip_result_shows_model_values(analysed):
 def test_what_the_clinician_sees_is_what_the_model_used(analysed):
     """The text shown and saved is the model's input text, byte for byte; the map shows the
     model's 11 windows on the attention strip's time axis; the unused clip is shaded."""
-    import json
 
     w = analysed
     a = w.analysis
@@ -173,7 +172,8 @@ def test_what_the_clinician_sees_is_what_the_model_used(analysed):
 
     with w._open_store() as store:
         visit = record_visit(store, a)
-    assert json.loads(visit["result_json"])["clinical_text"]["text"] == shown
+        stored = store.analysis(visit["id"])
+    assert stored["clinical_text"]["text"] == shown
 
 
 def test_file_dialog_offers_every_video_the_cli_accepts(window, monkeypatch):

@@ -12,6 +12,7 @@ import torch
 
 from scoliscreen.cli import main
 from scoliscreen.core.errors import LeakageError
+from scoliscreen.core.model.provenance import local_model_version
 
 torch.set_num_threads(2)
 pytestmark = pytest.mark.slow  # simulates a dataset and trains a model (a minute on 2 cores)
@@ -123,7 +124,8 @@ def test_cli_predict_with_a_trained_model(tiny, capsys):
         assert 0.0 <= x["probability"] <= 1.0
         assert x["label"] in ("positive", "negative")
         assert abs(sum(x["region_weights"].values()) - 1.0) < 1e-3
-        assert x["model_version"] == tiny["card"]["model_version"]
+        # not the shipped weights: a "local model" named by its own hash (core/model/provenance.py)
+        assert x["model_version"] == local_model_version(tiny["card"]["weights"]["sha256"])
 
 
 def test_ablation_writes_the_paper_table(tiny, tmp_path):

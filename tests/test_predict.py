@@ -55,7 +55,8 @@ def test_shipped_model_card(screener):
 @pytest.mark.slow
 def test_predict_real_pose_files_offline(offline, capsys):
     files = sorted(POSES.glob("*.npz"))
-    assert main(["predict", str(POSES), "--format", "jsonl"]) == 0  # a directory = every file in it
+    # a directory = every file in it; exit 2 as two recordings are refused (issue 14: any failed input)
+    assert main(["predict", str(POSES), "--format", "jsonl"]) == 2
     objs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [o["input"] for o in objs] == [str(f) for f in files]
     ok = [o for o in objs if "error" not in o]
@@ -78,11 +79,11 @@ def test_a_bad_file_gets_an_error_and_the_run_goes_on(tmp_path, offline, capsys)
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"not a zip")
     good = POSES / "sports2d_side_walk_single.npz"
-    assert main(["predict", str(bad), str(tmp_path / "missing.npz"), str(good), "--format", "table"]) == 0
+    assert main(["predict", str(bad), str(tmp_path / "missing.npz"), str(good), "--format", "table"]) == 2
     out = capsys.readouterr().out
     assert "broken.npz" in out and "error" in out and "missing.npz" in out
     assert "sports2d_side_walk_single.npz" in out and "P=" in out
-    assert main(["predict", str(bad)]) == 1  # every input failed -> non-zero, still no traceback
+    assert main(["predict", str(bad)]) == 2  # a failed input -> exit 2 (bad input), still no traceback
     o = json.loads(capsys.readouterr().out)
     assert o["input"] == str(bad) and "error" in o
 

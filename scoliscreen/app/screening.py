@@ -60,6 +60,6 @@ def screen_file(path: str | Path, screener: Screener, notes: str = "",
             obj["error"] = "the model returned no finite probability"
     except ScoliScreenError as exc:
         obj["error"] = str(exc)
-    except (OSError, ValueError, RuntimeError) as exc:  # a broken file must not stop the batch
+    except Exception as exc:  # noqa: BLE001 - a broken file must never stop the batch
         obj["error"] = f"{type(exc).__name__}: {exc}"
     return obj

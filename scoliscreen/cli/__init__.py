@@ -21,7 +21,7 @@ COMMAND_MODULES = ("analyze", "features", "data", "model", "gui", "records", "db
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="scoliscreen",
         description=f"Gait-video scoliosis screening. {DISCLAIMER}.",
     )
@@ -38,7 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line (``scoliscreen: error: ...``), exit 2, like every other bad input."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    if not os.environ.get("SCOLISCREEN_DEBUG"):  # no Python warning (with its source line) reaches the user
+        warnings.simplefilter("ignore")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

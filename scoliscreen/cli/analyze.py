@@ -108,6 +108,26 @@ def _record(args, result, saved) -> dict | None:
         return record_visit(store, result, patient_id=patient_id, notes=args.notes, sequence_file=saved)
 
 
+def _check_args(args) -> None:
+    """Argument ranges (one line, exit 2) before anything heavy is loaded."""
+    import math
+
+    from scoliscreen.core.errors import InputError
+    from scoliscreen.core.video import MAX_CAMERA_INDEX
+
+    if args.camera is not None and args.video:
+        raise InputError("give either a VIDEO or --camera, not both")
+    if args.camera is not None and not 0 <= args.camera <= MAX_CAMERA_INDEX:
+        raise InputError(f"--camera must be a camera number between 0 and {MAX_CAMERA_INDEX}, got {args.camera}")
+    if not (math.isfinite(args.seconds) and 0 < args.seconds <= MAX_SECONDS):
+        raise InputError(f"--seconds must be a number in (0, {MAX_SECONDS:.0f}], got {args.seconds}")
+    if args.patient and args.no_record:
+        raise InputError("--patient records the visit; it cannot be combined with --no-record")
+
+
+MAX_SECONDS = 600.0  # a camera recording longer than 10 minutes is not a gait screening
+
+
 def run(args) -> int:
     from scoliscreen.cli._progress import progress_bar
     from scoliscreen.core import paths
@@ -117,24 +137,29 @@ def run(args) -> int:
     from scoliscreen.core.errors import InputError, RecordingUnusable
     from scoliscreen.core.sequence import save_sequence
 
-    if args.camera is not None and args.video:
-        raise InputError("give either a VIDEO or --camera, not both")
-    if args.camera is not None:
-        spec = args.camera
-        if args.seconds <= 0:
-            raise InputError("--seconds must be a positive number")
-    else:
-        spec = args.video or str(paths.sample_clip_path())
-    if args.patient and args.no_record:
-        raise InputError("--patient records the visit; it cannot be combined with --no-record")
+    _check_args(args)
+    spec = args.camera if args.camera is not None else (args.video or str(paths.sample_clip_path()))
+    if args.patient:  # an unknown patient is reported before the analysis runs
+        from scoliscreen.core.store import Store
+
+        with Store.open() as store:
+            store.require_patient(args.patient)
+    # A missing or damaged model fails here (exit 2), before any recording or visit.
+    screener = load_screener(args.model, device=args.device)
     label = "Recording + pose" if args.camera is not None else "Pose estimation"
     with progress_bar(label) as update:
-        result = run_analysis(spec, notes=args.notes, seconds=args.seconds,
-                              screener=lambda: load_screener(args.model, device=args.device),
+        result = run_analysis(spec, notes=args.notes, seconds=args.seconds, screener=screener,
                               on_event=lambda e: update(e.done, e.total) if isinstance(e, Progress) else None)
-    saved = None
+    if result.quality.usable and result.screening is None:  # never record a visit without a result
+        from scoliscreen.core.errors import ModelIntegrityError
+
+        raise ModelIntegrityError(result.screening_error or "the screening model gave no result")
+    saved = save_error = None
     if args.save_sequence:
-        saved = save_sequence(result.raw_sequence, args.save_sequence)
+        try:
+            saved = save_sequence(result.raw_sequence, args.save_sequence)
+        except InputError as exc:  # the visit is still recorded; the failure is reported at the end
+            save_error = exc
     visit = None if args.no_record else _record(args, result, saved)
     if args.json:
         out = result.to_dict()
@@ -151,6 +176,8 @@ def run(args) -> int:
             from scoliscreen.core.store import Store
 
             print(f"Recorded as visit {visit['id']} in {Store.default_path()}")
+    if save_error is not None:
+        raise save_error
     if not result.quality.usable:
         first = result.quality.refusals[0].message
         raise RecordingUnusable(f"the recording is not usable: {first}", result.quality)

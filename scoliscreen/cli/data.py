@@ -93,7 +93,17 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    import math
+
     from scoliscreen.core.data.scoliosis1k import import_scoliosis1k
+    from scoliscreen.core.errors import InputError
+    from scoliscreen.core.sequence import MAX_FPS, MAX_IMAGE_SIDE
+
+    if args.image_size is not None and not all(1 <= v <= MAX_IMAGE_SIDE for v in args.image_size):
+        raise InputError(f"--image-size must be two pixel counts between 1 and {MAX_IMAGE_SIDE}, got "
+                         f"{args.image_size[0]} {args.image_size[1]}")
+    if not (math.isfinite(args.fps) and 0 < args.fps <= MAX_FPS):
+        raise InputError(f"--fps must be a number in (0, {MAX_FPS:.0f}], got {args.fps}")
 
     with progress_bar("converting sequences") as progress:
         summary = import_scoliosis1k(args.src, args.out, image_size=args.image_size, fps=args.fps,
@@ -113,6 +123,7 @@ def run_check(args: argparse.Namespace) -> int:
     from scoliscreen.core.data.splits import describe_split, grouped_kfold, grouped_train_val_test
     from scoliscreen.core.errors import DatasetError
 
+    _check_split_args(args)
     _records, problems = read_labels(args.folder)
     if problems:
         for p in problems[:50]:
@@ -129,6 +140,9 @@ def run_check(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"problem: {p}")
         print(f"opened {len(ds.records)} files: {len(problems)} problem(s)")
+        if problems:
+            more = f" (and {len(problems) - 1} more problem(s), listed above)" if len(problems) > 1 else ""
+            raise DatasetError(problems[0] + more)
     recs = ds.records
     if args.folds and args.folds > 1:
         for k, (train, test) in enumerate(grouped_kfold(recs, args.folds, seed=args.seed)):
@@ -138,3 +152,14 @@ def run_check(args: argparse.Namespace) -> int:
         train, val, test = grouped_train_val_test(recs, val=va / (tr + va + te), test=te / (tr + va + te), seed=args.seed)
         print("split: " + describe_split(recs, {"train": train, "validation": val, "test": test}))
     return 0
+
+
+def _check_split_args(args: argparse.Namespace) -> None:
+    import math
+
+    from scoliscreen.core.errors import InputError
+
+    if not all(math.isfinite(v) and 0 <= v <= 1 for v in args.split) or not 0 < args.split[0] or sum(args.split) <= 0:
+        raise InputError(f"--split needs three fractions in [0, 1] with TRAIN > 0, got {' '.join(map(str, args.split))}")
+    if not 0 <= args.folds <= 100:
+        raise InputError(f"--folds must be between 0 and 100, got {args.folds}")

@@ -55,6 +55,16 @@ def _write_text(path, text: str) -> None:
 def run(args) -> int:
     from scoliscreen.core.errors import InputError
 
+    try:
+        return _run(args)
+    except OSError as exc:  # an output that cannot be written: one line, exit 2
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        raise InputError(f"{where}cannot write ({exc.strerror or type(exc).__name__})") from None
+
+
+def _run(args) -> int:
+    from scoliscreen.core.errors import InputError
+
     if not (args.list or args.markdown or args.sequence):
         raise InputError("give a pose-sequence file, --list or --markdown PATH (see scoliscreen features --help)")
     if args.list:

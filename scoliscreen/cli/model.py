@@ -88,10 +88,24 @@ def _train_args(p, epochs: int) -> None:
 def _config(args):
     from scoliscreen.core.model.train import TrainConfig
 
-    if args.epochs < 1:
-        from scoliscreen.core.errors import InputError
+    import math
 
-        raise InputError("--epochs must be at least 1")
+    from scoliscreen.core.errors import InputError
+
+    ranges = (("--epochs", args.epochs, 1, 10_000), ("--batch-size", args.batch_size, 1, 4096),
+              ("--patience", args.patience, 0, 10_000), ("--dim", args.dim, 8, 1024),
+              ("--threads", args.threads, 1, 256))
+    for name, value, lo, hi in ranges:
+        if not lo <= value <= hi:
+            raise InputError(f"{name} must be between {lo} and {hi}, got {value}")
+    if not (math.isfinite(args.lr) and 0 < args.lr <= 1):
+        raise InputError(f"--lr must be a number in (0, 1], got {args.lr}")
+    for name in ("val", "test"):
+        v = getattr(args, name, None)
+        if v is not None and not (math.isfinite(v) and 0 <= v < 1):
+            raise InputError(f"--{name} must be a fraction in [0, 1), got {v}")
+    if getattr(args, "val", 0) + getattr(args, "test", 0) >= 1:
+        raise InputError("--val and --test together must leave subjects for training (sum below 1)")
     return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
                        seed=args.seed, dim=args.dim, device=args.device, threads=args.threads)
 
@@ -175,7 +189,15 @@ def run_predict(args) -> int:
                               progress=lambda d, n, name=path.name: bar(f"pose {name}", d, n or 0))
             failures += "error" in obj
             print(json.dumps(obj) if args.format == "jsonl" else _table_row(obj), flush=True)
-    return 1 if failures == len(paths) else 0
+            if "error" in obj:  # also on stderr, one line per failed input; the batch goes on
+                msg = _one_line(obj["error"])
+                msg = msg if msg.startswith(obj["input"]) else f"{obj['input']}: {msg}"
+                print(f"scoliscreen: error: {msg}", file=sys.stderr, flush=True)
+    return 2 if failures else 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def run_ablate(args) -> int:

@@ -88,7 +88,9 @@ class PoseEstimator:
     ):
         self.model_path = verify_pose_model(model_path)
         self.max_side = max_side
-        import mediapipe as mp
+        from scoliscreen.core.offline import import_mediapipe
+
+        mp = import_mediapipe()  # network blocked, sounddevice stubbed (docs/privacy.md)
         from mediapipe.tasks.python import BaseOptions, vision
 
         self._mp = mp

@@ -63,6 +63,9 @@ class QualityThresholds:
     switch_speed_torsos: float = 8.0  # ... beyond this speed (torso lengths/s) = other person
     switch_scale_ratio: float = 1.6  # torso length changing by this factor between frames
     switch_min_frames: int = 3  # the body must stay put this many frames on both sides of a jump
+    # a person lying sideways (trunk axis nearer horizontal than vertical) in this share of the
+    # frames with a pose: the video is rotated by 90 deg without a rotation tag
+    lying_share: float = 0.6
 
 
 THRESHOLDS = QualityThresholds()
@@ -239,6 +242,17 @@ def guess_view(seq: PoseSequence, frames: np.ndarray | None = None, th: QualityT
     return ("front" if order > 0 else "back"), ratio
 
 
+def lying_share(seq: PoseSequence) -> float:
+    """Share of the frames with a pose whose trunk (hip centre -> shoulder centre) is more
+    horizontal than vertical in the picture, i.e. the person lies sideways."""
+    _, hip, sho, _ = _geometry(seq)
+    v = sho - hip
+    ok = np.isfinite(v).all(axis=1) & (np.abs(v).sum(axis=1) > 0)
+    if not ok.any():
+        return 0.0
+    return float((np.abs(v[ok, 0]) > np.abs(v[ok, 1])).mean())
+
+
 def _longest_run(mask: np.ndarray, t_ms: np.ndarray, max_gap_s: float) -> tuple[int, int] | None:
     """[start, stop) of the longest (in time) run of True, bridging False gaps <= max_gap_s."""
     idx = np.nonzero(mask)[0]
@@ -290,6 +304,12 @@ def assess_quality(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> Qua
     det_rate = n_det / n if n else 0.0
     full_rate = float(full.sum()) / n_det if n_det else 0.0
     reasons: list[Reason] = []
+    lying = lying_share(seq) if raw_det.any() else 0.0
+    if lying >= th.lying_share:
+        reasons.append(Reason("lying_sideways", REFUSE,
+                              f"The person lies sideways in the picture in {_pct(lying)} of the frames: the video is "
+                              "probably turned by 90 degrees without a rotation tag. Rotate it upright (for "
+                              "example: ffmpeg -i IN -vf transpose=1 OUT) and analyse it again."))
     if n_det == 0:
         extra = f" ({int(bad.sum())} implausibly small or faint detections were ignored)" if bad.any() else ""
         reasons.append(Reason("no_person", REFUSE,
@@ -349,5 +369,6 @@ def assess_quality(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> Qua
         "usable_walking_samples_30hz": walk_samples,
         "identity_switch_frames": switches,
         "shoulder_to_torso_ratio": None if not np.isfinite(ratio) else round(ratio, 3),
+        "lying_sideways_share": round(lying, 4),
     }
     return QualityReport(usable, verdict, reasons, segment, view, stats, filt)

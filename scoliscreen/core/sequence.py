@@ -31,6 +31,15 @@ from scoliscreen.core.landmarks import MP_MIRROR, NUM_MP, to_coco17
 
 FORMAT_VERSION = 1
 
+# Limits on what a sequence may hold (checked on every PoseSequence, and in .npz headers
+# before anything is inflated): a walking clip is seconds to minutes long.
+MAX_FRAMES = 216_000  # 1 h at 60 fps (114 MB of float32 landmarks)
+MAX_DURATION_S = 3600.0
+MAX_FPS = 1000.0
+MAX_IMAGE_SIDE = 16384  # pixels
+MAX_NPZ_MEMBER_BYTES = 256 << 20  # one array of a pose-sequence .npz, inflated
+MAX_NPZ_MEMBERS = 64
+
 
 @dataclass
 class PoseSequence:
@@ -41,22 +50,40 @@ class PoseSequence:
     meta: dict = field(default_factory=dict)  # source, view, ... (JSON-serialisable)
 
     def __post_init__(self):
-        self.landmarks = np.asarray(self.landmarks, dtype=np.float32)
+        self.landmarks = _real_array(self.landmarks, "landmarks", np.float32)
         if self.landmarks.ndim != 3 or self.landmarks.shape[1:] != (NUM_MP, 4):
             raise InputError(
                 f"landmarks must have shape [T, 33, 4], got {list(self.landmarks.shape)}"
             )
-        self.fps = float(self.fps)
-        if not np.isfinite(self.fps) or self.fps <= 0:
-            raise InputError(f"fps must be a positive number, got {self.fps}")
-        w, h = (int(v) for v in np.asarray(self.image_size).reshape(-1)[:2])
-        self.image_size = (w, h)
+        if len(self.landmarks) > MAX_FRAMES:
+            raise InputError(f"{len(self.landmarks)} frames is more than the {MAX_FRAMES} a sequence may hold")
+        if np.isinf(self.landmarks).any():
+            raise InputError("landmarks hold infinite values (only numbers, or NaN for a missing point)")
+        fps = _real_array(self.fps, "fps", np.float64).reshape(-1)
+        self.fps = float(fps[0]) if fps.size == 1 else float("nan")
+        if not np.isfinite(self.fps) or not 0 < self.fps <= MAX_FPS:
+            raise InputError(f"fps must be a number in (0, {MAX_FPS:.0f}], got {self.fps}")
+        size = _real_array(self.image_size, "image_size", np.float64).reshape(-1)
+        if size.size != 2 or not np.isfinite(size).all() or (size != np.round(size)).any() \
+                or not ((size >= 1) & (size <= MAX_IMAGE_SIDE)).all():
+            raise InputError(
+                f"image_size must be two whole numbers of pixels between 1 and {MAX_IMAGE_SIDE} (width, height), "
+                f"got {size.tolist()[:4]}"
+            )
+        self.image_size = (int(size[0]), int(size[1]))
         if self.timestamps_ms is None:
             self.timestamps_ms = np.arange(len(self.landmarks), dtype=np.float64) * 1000.0 / self.fps
         else:
-            self.timestamps_ms = np.asarray(self.timestamps_ms, dtype=np.float64).reshape(-1)
+            self.timestamps_ms = _real_array(self.timestamps_ms, "timestamps_ms", np.float64).reshape(-1)
             if len(self.timestamps_ms) != len(self.landmarks):
                 raise InputError("timestamps_ms must have one entry per frame")
+            t = self.timestamps_ms
+            if not np.isfinite(t).all():
+                raise InputError("timestamps_ms must be finite numbers (no NaN or infinity)")
+            if len(t) > 1 and not (np.diff(t) > 0).all():
+                raise InputError("timestamps_ms must be strictly increasing")
+            if len(t) > 1 and t[-1] - t[0] > MAX_DURATION_S * 1000.0:
+                raise InputError(f"timestamps_ms span {(t[-1] - t[0]) / 1000:.3g} s; at most {MAX_DURATION_S:.0f} s")
 
     # ---- basic views -------------------------------------------------------------------
     def __len__(self) -> int:
@@ -125,24 +152,71 @@ class PoseSequence:
         return PoseSequence(out.astype(np.float32), fps, self.image_size, tq + self.timestamps_ms[0], dict(self.meta))
 
 
+def _real_array(value, name: str, dtype) -> np.ndarray:
+    """``value`` as a real numeric array of ``dtype``; strings, objects and complex refused."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise InputError(f"{name} must be real numbers, not {arr.dtype.name} values")
+    return arr.astype(dtype, copy=False)
+
+
 # ---- file I/O ---------------------------------------------------------------------------
+
+def check_npz_headers(path: Path) -> None:
+    """Refuse an .npz whose arrays would inflate past the limits, reading only their headers."""
+    try:
+        with path.open("rb") as fh:
+            if fh.read(6) == b"\x93NUMPY":
+                raise InputError(f"{path}: not a pose sequence (a single array, not an .npz archive)")
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_NPZ_MEMBERS:
+                raise InputError(f"{path}: {len(infos)} arrays; a pose sequence has a handful")
+            for info in infos:
+                if info.file_size > MAX_NPZ_MEMBER_BYTES + 4096:
+                    raise InputError(f"{path}: the array {info.filename} inflates to {info.file_size} bytes "
+                                     f"(at most {MAX_NPZ_MEMBER_BYTES >> 20} MiB)")
+                with zf.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                    else:
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                if info.filename in ("landmarks.npy", "timestamps_ms.npy") and shape and shape[0] > MAX_FRAMES:
+                    raise InputError(f"{path}: {shape[0]} frames; a sequence may hold at most {MAX_FRAMES}")
+                n = int(np.prod(shape, dtype=object)) if shape else 1
+                if n * max(dtype.itemsize, 1) > MAX_NPZ_MEMBER_BYTES:
+                    raise InputError(f"{path}: the array {info.filename} claims shape {list(shape)} "
+                                     f"({n * dtype.itemsize} bytes; at most {MAX_NPZ_MEMBER_BYTES >> 20} MiB)")
+    except InputError:
+        raise
+    except (OSError, ValueError, TypeError, zipfile.BadZipFile, EOFError, KeyError, IndexError,
+            NotImplementedError, RuntimeError):
+        return  # not a readable zip: np.load below says what it is
 
 def save_sequence(seq: PoseSequence, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_suffix(".npz")
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(
-        tmp,
-        landmarks=seq.landmarks.astype(np.float32),
-        fps=np.float64(seq.fps),
-        image_size=np.asarray(seq.image_size, dtype=np.int64),
-        timestamps_ms=seq.timestamps_ms.astype(np.float64),
-        format_version=np.int64(FORMAT_VERSION),
-        meta_json=np.asarray(json.dumps(seq.meta, default=str)),
-    )
-    tmp.replace(path)  # atomic: a crash never leaves a half-written file under the real name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            tmp,
+            landmarks=seq.landmarks.astype(np.float32),
+            fps=np.float64(seq.fps),
+            image_size=np.asarray(seq.image_size, dtype=np.int64),
+            timestamps_ms=seq.timestamps_ms.astype(np.float64),
+            format_version=np.int64(FORMAT_VERSION),
+            meta_json=np.asarray(json.dumps(seq.meta, default=str)),
+        )
+        tmp.replace(path)  # atomic: a crash never leaves a half-written file under the real name
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise InputError(f"{path}: cannot write the pose sequence ({exc.strerror or type(exc).__name__})") from None
     return path
 
 
@@ -153,6 +227,9 @@ def load_sequence(path: str | Path) -> PoseSequence:
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not a pose-sequence file")
+    if not path.is_file():
+        raise InputError(f"{path}: is not a regular file (a pipe, socket or device)")
+    check_npz_headers(path)
     try:
         loaded = np.load(path, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):  # a bare .npy array, not an archive
@@ -163,8 +240,8 @@ def load_sequence(path: str | Path) -> PoseSequence:
             if missing:
                 raise InputError(f"{path}: not a pose sequence (missing {', '.join(sorted(missing))})")
             landmarks = data["landmarks"]
-            fps = float(np.asarray(data["fps"]).reshape(-1)[0])
-            image_size = tuple(int(v) for v in np.asarray(data["image_size"]).reshape(-1)[:2])
+            fps = data["fps"]
+            image_size = data["image_size"]
             ts = data["timestamps_ms"] if "timestamps_ms" in keys else None
             meta = {}
             if "meta_json" in keys:
@@ -181,8 +258,6 @@ def load_sequence(path: str | Path) -> PoseSequence:
         raise
     except (OSError, ValueError, TypeError, zipfile.BadZipFile, EOFError, KeyError, IndexError) as exc:
         raise InputError(f"{path}: not a readable pose-sequence .npz ({type(exc).__name__})") from None
-    if len(image_size) != 2:
-        raise InputError(f"{path}: image_size must hold (width, height)")
     try:
         return PoseSequence(landmarks, fps, image_size, ts, meta)  # type: ignore[arg-type]  # None: default times
     except InputError as exc:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -28,6 +29,16 @@ from scoliscreen.core.store_patients import SEXES, PatientsMixin
 from scoliscreen.core.store_schema import SCHEMA_VERSION, migrate
 
 __all__ = ["Store", "SCHEMA_VERSION", "DB_NAME", "SEXES", "LOCAL_USER", "AUDIT_ACTIONS", "MEASUREMENT_KINDS"]
+
+
+def _make_private(path: Path, mode: int) -> None:
+    """chmod ``path`` to ``mode`` if it exists and is looser (patient data: owner only)."""
+    try:
+        if path.exists() and (path.stat().st_mode & 0o777) != mode:
+            os.chmod(path, mode)
+    except OSError:
+        pass  # a read-only or foreign file system: the store still opens
+
 
 DB_NAME = "scoliscreen.sqlite3"
 VIDEO_DIR = "videos"  # copies of recordings, next to the database, named by sha256
@@ -87,10 +98,17 @@ class Store(PatientsMixin, AnnotationsMixin):
 
         path = Path(path) if path is not None else cls.default_path()
         path.parent.mkdir(parents=True, exist_ok=True)
+        from scoliscreen.core.paths import user_data_dir
+
+        if path.parent == user_data_dir():
+            _make_private(path.parent, 0o700)  # patient data: owner only (docs/privacy.md)
         try:
             db = sqlite_utils.Database(path)
+            _make_private(path, 0o600)  # SQLite gives its -wal and -shm files the database's mode
             _configure(db.conn)
             db.enable_wal()
+            for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                _make_private(f, 0o600)  # existing installs are fixed on open
             store = cls(db, path)
             store._migrate()
         except sqlite3.DatabaseError as exc:

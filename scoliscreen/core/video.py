@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ if not os.environ.get("SCOLISCREEN_DEBUG"):
 VIDEO_EXTENSIONS = VIDEO_SUFFIXES
 MIN_FRAME_SIDE = 32  # pixels; below this no pose model can find a person
 DEFAULT_FPS = 30.0
+MAX_CAMERA_INDEX = 9999  # OpenCV crashes (SIGSEGV) on a negative index; >= 100 picks a backend
+MAX_VIDEO_BYTES = 64 << 30  # a longer screening video is not a walking clip
 # A decode that stops before this share of the container's frame count means a damaged file.
 MIN_DECODED_SHARE = 0.75
 
@@ -121,7 +124,15 @@ def check_video_path(path: str | Path) -> Path:
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a video file")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or a device would block or never end
+        raise InputError(f"{path}: is not a regular file (a pipe, socket or device), not a video file")
+    if st.st_size > MAX_VIDEO_BYTES:
+        raise InputError(f"{path}: is {st.st_size / 2**30:.0f} GiB; videos over {MAX_VIDEO_BYTES >> 30} GiB are refused")
+    try:
+        size = st.st_size
         with path.open("rb") as fh:
             head = fh.read(512)
     except OSError as exc:
@@ -320,6 +331,8 @@ class CameraSource(FrameSource):
 
     def __init__(self, index: int, seconds: float | None = None, max_frames: int | None = None):
         self.index = int(index)
+        if not 0 <= self.index <= MAX_CAMERA_INDEX:
+            raise InputError(f"camera index must be between 0 and {MAX_CAMERA_INDEX}, got {self.index}")
         self.description = f"camera {self.index}"
         self.seconds = seconds
         self.max_frames = max_frames

@@ -4,7 +4,9 @@
 ``cobb_angle`` and optionally ``label``, ``sex``, ``age``, ``notes``, ``view``; any other
 column is kept in ``Record.extra``. ``file`` is a path relative to the folder, naming a
 pose-sequence ``.npz`` or a video. ``cobb_angle`` may be empty when ``label`` is given. The
-label is 1 when Cobb >= 10 deg unless the ``label`` column says otherwise. Every problem
+label is 1 when Cobb >= 10 deg; a ``label`` that contradicts a given ``cobb_angle`` is refused
+(train and evaluate learn from the Cobb angle). Subject IDs are compared case- and space-insensitively
+(:func:`~scoliscreen.core.data.splits.normalise_subject_id`) in every split and leakage check. Every problem
 is reported with the CSV line that causes it. See docs/dataset_format.md.
 
 Videos are pose-estimated once and cached under ``cache_dir()/poses/<sha256 of the file>.npz``,
@@ -27,6 +29,7 @@ from scoliscreen.core.errors import DatasetError, InputError
 from scoliscreen.core.fileio import sha256_file
 from scoliscreen.core.sequence import PoseSequence, load_sequence, save_sequence
 
+MAX_LABELS_BYTES = 64 << 20
 REQUIRED_COLUMNS = ("file", "subject_id", "cobb_angle")
 OPTIONAL_COLUMNS = ("label", "sex", "age", "notes", "view")
 MAX_COBB = 150.0
@@ -89,7 +92,7 @@ def _parse_row(row: dict, folder: Path, where: str, extra_cols: list[str]) -> Re
                            f"({', '.join(VIDEO_EXTENSIONS)})")
     if not path.is_file():
         raise DatasetError(f"{where}: file {rel!r} does not exist in the dataset folder")
-    subject = (row.get("subject_id") or "").strip()
+    subject = " ".join((row.get("subject_id") or "").split())
     if not subject:
         raise DatasetError(f"{where}: subject_id is empty")
     cobb_text = (row.get("cobb_angle") or "").strip()
@@ -99,6 +102,9 @@ def _parse_row(row: dict, folder: Path, where: str, extra_cols: list[str]) -> Re
         if label_text not in _LABEL_WORDS:
             raise DatasetError(f"{where}: label {row.get('label')!r} must be 0/1 (or positive/negative/neutral)")
         label = _LABEL_WORDS[label_text]
+        if cobb is not None and label != int(cobb >= POSITIVE_COBB):
+            raise DatasetError(f"{where}: label {row.get('label')!r} contradicts cobb_angle {cobb:g} (scoliosis means "
+                               f"Cobb >= {POSITIVE_COBB:g} deg; the model learns from the Cobb angle): fix one of them")
     elif cobb is not None:
         label = int(cobb >= POSITIVE_COBB)
     else:
@@ -128,10 +134,17 @@ def read_labels(folder: str | Path) -> tuple[list[Record], list[str]]:
     csv_path = folder / "labels.csv"
     if not csv_path.is_file():
         raise DatasetError(f"{folder} has no labels.csv (columns: file, subject_id, cobb_angle; see docs/dataset_format.md)")
+    if csv_path.stat().st_size > MAX_LABELS_BYTES:
+        raise DatasetError(f"{csv_path} is larger than {MAX_LABELS_BYTES >> 20} MiB; that is not a labels file")
     try:
         text = csv_path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DatasetError(f"{csv_path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise DatasetError(f"{csv_path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DatasetError(f"labels.csv line {line}: contains a NUL byte (not a text CSV file)")
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
@@ -148,7 +161,14 @@ def read_labels(folder: str | Path) -> tuple[list[Record], list[str]]:
     records: list[Record] = []
     problems: list[str] = []
     seen: dict[Path, int] = {}
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise DatasetError(f"labels.csv line {reader.line_num}: not valid CSV ({exc})") from None
         line = reader.line_num
         if not any((v or "").strip() for k, v in row.items() if k is not None):
             continue  # blank line

@@ -24,6 +24,7 @@ import csv
 import io
 import json
 import pickle
+import struct
 import time
 from pathlib import Path
 from typing import Callable
@@ -34,6 +35,7 @@ from scoliscreen.core.errors import DatasetError, InputError
 from scoliscreen.core.landmarks import from_coco17
 from scoliscreen.core.sequence import PoseSequence, save_sequence
 
+MAX_PICKLE_BYTES = 64 << 20  # one sequence's keypoints are kilobytes to a few MB
 CATEGORIES = {"positive": 1, "neutral": 0, "negative": 0}
 # Frame sizes tried when the keypoint extent must tell the image size (landscape and portrait).
 _STANDARD_SIZES = ((640, 480), (720, 576), (1280, 720), (1920, 1080), (2560, 1440), (3840, 2160))
@@ -62,18 +64,32 @@ def read_keypoints(path: str | Path) -> np.ndarray:
     """
     path = Path(path)
     try:
+        if not path.is_file():
+            raise InputError(f"{path}: not a regular file")
+        size = path.stat().st_size
+        if size > MAX_PICKLE_BYTES:
+            raise InputError(f"{path}: {size} bytes; a keypoint pickle is at most {MAX_PICKLE_BYTES >> 20} MiB")
         with open(path, "rb") as fh:
-            obj = _SafeUnpickler(fh).load()
-    except (pickle.UnpicklingError, EOFError, OSError, ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise InputError(f"{path}: not a readable keypoint pickle ({exc})") from None
+            data = fh.read(MAX_PICKLE_BYTES + 1)
+        # From memory: a length field claiming more than the file holds ends as 'truncated',
+        # never as an allocation of that size.
+        obj = _SafeUnpickler(io.BytesIO(data)).load()
+    except InputError:
+        raise
+    except (pickle.UnpicklingError, EOFError, OSError, ValueError, TypeError, AttributeError, IndexError,
+            KeyError, MemoryError, OverflowError, RecursionError, struct.error) as exc:
+        raise InputError(f"{path}: not a readable keypoint pickle ({type(exc).__name__}: {exc})"[:300]) from None
     if isinstance(obj, dict):
         for key in ("keypoints", "pose", "data", "kpts"):
             if key in obj:
                 obj = obj[key]
                 break
     try:
-        arr = np.asarray(obj, dtype=np.float32)
-    except (ValueError, TypeError):
+        raw = np.asarray(obj)
+        if raw.dtype.kind not in "biuf":  # strings, objects, complex: not keypoints
+            raise ValueError(raw.dtype.name)
+        arr = raw.astype(np.float32)
+    except (ValueError, TypeError, OverflowError):
         raise InputError(f"{path}: keypoints are not a numeric array") from None
     if arr.ndim == 4 and arr.shape[1] == 1:
         arr = arr[:, 0]
@@ -199,9 +215,13 @@ def import_scoliosis1k(
             continue
         meta = {"source": str(pkl.relative_to(src)), "dataset": "Scoliosis1K-Pose", "s1k_view": view,
                 "s1k_category": cat, "view": "unknown"}
-        seq = keypoints_to_sequence(kp, image_size, fps, meta)
         rel = f"poses/{seq_id}_{cat}_{view}_{pkl.stem}.npz"
-        save_sequence(seq, out / rel)
+        try:
+            seq = keypoints_to_sequence(kp, image_size, fps, meta)
+            save_sequence(seq, out / rel)
+        except InputError as exc:
+            warnings.append(f"{pkl.relative_to(src)}: {exc}; skipped")
+            continue
         if part and seq_id not in part:
             warnings.append(f"{seq_id}: not in {part_name}")
         rows.append({
@@ -212,7 +232,8 @@ def import_scoliosis1k(
         if progress:
             progress(i + 1, len(pickles))
     if not rows:
-        raise DatasetError(f"no sequence of {src} could be converted ({len(warnings)} skipped)")
+        first = f"; first: {warnings[0]}" if warnings else ""
+        raise DatasetError(f"no sequence of {src} could be converted ({len(warnings)} skipped{first})")
     cols = ["file", "subject_id", "cobb_angle", "label", "sex", "age", "view", "notes",
             "category", "s1k_view", "sequence_id", "partition"]
     buf = io.StringIO()

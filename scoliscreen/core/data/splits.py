@@ -16,11 +16,17 @@ import numpy as np
 from scoliscreen.core.errors import DatasetError, LeakageError
 
 
+def normalise_subject_id(subject_id) -> str:
+    """The one form of a subject ID every comparison uses: case-folded, spaces collapsed
+    (``" Anna  K "`` and ``"anna k"`` are the same subject)."""
+    return " ".join(str(subject_id).split()).casefold()
+
+
 def _subjects(records: Sequence) -> tuple[dict[str, list[int]], dict[str, int]]:
     clips: dict[str, list[int]] = {}
     label: dict[str, int] = {}
     for i, r in enumerate(records):
-        sid = str(r.subject_id)
+        sid = normalise_subject_id(r.subject_id)
         clips.setdefault(sid, []).append(i)
         label[sid] = max(label.get(sid, 0), int(r.label))
     return clips, label
@@ -95,7 +101,7 @@ def grouped_kfold(records: Sequence, k: int = 5, seed: int = 0) -> list[tuple[li
 def _ids(items: Iterable) -> set[str]:
     out = set()
     for it in items:
-        out.add(str(it) if isinstance(it, str) else str(it.subject_id))
+        out.add(normalise_subject_id(it if isinstance(it, str) else it.subject_id))
     return out
 
 
@@ -108,8 +114,11 @@ def check_no_leakage(train_records: Iterable, eval_records: Iterable, what: str 
     train = list(train_records)
     evals = list(eval_records)
     a, b = _ids(train), _ids(evals)
-    shared = sorted(a & b)
-    if shared:
+    shared_norm = a & b
+    if shared_norm:  # shown as written in the evaluation data
+        raw = {normalise_subject_id(s): str(s) for s in
+               (it if isinstance(it, str) else it.subject_id for it in evals)}
+        shared = sorted(raw[s] for s in shared_norm)
         shown = ", ".join(shared[:5]) + (f" and {len(shared) - 5} more" if len(shared) > 5 else "")
         raise LeakageError(
             f"refusing the {what}: {len(shared)} subject(s) appear in both the training data and the "

@@ -18,7 +18,6 @@ from __future__ import annotations
 _LAZY = {
     "Screener": "scoliscreen.core.model.predict",
     "ScreeningResult": "scoliscreen.core.model.predict",
-    "screen_analysis": "scoliscreen.core.model.predict",
     "TrainConfig": "scoliscreen.core.model.train",
     "train_pipeline": "scoliscreen.core.model.pipeline",
     "evaluate_pipeline": "scoliscreen.core.model.pipeline",

@@ -24,7 +24,9 @@ INTENDED_USE = "research use only — not a diagnostic device"
 
 def hash_subject(subject_id: str, salt: str) -> str:
     """Salted sha256 of a subject ID (first 16 hex digits): no raw IDs leave the dataset."""
-    return hashlib.sha256(f"{salt}:{subject_id}".encode()).hexdigest()[:16]
+    from scoliscreen.core.data.splits import normalise_subject_id
+
+    return hashlib.sha256(f"{salt}:{normalise_subject_id(subject_id)}".encode()).hexdigest()[:16]
 
 
 def model_version(sha256: str) -> str:
@@ -77,11 +79,17 @@ def load_model(model_dir: str | Path, device: str = "cpu"):
         raise ModelIntegrityError(
             f"{wfile}: sha256 does not match the model card (file corrupt or replaced)"
         )
-    net = ScreeningNet(card["config"])
+    from scoliscreen.core.model.provenance import model_provenance
+
     try:
+        net = ScreeningNet(card["config"])
         net.load_state_dict(load_file(str(wfile), device="cpu"))
-    except RuntimeError:
+    except (RuntimeError, KeyError, TypeError, ValueError, OSError):
         raise ModelIntegrityError(f"{wfile}: the weights do not fit the network in the model card") from None
+    # Only the pinned shipped weights keep the card's version name; others are a "local model".
+    card = dict(card)
+    card["model_provenance"] = model_provenance(actual, card.get("model_version"))
+    card["model_version"] = card["model_provenance"]["model_version"]
     return net.to(device).eval(), card
 
 

@@ -40,6 +40,7 @@ class ScreeningResult:
     segment_s: tuple = (0.0, 0.0)  # the 96-frame segment used (start, stop) in s
     severity_probabilities: dict = field(default_factory=dict)  # {band: p} of the band head
     extras: dict = field(default_factory=dict)
+    model_provenance: dict = field(default_factory=dict)  # is_shipped, weights_sha256 (core/model/provenance.py)
 
     def to_dict(self) -> dict:
         return {
@@ -53,6 +54,7 @@ class ScreeningResult:
             "window_times_s": [round(v, 3) for v in self.window_times_s],
             "segment_s": [round(v, 3) for v in self.segment_s],
             "model_version": self.model_version, "device": self.device,
+            "model_provenance": dict(self.model_provenance),
         }
 
 
@@ -68,6 +70,7 @@ class Screener:
         self.b = float(cal.get("b", 0.0))
         self.threshold = float(card.get("operating_point", {}).get("threshold", 0.5))
         self.model_version = str(card.get("model_version", "unknown"))
+        self.model_provenance = dict(card.get("model_provenance") or {})
         self._text = None
 
     @classmethod
@@ -171,5 +174,5 @@ class Screener:
             region_window_weights=rw.tolist(), window_times_s=[float(t) for t in a.window_times_s],
             model_version=self.model_version, device=self.device, segment_s=seg,
             severity_probabilities={b: float(p) for b, p in zip(SEVERITY_BANDS, sev.softmax(-1))},
-            extras={"logit": logit, "text": a.text},
+            extras={"logit": logit, "text": a.text}, model_provenance=self.model_provenance,
         )

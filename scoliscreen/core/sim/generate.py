@@ -11,6 +11,8 @@ import csv
 import io
 import json
 import os
+import shutil
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -144,34 +146,67 @@ def simulate_dataset(
     processes (default: up to 2 CPU cores; 1 = in this process). A folder that already holds a
     ``labels.csv`` is refused unless ``overwrite`` (never silently replace someone's data).
     """
-    if subjects < 1 or clips_per_subject < 1:
-        raise InputError("--subjects and --clips-per-subject must be at least 1")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out} exists and is not a folder")
-    if (out / "labels.csv").exists() and not overwrite:
-        raise InputError(f"{out} already holds a labels.csv; choose an empty folder or pass --overwrite")
+    out = _check_simulate_args(Path(out_dir), subjects, clips_per_subject, workers, overwrite)
+    # Everything is written into a fresh sibling folder, renamed into place at the end: an
+    # interrupted run leaves no half dataset, and --overwrite leaves no stale clip behind.
     try:
-        (out / "poses").mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        (tmp / "poses").mkdir()
     except OSError as exc:
-        raise InputError(f"cannot create {out / 'poses'}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot create the dataset folder {out}: {exc.strerror or exc}") from None
     start = time.perf_counter()
     try:
-        rows = _run_jobs(out, subjects, clips_per_subject, seed, progress, workers)
-        _write_csv_atomic(out / "labels.csv", rows)
-        atomic_write_bytes(out / PROVENANCE_FILE, json.dumps({
+        rows = _run_jobs(tmp, subjects, clips_per_subject, seed, progress, workers)
+        _write_csv_atomic(tmp / "labels.csv", rows)
+        atomic_write_bytes(tmp / PROVENANCE_FILE, json.dumps({
             "simulated": True, "generator": "scoliscreen simulate",
             "command": f"scoliscreen simulate OUT --subjects {subjects} --clips-per-subject {clips_per_subject} "
                        f"--seed {seed}",
             "subjects": subjects, "clips_per_subject": clips_per_subject, "seed": int(seed),
             "scoliscreen_version": __version__,
         }, indent=2).encode())
+        if out.exists():  # empty, or a previous simulation with --overwrite
+            old = out.with_name(tmp.name + ".old")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
     except OSError as exc:
         raise InputError(f"cannot write the dataset into {out}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     summary = summarize_rows(rows)
     summary.update({"out_dir": str(out), "labels_csv": str(out / "labels.csv"), "seed": int(seed),
                     "elapsed_s": round(time.perf_counter() - start, 2), "workers": _workers(workers, subjects, clips_per_subject)})
     return summary
+
+
+MAX_SUBJECTS = 100_000
+MAX_CLIPS_PER_SUBJECT = 20
+MAX_WORKERS = 64
+
+
+def _check_simulate_args(out: Path, subjects, clips_per_subject, workers, overwrite: bool) -> Path:
+    """Argument ranges and the output folder: missing, empty, or (with overwrite) a previous simulation."""
+    if not 1 <= subjects <= MAX_SUBJECTS:
+        raise InputError(f"--subjects must be between 1 and {MAX_SUBJECTS}, got {subjects}")
+    if not 1 <= clips_per_subject <= MAX_CLIPS_PER_SUBJECT:
+        raise InputError(f"--clips-per-subject must be between 1 and {MAX_CLIPS_PER_SUBJECT}, got {clips_per_subject}")
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"--workers must be between 1 and {MAX_WORKERS}, got {workers}")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            what = "already holds a labels.csv" if (out / "labels.csv").exists() else "is not empty"
+            raise InputError(f"{out} {what}; choose an empty or new folder (or --overwrite a previous simulation)")
+        if not (out / PROVENANCE_FILE).is_file():
+            raise InputError(f"{out} holds files that `scoliscreen simulate` did not make (no {PROVENANCE_FILE}); "
+                             "--overwrite only replaces a previous simulation")
+    return out
 
 
 def _workers(workers: int | None, subjects: int, clips_per_subject: int) -> int:
