@@ -1,0 +1,1 @@
+"""The application layer (use cases shared by the CLI and the GUI)."""
