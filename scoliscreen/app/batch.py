@@ -291,7 +291,11 @@ def drain(gen: Generator[BatchEvent, None, BatchSummary],
         except StopIteration as stop:
             return stop.value
         if on_event is not None:
-            on_event(ev)
+            try:
+                on_event(ev)
+            except BaseException:
+                gen.close()  # its clean-up (jobs back to the queue) runs while the store is open
+                raise
 
 
 def run_batch(opts: BatchOptions, store, **kw) -> BatchSummary:

@@ -97,7 +97,9 @@ class DaskEngine:
         self.slots = max(1, self._threads()) * 2
 
     def worker_pids(self) -> list[int]:
-        return [info.get("pid") for info in self.client.scheduler_info()["workers"].values()]
+        import os
+
+        return list(self.client.run(os.getpid).values())
 
     def close(self, cancel: bool = False) -> None:
         try:
