@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Generator
 
 from scoliscreen.app import batch_adapter as adapter
-from scoliscreen.app.batch_plan import read_roster, result_row, scan_folder, tally, write_csv
+from scoliscreen.app.batch_plan import TALLY, read_roster, result_row, scan_folder, write_csv
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.fileio import sha256_file
 from scoliscreen.core.jobs import JobTable
@@ -114,12 +114,25 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
     roster = read_roster(opts.roster) if opts.roster else None
     version = adapter.model_version(opts.model_dir)
     jobs = JobTable.of_store(store)
-    rows: list[dict | None] = [None] * len(files)  # final rows only (small dicts)
+    # Memory: per file only a job key (or, for the few files that never become jobs, their row)
+    # and a settled flag; result rows live in the job table and are streamed into the CSV.
+    extra: dict[int, dict] = {}  # rows of files that are no job (roster errors, duplicates)
+    keys: list[str | None] = [None] * len(files)
+    settled = bytearray(len(files))
+    counts = dict.fromkeys(TALLY, 0)
+    planned: list[dict] = []
     queue: deque[_Item] = deque()
     created: dict = {}
     seen: dict[str, int] = {}
+
+    def settle(i: int, row: dict) -> dict:
+        settled[i] = 1
+        counts[row["result"]] += 1
+        return row
+
     for i, path in enumerate(files):
         item = _Item(i, path)
+        row = None
         try:
             if roster is not None:
                 item.patient = roster.patient_for(path, folder)
@@ -128,49 +141,42 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
                 item.patient_id = _resolve_patient(store, item.patient, opts.create_patients, created)
             item.sha256 = sha256_file(path)
         except (InputError, OSError) as exc:
-            rows[i] = result_row(path, folder, patient=item.patient, error=str(exc), model_version=version)
-            continue
-        if item.sha256 in seen:
-            first = files[seen[item.sha256]].name
-            rows[i] = result_row(path, folder, sha256=item.sha256, patient=item.patient,
-                                 error=f"the same clip as {first} (screened once)", model_version=version)
+            row = result_row(path, folder, patient=item.patient, error=str(exc), model_version=version)
+        if row is None and item.sha256 in seen:
+            row = result_row(path, folder, sha256=item.sha256, patient=item.patient, model_version=version,
+                             error=f"the same clip as {files[seen[item.sha256]].name} (screened once)")
+        if row is not None:
+            extra[i] = settle(i, row)
+            planned.append(_slim(row))
             continue
         seen[item.sha256] = i
         job = jobs.ensure(item.sha256, version, str(path), item.patient)
-        item.key = job["key"]
+        item.key = keys[i] = job["key"]
         if job["status"] == "running":  # left by a run that was killed
             visit_id = jobs.recover(item.key, item.patient_id)
             if visit_id is not None:
                 analysis = adapter.stored_analysis(store, visit_id)
-                row = result_row(path, folder, sha256=item.sha256, patient=item.patient,
-                                 analysis=analysis, visit_id=visit_id, model_version=version)
-                jobs.finish(item.key, visit_id, row)
+                jobs.finish(item.key, visit_id, result_row(path, folder, sha256=item.sha256, patient=item.patient,
+                                                           analysis=analysis, visit_id=visit_id,
+                                                           model_version=version))
                 job = jobs.get(item.key)
-        old = jobs.summary(job)
         if job["status"] == "done" or (job["status"] == "error" and not opts.retry_failed):
-            if old is None:
-                old = result_row(path, folder, sha256=item.sha256, patient=item.patient,
-                                 error=job["error"] or "failed in an earlier run", model_version=version)
-            old.update(file=result_row(path, folder)["file"], patient=item.patient or old.get("patient", ""))
-            rows[i] = old
+            planned.append(_slim(settle(i, _stored_row(jobs, job, path, folder, version))))
             continue
         if job["status"] != "queued":
             jobs.requeue(item.key)
         queue.append(item)
+        planned.append(_slim(result_row(path, folder, patient=item.patient)) | {"status": "queued", "result": "",
+                                                                              "error": ""})
 
     total = len(files)
 
-    def finished() -> list[dict]:
-        return [r for r in rows if r is not None]
-
     def event(kind: str, **kw) -> BatchEvent:
-        done_rows = finished()
-        return BatchEvent(kind, done=len(done_rows), total=total, tally=tally(done_rows), **kw)
+        return BatchEvent(kind, done=sum(counts.values()), total=total, tally=dict(counts), **kw)
 
-    planned = [r if r is not None else {**result_row(files[j], folder), "status": "queued", "error": ""}
-               for j, r in enumerate(rows)]
     yield event("planned", rows=planned,
                 message=f"{total} files: {len(queue)} to screen, {total - len(queue)} already settled")
+    planned = []
     for pseudonym in created:
         yield event("note", message=f"created patient {pseudonym}")
 
@@ -203,7 +209,7 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
                     jobs.start(item.key)
                     inflight[engine.submit(str(item.path))] = item
                     yield event("running", row=result_row(item.path, folder, patient=item.patient)
-                                | {"status": "running", "error": ""})
+                                | {"status": "running", "result": "", "error": ""})
                 if not inflight:
                     time.sleep(POLL_S)
                     continue
@@ -219,13 +225,13 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
                             jobs.lost(item.key, str(exc))
                             queue.appendleft(item)
                             yield event("retry", row=result_row(item.path, folder, patient=item.patient)
-                                        | {"status": "queued", "error": str(exc)},
+                                        | {"status": "queued", "result": "", "error": str(exc)},
                                         message=f"{item.path.name}: {exc}; retrying (attempt {attempts + 1})")
                             continue
                         res = {"error": f"{exc} ({attempts} attempts)"}
-                    rows[item.index] = _settle(store, jobs, item, folder, res, version)
+                    row = settle(item.index, _settle(store, jobs, item, folder, res, version))
                     screened += 1
-                    yield event("result", row=rows[item.index])
+                    yield event("result", row=row)
                 if lost:
                     engine.heal()
         finally:
@@ -233,18 +239,40 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
                 jobs.requeue(item.key)
             if own_engine:
                 engine.close(cancel=bool(inflight))
-    for j, r in enumerate(rows):
-        if r is None:  # cancelled before it was screened
-            rows[j] = {**result_row(files[j], folder, model_version=version), "status": "queued", "error": "not screened (batch stopped)"}
-    final = [r for r in rows if r is not None]
-    out = write_csv(final, opts.out) if opts.out else None
+
+    def final_rows():
+        """Every file's row, in folder order, from the job table (streamed, not kept)."""
+        for j, path in enumerate(files):
+            if j in extra:
+                yield extra[j]
+            elif settled[j]:
+                yield _stored_row(jobs, jobs.get(keys[j]), path, folder, version)
+            else:  # the batch stopped before this file
+                yield result_row(path, folder, model_version=version) | {
+                    "status": "queued", "result": "", "error": "not screened (batch stopped)"}
+
+    out = write_csv(final_rows(), opts.out) if opts.out else None
     reports = []
     if opts.reports and not cancelled:
-        reports = yield from _reports(store, final, Path(opts.reports), event)
-    done = sum(1 for r in final if r["status"] == "done")
-    failed = sum(1 for r in final if r["status"] == "error")
-    return BatchSummary(total, done, failed, tally([r for r in final if r["status"] in ("done", "error")]),
-                        time.perf_counter() - t0, out, eng_desc, cancelled, screened, reports)
+        reports = yield from _reports(store, final_rows(), Path(opts.reports), event)
+    done = sum(1 for j in range(total) if settled[j]) - counts["error"]
+    return BatchSummary(total, done, counts["error"], dict(counts), time.perf_counter() - t0, out, eng_desc,
+                        cancelled, screened, reports)
+
+
+PLAN_KEYS = ("file", "patient", "status", "result", "probability", "error", "visit_id")
+
+
+def _slim(row: dict) -> dict:
+    return {k: row.get(k, "") for k in PLAN_KEYS}
+
+
+def _stored_row(jobs: JobTable, job: dict, path: Path, folder: Path, version: str) -> dict:
+    """The CSV row a settled job holds (its file name as found now)."""
+    row = jobs.summary(job) or result_row(path, folder, sha256=job["sha256"], patient=job["patient"],
+                                          error=job["error"] or "failed in an earlier run", model_version=version)
+    row["file"] = result_row(path, folder)["file"]
+    return row
 
 
 def _settle(store, jobs: JobTable, item: _Item, folder: Path, res: dict, version: str) -> dict:
@@ -262,7 +290,7 @@ def _settle(store, jobs: JobTable, item: _Item, folder: Path, res: dict, version
     return row
 
 
-def _reports(store, rows: list[dict], folder: Path, event) -> Generator[BatchEvent, None, list]:
+def _reports(store, rows, folder: Path, event) -> Generator[BatchEvent, None, list]:
     """Per-child PDF reports and a session summary, when a report module is installed."""
     hook = adapter.report_functions()
     if hook is None:
@@ -270,14 +298,16 @@ def _reports(store, rows: list[dict], folder: Path, event) -> Generator[BatchEve
         return []
     visit_report, session_report = hook
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, visit_ids = [], []
     for row in rows:
-        if row.get("visit_id") not in ("", None) and row.get("patient"):
+        if row.get("visit_id") in ("", None):
+            continue
+        visit_ids.append(int(row["visit_id"]))
+        if row.get("patient"):
             path = folder / f"{row['patient']}_visit{row['visit_id']}.pdf"
             written.append(visit_report(store, int(row["visit_id"]), path))
     if session_report is not None:
-        written.append(session_report(store, [r["visit_id"] for r in rows if r.get("visit_id") not in ("", None)],
-                                      folder / "session_summary.pdf"))
+        written.append(session_report(store, visit_ids, folder / "session_summary.pdf"))
     yield event("note", message=f"{len(written)} PDF report(s) written to {folder}")
     return written
 

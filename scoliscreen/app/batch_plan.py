@@ -136,21 +136,26 @@ def result_row(path: Path, folder: Path, *, sha256: str = "", patient: str | Non
     return row
 
 
-def write_csv(rows: list[dict], out: str | Path) -> Path:
-    """All rows, one per file, written atomically (a crash leaves the previous file)."""
-    import io
+def write_csv(rows, out: str | Path) -> Path:
+    """Every row (an iterable: streamed, not held), written atomically: a crash leaves the old file."""
+    import os
+    import tempfile
 
-    from scoliscreen.core.fileio import atomic_write_bytes
-
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return atomic_write_bytes(out, buf.getvalue().encode("utf-8"))
-
-
-def tally(rows) -> dict:
-    out = dict.fromkeys(TALLY, 0)
-    for row in rows:
-        out[row["result"]] += 1
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(row)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
     return out
