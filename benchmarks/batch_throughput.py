@@ -123,35 +123,57 @@ def serial_times(clips: list[Path]) -> list[float]:
     from scoliscreen.app.batch_adapter import analyze_path, load_screener
 
     screener = load_screener(None, "cpu")
-    times = []
+    times, cpu = [], []
     for p in clips:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         analyze_path(p, screener)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    print(f"  CPU time per clip (all threads) / wall: {sum(cpu) / max(sum(times), 1e-9):.2f} "
+          "(> 1: one clip already uses more than one core)", flush=True)
     return times
 
 
+class _Recording:
+    """Wraps an engine and keeps what each worker result says about time and memory."""
+
+    def __init__(self, engine):
+        self.engine, self.results = engine, []
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def collect(self, handle):
+        res = self.engine.collect(handle)
+        self.results.append({k: res.get(k) for k in ("seconds", "cpu_s", "pid", "peak_rss_mb")})
+        return res
+
+
 def timed_batch(folder: Path, engine_factory, db: Path) -> dict:
-    """One batch over ``folder`` on a fresh database: wall time, first-result time, worker memory."""
+    """One batch over ``folder`` on a fresh database: wall time, first-result time, worker time and memory."""
     from scoliscreen.app.batch import BatchOptions, batch_steps, drain
     from scoliscreen.core.store import Store
 
     t0 = time.perf_counter()
-    engine = engine_factory()
+    engine = _Recording(engine_factory())
     t_engine = time.perf_counter() - t0
     first = []
     try:
         with Store.open(db) as store:
             summary = drain(batch_steps(BatchOptions(folder=folder), store, engine=engine),
                             lambda ev: first.append(time.perf_counter() - t0) if ev.kind == "result" and not first else None)
-            rows = store.db.execute("SELECT summary_json FROM batch_jobs").fetchall()
     finally:
         engine.close()
     wall = time.perf_counter() - t0
-    secs = [json.loads(r[0]).get("seconds") or 0.0 for r in rows if r[0]]
+    res = engine.results
+    peaks: dict = {}
+    for r in res:
+        peaks[r["pid"]] = max(peaks.get(r["pid"], 0.0), r["peak_rss_mb"] or 0.0)
     return {"wall_s": wall, "engine_start_s": t_engine, "first_result_s": first[0] if first else None,
             "clips": summary.total, "done": summary.done, "failed": summary.failed,
-            "worker_sum_s": float(sum(float(s) for s in secs))}
+            "worker_sum_s": sum(r["seconds"] or 0.0 for r in res),
+            "worker_cpu_s": sum(r["cpu_s"] or 0.0 for r in res),
+            "peak_rss_mb_per_worker": sorted(peaks.values())}
 
 
 def peak_memory(clip: Path) -> dict:
@@ -220,7 +242,9 @@ def main(argv=None) -> int:
             print(f"{name}: {r['wall_s']:.1f} s wall ({r['clips_per_min']:.1f} clips/min; "
                   f"{r['speedup_vs_serial']:.2f}x the serial sum; engine start {r['engine_start_s']:.1f} s, "
                   f"first result {r['first_result_s'] or 0:.1f} s; per-file time summed over workers "
-                  f"{r['worker_sum_s']:.1f} s; {r['done']} done, {r['failed']} failed)", flush=True)
+                  f"{r['worker_sum_s']:.1f} s, CPU time {r['worker_cpu_s']:.1f} s; peak memory per worker "
+                  f"{', '.join(f'{m:.0f}' for m in r['peak_rss_mb_per_worker'])} MB; "
+                  f"{r['done']} done, {r['failed']} failed)", flush=True)
     one, two = report["runs"].get("local, 1 worker"), report["runs"].get("local, 2 workers")
     if one and two:
         report["two_vs_one"] = one["wall_s"] / two["wall_s"]

@@ -48,6 +48,7 @@ class LocalEngine:
         self.model_dir = None if model_dir is None else str(model_dir)
         self.device = device
         self.slots = self.workers
+        self.threads = max(1, default_workers() // self.workers)  # math threads per worker process
         self._pool = None
         self._broken = False
         self._start()
@@ -59,7 +60,7 @@ class LocalEngine:
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=multiprocessing.get_context(method),
-            initializer=_worker_init, initargs=(self.model_dir, self.device, 1),
+            initializer=_worker_init, initargs=(self.model_dir, self.device, self.threads),
         )
         self._broken = False
 

@@ -32,6 +32,9 @@ def init_worker(model_dir: str | None = None, device: str = "cpu", threads: int 
         import torch
 
         torch.set_num_threads(max(1, threads))
+        import cv2
+
+        cv2.setNumThreads(max(1, threads))  # N workers on N cores: no oversubscription
         from scoliscreen.app.batch_adapter import load_screener
 
         _STATE["screener"] = load_screener(model_dir, device)
@@ -53,13 +56,13 @@ def peak_rss_mb() -> float:
 
 
 def screen_file(path: str, model_dir: str | None = None, device: str = "cpu") -> dict:
-    """Analyse and screen one file: ``{"path", "analysis" | "error", "seconds", "pid", "peak_rss_mb"}``."""
+    """Analyse and screen one file: ``{"path", "analysis" | "error", "seconds", "cpu_s", "pid", "peak_rss_mb"}``."""
     from scoliscreen.core.errors import ScoliScreenError
 
     if "config" not in _STATE or _STATE["config"] != (model_dir, device):
         init_worker(model_dir, device)  # a Dask worker: first task in this process
     out: dict = {"path": path, "pid": os.getpid()}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         if _STATE.get("load_error"):
             raise ScoliScreenError(_STATE["load_error"])
@@ -75,5 +78,6 @@ def screen_file(path: str, model_dir: str | None = None, device: str = "cpu") ->
     except Exception as exc:  # noqa: BLE001 - a broken file must not stop the batch
         out["error"] = f"{type(exc).__name__}: {exc}"
     out["seconds"] = round(time.perf_counter() - t0, 3)
+    out["cpu_s"] = round(time.process_time() - c0, 3)  # all threads of this process (MediaPipe, torch)
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return out
