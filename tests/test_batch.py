@@ -283,3 +283,50 @@ def test_sigkill_mid_batch_then_resume(tmp_path):
         assert counts == {"queued": 0, "running": 0, "done": 17, "error": 3}
     again = subprocess.run(_cli(*args, env=env), env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 2 and "0 screened in this run" in again.stdout
+
+
+# ---- fast: rows, categories and the command line ---------------------------------------------
+def test_result_row_categories(tmp_path):
+    from scoliscreen.app.batch_plan import result_row
+
+    p = tmp_path / "a.npz"
+    pos = {"quality": {"usable": True, "verdict": "usable", "reasons": []},
+           "screening": {"label": "positive", "probability": 0.8, "cobb_estimate": 14.2,
+                         "cobb_interval": [9.0, 19.5], "model_version": "m1"}}
+    row = result_row(p, tmp_path, analysis=pos, visit_id=3)
+    assert (row["status"], row["result"], row["cobb_interval_lo"], row["cobb_interval_hi"]) == ("done", "refer", 9.0, 19.5)
+    neg = {"quality": {"usable": True, "verdict": "usable"}, "screening": {"label": "negative"}}
+    assert result_row(p, tmp_path, analysis=neg)["result"] == "no referral"
+    refused = {"quality": {"usable": False, "verdict": "not usable",
+                           "reasons": [{"level": "refuse", "message": "Too short."}]}}
+    row = result_row(p, tmp_path, analysis=refused)
+    assert (row["result"], row["quality_reasons"], row["label"]) == ("re-record", "Too short.", "")
+    no_model = {"quality": {"usable": True, "verdict": "usable"}, "screening_error": "model missing"}
+    assert result_row(p, tmp_path, analysis=no_model)["result"] == "unusable"
+    row = result_row(p, tmp_path, error="corrupt")
+    assert (row["status"], row["result"], row["error"]) == ("error", "error", "corrupt")
+
+
+def test_cli_bad_arguments_one_line_exit_2(tmp_path, capsys):
+    from scoliscreen.cli import main
+
+    assert main(["batch", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a folder" in err[0]
+    assert main(["batch", str(tmp_path), "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
+    roster = tmp_path / "r.csv"
+    roster.write_text("who,what\n")
+    (tmp_path / "a.npz").write_bytes(b"x")
+    assert main(["batch", str(tmp_path), "--roster", str(roster), "--db", str(tmp_path / "db.sqlite3")]) == 2
+    assert "'file' and a 'patient'" in capsys.readouterr().err
+
+
+def test_cli_empty_folder_exit_0(tmp_path, capsys):
+    from scoliscreen.cli import main
+
+    (tmp_path / "clips").mkdir()
+    assert main(["batch", str(tmp_path / "clips"), "--db", str(tmp_path / "db.sqlite3"),
+                 "--out", str(tmp_path / "out.csv")]) == 0
+    assert "0 files" in capsys.readouterr().out
+    assert (tmp_path / "out.csv").read_text().startswith("file,status,")
