@@ -160,8 +160,11 @@ def timed_batch(folder: Path, engine_factory, db: Path) -> dict:
     first = []
     try:
         with Store.open(db) as store:
-            summary = drain(batch_steps(BatchOptions(folder=folder), store, engine=engine),
-                            lambda ev: first.append(time.perf_counter() - t0) if ev.kind == "result" and not first else None)
+            def on_event(ev):
+                if ev.kind == "result" and not first:
+                    first.append(time.perf_counter() - t0)
+
+            summary = drain(batch_steps(BatchOptions(folder=folder), store, engine=engine), on_event)
     finally:
         engine.close()
     wall = time.perf_counter() - t0

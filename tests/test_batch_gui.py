@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
-
 from conftest import wait_until
+
 from tests.test_batch import POSES, InlineEngine, broken
 
 pytestmark = pytest.mark.gui

@@ -67,12 +67,12 @@ class JobTable:
         if row is None:
             return None
         cols = [d[0] for d in self.db.execute(f"SELECT * FROM {TABLE} LIMIT 0").description]
-        return dict(zip(cols, row))
+        return dict(zip(cols, row, strict=True))
 
     def all(self) -> list[dict]:
         cur = self.db.execute(f"SELECT * FROM {TABLE} ORDER BY created_at, key")
         cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r)) for r in cur.fetchall()]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
     def counts(self) -> dict:
         out = dict.fromkeys(STATUSES, 0)
