@@ -277,6 +277,11 @@ def _stored_row(jobs: JobTable, job: dict, path: Path, folder: Path, version: st
 
 def _settle(store, jobs: JobTable, item: _Item, folder: Path, res: dict, version: str) -> dict:
     """Record one worker result: the visit first, then the job (see core/jobs.py for why)."""
+    worker_version = ((res.get("analysis") or {}).get("screening") or {}).get("model_version")
+    if worker_version and worker_version != version:  # a cluster worker with another install
+        res = {**res, "error": f"the worker screened with model {worker_version}, not {version}; "
+                              "install the same model on every worker"}
+        res.pop("analysis")
     if "analysis" in res:
         visit_id = adapter.record(store, res["analysis"], item.patient_id, item.path, video_sha256=item.sha256)
         row = result_row(item.path, folder, sha256=item.sha256, patient=item.patient,
