@@ -47,6 +47,8 @@ class JobTable:
 
     def __init__(self, db):
         self.db = db
+        if db[TABLE].exists():
+            return  # no write (lock) needed when another program has the database open
         with db.conn:
             db.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} ("
