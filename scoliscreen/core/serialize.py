@@ -78,4 +78,5 @@ def screening_from_dict(d: Stored) -> ScreeningResult:
         model_version=str(d.get("model_version", "unknown")), device=str(d.get("device", "")),
         segment_s=(seg[0], seg[1]),
         severity_probabilities=_float_map(d.get("severity_probabilities") or {}),
+        model_provenance=dict(prov) if isinstance(prov := d.get("model_provenance"), Mapping) else {},
     )

@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         for text, slot, key in (("&Open video…", self.choose_video, QKeySequence.StandardKey.Open),
                                 ("&Record from camera", self.toggle_recording, None),
                                 ("&Save to patient record", self.save_visit, QKeySequence.StandardKey.Save),
+                                ("&Batch queue…", self.open_batch_queue, None),
                                 ("Se&ttings…", self.edit_settings, None),
                                 ("&Quit", self.close, QKeySequence.StandardKey.Quit)):
             act = QAction(text, self)
@@ -325,6 +326,17 @@ class MainWindow(QMainWindow):
             return
         self.save_btn.setEnabled(False)
         self.statusBar().showMessage(f"Saved to {patient['pseudonym']}'s record.", 5000)
+
+    def open_batch_queue(self):
+        """The batch queue dialog (screen a folder of clips); a finished row opens here."""
+        from scoliscreen.core.store import DB_NAME
+        from scoliscreen.gui.batch_queue import BatchQueueDialog, show_row_in_window
+
+        dialog = BatchQueueDialog(self, db_path=Path(self.settings.data_folder) / DB_NAME, model_dir=self.model_dir)
+        dialog.open_requested.connect(lambda row: show_row_in_window(self, row))
+        dialog.show()
+        self.batch_dialog = dialog
+        return dialog
 
     # ---- model, settings, card ---------------------------------------------------------------
     def load_model(self) -> None:

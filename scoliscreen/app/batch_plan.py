@@ -1,0 +1,159 @@
+"""Planning a batch: the files of a folder, the roster (file -> patient), result rows and the tally.
+
+Qt-free and light (no torch, no cv2): the GUI and the CLI import it freely.
+
+Roster CSV: a header row with a file column (``file``, ``filename``, ``pattern`` or ``clip``) and a
+patient column (``patient``, ``pseudonym`` or ``patient_id``); each row maps a file name, a path
+relative to the batch folder, or a glob pattern (``class4b_*.mp4``) to a patient pseudonym. An
+exact name wins over a pattern; among patterns the first matching row wins. With a roster, a file
+it does not name is reported as an error (not screened anonymously); without a roster every
+visit is recorded without a patient.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scoliscreen.core.constants import SEQUENCE_SUFFIXES, VIDEO_SUFFIXES
+from scoliscreen.core.errors import InputError
+
+
+FILE_COLUMNS = ("file", "filename", "pattern", "clip")
+PATIENT_COLUMNS = ("patient", "pseudonym", "patient_id")
+
+CSV_COLUMNS = ("file", "status", "result", "label", "probability", "cobb_estimate",
+               "cobb_interval_lo", "cobb_interval_hi", "severity_band", "quality_verdict",
+               "quality_reasons", "model_version", "error", "patient", "visit_id", "seconds", "sha256")
+TALLY = ("refer", "no referral", "re-record", "unusable", "error")
+
+
+@dataclass
+class Roster:
+    exact: dict = field(default_factory=dict)  # name or relative path -> pseudonym
+    patterns: list = field(default_factory=list)  # [(glob, pseudonym)] in file order
+    source: str = ""
+
+    def patient_for(self, path: Path, folder: Path) -> str | None:
+        rel = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
+        for key in (rel, path.name):
+            if key in self.exact:
+                return self.exact[key]
+        for pattern, patient in self.patterns:
+            if fnmatch.fnmatchcase(path.name, pattern) or fnmatch.fnmatchcase(rel, pattern):
+                return patient
+        return None
+
+
+def read_roster(path: str | Path) -> Roster:
+    """Parse a roster CSV (see the module docstring); a malformed one is an InputError naming the row."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the roster ({exc})") from None
+    rows = csv.DictReader(text.splitlines())
+    header = [h.strip().lower() for h in (rows.fieldnames or [])]
+    fcol = next((h for h in FILE_COLUMNS if h in header), None)
+    pcol = next((h for h in PATIENT_COLUMNS if h in header), None)
+    if fcol is None or pcol is None:
+        raise InputError(f"{path}: the roster needs a header with a 'file' and a 'patient' column")
+    roster = Roster(source=str(path))
+    for i, raw in enumerate(rows, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        name, patient = row.get(fcol, ""), row.get(pcol, "")
+        if not name and not patient:
+            continue
+        if not name or not patient:
+            raise InputError(f"{path}, line {i}: both a file (or pattern) and a patient are needed")
+        if any(c in name for c in "*?["):
+            roster.patterns.append((name, patient))
+        elif name in roster.exact and roster.exact[name] != patient:
+            raise InputError(f"{path}, line {i}: {name} is already given to {roster.exact[name]}")
+        else:
+            roster.exact[name] = patient
+    return roster
+
+
+def scan_folder(folder: str | Path) -> list[Path]:
+    """Video and pose-sequence files under ``folder`` (recursively, hidden ones skipped), sorted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder")
+    suffixes = VIDEO_SUFFIXES + SEQUENCE_SUFFIXES
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in suffixes
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+# ---- result rows ------------------------------------------------------------------------
+def category(row: dict) -> str:
+    """Which tally a result row counts in (one of :data:`TALLY`)."""
+    if row.get("status") != "done":
+        return "error"
+    label = str(row.get("label") or "").lower()
+    if label.startswith("pos"):
+        return "refer"
+    if label.startswith("neg"):
+        return "no referral"
+    if row.get("quality_verdict") == "not usable":
+        return "re-record"  # the quality gate refused the recording: film the child again
+    return "unusable"  # analysed, but no screening result (e.g. the model could not be used)
+
+
+def result_row(path: Path, folder: Path, *, sha256: str = "", patient: str | None = None,
+               analysis: dict | None = None, error: str | None = None, visit_id=None,
+               seconds=None, model_version: str = "") -> dict:
+    """One CSV row of a file: from its analysis dict (as stored) or its error."""
+    rel = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else str(path)
+    row = dict.fromkeys(CSV_COLUMNS, "")
+    row.update(file=rel, sha256=sha256, patient=patient or "", model_version=model_version,
+               visit_id=visit_id if visit_id is not None else "", seconds=seconds if seconds is not None else "")
+    if analysis is not None:
+        q = analysis.get("quality") or {}
+        s = analysis.get("screening") or {}
+        interval = s.get("cobb_interval") or [s.get("cobb_interval_lo"), s.get("cobb_interval_hi")]
+        row.update(
+            status="done", label=s.get("label", ""), probability=s.get("probability", ""),
+            cobb_estimate=s.get("cobb_estimate", ""),
+            cobb_interval_lo="" if interval[0] is None else interval[0],
+            cobb_interval_hi="" if interval[1] is None else interval[1],
+            severity_band=s.get("severity_band", ""), quality_verdict=q.get("verdict", ""),
+            quality_reasons="; ".join(str(r.get("message", r)) if isinstance(r, dict) else str(r)
+                                      for r in q.get("reasons") or []),
+            error=analysis.get("screening_error", ""),
+        )
+        row["model_version"] = s.get("model_version") or model_version
+    else:
+        row.update(status="error", error=error or "unknown error")
+    row["result"] = category(row)
+    return row
+
+
+def write_csv(rows, out: str | Path) -> Path:
+    """Every row (an iterable: streamed, not held), written atomically: a crash leaves the old file."""
+    import os
+    import tempfile
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(row)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return out

@@ -1,0 +1,85 @@
+"""What runs inside a batch worker process (a local pool process or a Dask worker).
+
+Each worker process loads the screening model once (:func:`init_worker`, the pool's
+initializer; a Dask worker loads it on its first task) and keeps it for every file it screens.
+The pose model file is checked (sha256) and MediaPipe imported once as well; the landmarker
+itself is opened per clip, as MediaPipe's VIDEO mode carries tracking state from one frame to
+the next: a fresh one makes each file's result independent of which worker screened it and in
+what order (the same result as ``scoliscreen analyze``), for ~0.1 s per clip.
+
+A task returns a small, picklable dict — the analysis dict plus timings — and never raises for
+a bad file: the coordinating process alone writes the store.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+_STATE: dict = {}
+
+
+def init_worker(model_dir: str | None = None, device: str = "cpu", threads: int = 1) -> None:
+    """Pool initializer: load the screening model (and warm the pose model) for this process."""
+    if _STATE.get("screener") is not None and _STATE.get("config") == (model_dir, device):
+        return
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    _STATE["config"] = (model_dir, device)
+    _STATE["screener"] = None
+    _STATE["load_error"] = None
+    try:
+        import torch
+
+        torch.set_num_threads(max(1, threads))
+        import cv2
+
+        cv2.setNumThreads(max(1, threads))  # N workers on N cores: no oversubscription
+        from scoliscreen.app.batch_adapter import load_screener
+
+        _STATE["screener"] = load_screener(model_dir, device)
+        from scoliscreen.core.pose import verify_pose_model
+
+        verify_pose_model()
+        import mediapipe  # noqa: F401 - imported once here, not per clip
+    except Exception as exc:  # noqa: BLE001 - reported with every task of this worker
+        _STATE["load_error"] = f"the worker could not load its models: {exc}"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (MB)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024.0
+
+
+def screen_file(path: str, model_dir: str | None = None, device: str = "cpu") -> dict:
+    """Analyse and screen one file: ``{"path", "analysis" | "error", "seconds", "cpu_s", "pid", "peak_rss_mb"}``."""
+    from scoliscreen.core.errors import ScoliScreenError
+
+    if "config" not in _STATE or _STATE["config"] != (model_dir, device):
+        init_worker(model_dir, device)  # a Dask worker: first task in this process
+    out: dict = {"path": path, "pid": os.getpid()}
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        if _STATE.get("load_error"):
+            raise ScoliScreenError(_STATE["load_error"])
+        if not Path(path).is_file():
+            raise ScoliScreenError(f"{path}: no such file")
+        from scoliscreen.app.batch_adapter import analyze_path
+
+        analysis = analyze_path(path, _STATE["screener"])
+        out["analysis"] = analysis.to_dict()  # the CSV row and the tally read this
+        out["result"] = analysis  # what the coordinator records (app.records.record_visit)
+    except ScoliScreenError as exc:
+        out["error"] = str(exc)
+    except MemoryError:
+        out["error"] = "the worker ran out of memory on this file"
+    except Exception as exc:  # noqa: BLE001 - a broken file must not stop the batch
+        out["error"] = f"{type(exc).__name__}: {exc}"
+    out["seconds"] = round(time.perf_counter() - t0, 3)
+    out["cpu_s"] = round(time.process_time() - c0, 3)  # all threads of this process (MediaPipe, torch)
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return out

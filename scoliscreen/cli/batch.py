@@ -1,0 +1,123 @@
+"""``scoliscreen batch FOLDER``: screen every clip of a folder, resumably, on local workers or Dask.
+
+    scoliscreen batch /media/sd/monday --roster roster.csv --out monday.csv
+    scoliscreen batch FOLDER --workers 2 --retry-failed
+    scoliscreen batch FOLDER --scheduler tcp://10.0.0.5:8786      # a Dask cluster
+    scoliscreen batch FOLDER --local-cluster 2                     # a Dask LocalCluster
+
+Exit status: 0 when every file was screened (a refused recording counts: its visit is recorded
+and its CSV row says re-record), 2 when any file failed or a bad argument was given.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "batch",
+        help="screen a whole folder of clips (resumable; local workers or a Dask cluster)",
+        description=(
+            "Screen every video and pose-sequence file under FOLDER, record each result as a visit, "
+            "and write one CSV row per file. The job table in the records database makes a re-run "
+            "skip what is done, so an interrupted batch resumes where it stopped."
+        ),
+    )
+    p.add_argument("folder", metavar="FOLDER", help="folder of clips (videos and/or pose-sequence .npz)")
+    p.add_argument("--roster", metavar="CSV",
+                   help="CSV with 'file' (name or glob pattern) and 'patient' (pseudonym) columns")
+    p.add_argument("--out", metavar="CSV", help="write one result row per file here")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    p.add_argument("--create-patients", action="store_true",
+                   help="create roster patients that are not in the records yet (else: error rows)")
+    p.add_argument("--retry-failed", action="store_true", help="screen again the files that failed before")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the tasks on this Dask scheduler")
+    where.add_argument("--local-cluster", type=int, metavar="N", help="run on a Dask LocalCluster of N workers")
+    p.add_argument("--reports", metavar="DIR", help="write a PDF report per child (and a session summary) here")
+    p.add_argument("--model", metavar="DIR", help="screening model folder (default: the shipped one)")
+    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda", "mps"],
+                   help="device of each worker's model (default cpu: one model per worker process)")
+    p.add_argument("--db", metavar="FILE", help="records database (default: the one in the user data dir)")
+    p.set_defaults(func=run)
+
+
+def _check(args) -> None:
+    from scoliscreen.core.errors import InputError
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers must be at least 1")
+    if args.local_cluster is not None and args.local_cluster < 1:
+        raise InputError("--local-cluster must be at least 1")
+    if args.scheduler and "://" not in args.scheduler:
+        raise InputError("--scheduler must be an address like tcp://HOST:PORT")
+
+
+class _Display:
+    """Rich progress bar (ETA + running tally) on a terminal; plain lines otherwise."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        if self.tty:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn("[bold]Screening"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                                TextColumn("{task.fields[tally]}"), console=Console(stderr=True))
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    @staticmethod
+    def tally_text(tally: dict) -> str:
+        return " · ".join(f"{k} {v}" for k, v in tally.items())
+
+    def __call__(self, ev) -> None:
+        if self.bar is not None:
+            if self.task is None:
+                self.task = self.bar.add_task("batch", total=ev.total, completed=ev.done, tally="")
+            self.bar.update(self.task, completed=ev.done, total=ev.total, tally=self.tally_text(ev.tally))
+            if ev.kind in ("retry", "note", "started", "planned", "paused") and ev.message:
+                self.bar.console.print(ev.message)
+        elif ev.kind == "result":
+            row = ev.row
+            what = row["result"] + (f": {row['error']}" if row["status"] == "error" else "")
+            print(f"[{ev.done}/{ev.total}] {row['file']}: {what}", file=sys.stderr)
+        elif ev.message:
+            print(ev.message, file=sys.stderr)
+
+
+def run(args) -> int:
+    from scoliscreen.app.batch import BatchOptions, batch_steps, drain
+    from scoliscreen.core.store import Store
+
+    _check(args)
+    opts = BatchOptions(folder=args.folder, roster=args.roster, out=args.out, workers=args.workers,
+                        create_patients=args.create_patients, retry_failed=args.retry_failed,
+                        scheduler=args.scheduler, local_cluster=args.local_cluster, reports=args.reports,
+                        model_dir=args.model, device=args.device)
+    with Store.open(args.db) as store, _Display() as display:
+        summary = drain(batch_steps(opts, store), display)
+    minutes = summary.seconds / 60.0
+    rate = f", {summary.screened / minutes:.1f} clips/min" if summary.screened and minutes > 0 else ""
+    print(f"Batch: {summary.total} files, {summary.done} done, {summary.failed} failed"
+          f" ({summary.screened} screened in this run, {summary.seconds:.0f} s{rate}"
+          + (f", on {summary.engine}" if summary.engine else "") + ")")
+    print("Results: " + _Display.tally_text(summary.tally))
+    if summary.out:
+        print(f"Result rows written to {summary.out}")
+    if summary.failed:
+        print(f"{summary.failed} file(s) failed; see the 'error' column"
+              + ("" if args.retry_failed else "; re-run with --retry-failed to try them again"))
+    return summary.exit_code

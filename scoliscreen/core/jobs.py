@@ -1,0 +1,148 @@
+"""The batch job table: one row per (file content, model version), in the records database.
+
+A batch run (``scoliscreen batch``, the GUI's batch queue) keeps its state here so that a
+restart after Ctrl-C, a crash or a reboot carries on where it stopped. The table lives in the
+same SQLite file as the patients and visits (``Store.open()``'s path) but is owned by this
+module, which creates it itself (``CREATE TABLE IF NOT EXISTS``): the store's schema version is
+not touched.
+
+``batch_jobs``:
+
+* ``key`` (primary key) = ``sha256 + ":" + model_version`` — the same clip screened by the same
+  model is one job, wherever the file lies and whatever it is called;
+* ``sha256``, ``model_version``, ``path`` (last path seen), ``patient`` (pseudonym or NULL);
+* ``status``: ``queued`` -> ``running`` -> ``done`` | ``error``;
+* ``attempts`` (times handed to a worker), ``error`` (one line), ``visit_id`` (the recorded visit);
+* ``summary_json``: the result row as written to the CSV (so a re-run lists finished files
+  without screening them again);
+* ``created_at``, ``started_at`` (of the current attempt), ``finished_at``.
+
+Crash safety: a job is marked ``running`` (committed) before a worker gets it; its visit is
+recorded (committed) and only then is the job marked ``done``. A run killed between the two
+leaves a ``running`` job *and* its visit: :meth:`JobTable.recover` finds that visit (same file
+hash or path, same patient, recorded after the attempt started) and marks the job done instead of
+screening the file again, so a visit is never duplicated; a ``running`` job without a visit is
+put back in the queue.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+TABLE = "batch_jobs"
+STATUSES = ("queued", "running", "done", "error")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def job_key(sha256: str, model_version: str) -> str:
+    return f"{sha256}:{model_version}"
+
+
+class JobTable:
+    """The ``batch_jobs`` table of an open records database (a ``sqlite_utils.Database``)."""
+
+    def __init__(self, db):
+        self.db = db
+        if db[TABLE].exists():
+            return  # no write (lock) needed when another program has the database open
+        with db.conn:
+            db.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+                " key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, model_version TEXT NOT NULL,"
+                " path TEXT, patient TEXT, status TEXT NOT NULL DEFAULT 'queued',"
+                " attempts INTEGER NOT NULL DEFAULT 0, error TEXT, visit_id INTEGER,"
+                " summary_json TEXT, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT)"
+            )
+            db.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_status ON {TABLE} (status)")
+
+    @classmethod
+    def of_store(cls, store) -> "JobTable":
+        return cls(store.db)
+
+    # ---- reading -----------------------------------------------------------------------
+    def get(self, key: str) -> dict | None:
+        row = self.db.execute(f"SELECT * FROM {TABLE} WHERE key = ?", [key]).fetchone()
+        if row is None:
+            return None
+        cols = [d[0] for d in self.db.execute(f"SELECT * FROM {TABLE} LIMIT 0").description]
+        return dict(zip(cols, row, strict=True))
+
+    def all(self) -> list[dict]:
+        cur = self.db.execute(f"SELECT * FROM {TABLE} ORDER BY created_at, key")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def counts(self) -> dict:
+        out = dict.fromkeys(STATUSES, 0)
+        for status, n in self.db.execute(f"SELECT status, COUNT(*) FROM {TABLE} GROUP BY status"):
+            out[status] = n
+        return out
+
+    @staticmethod
+    def summary(row: dict) -> dict | None:
+        return json.loads(row["summary_json"]) if row and row.get("summary_json") else None
+
+    # ---- writing (each call is one committed transaction) -------------------------------
+    def ensure(self, sha256: str, model_version: str, path: str, patient: str | None) -> dict:
+        """The job of this file (created ``queued`` if new; path and patient refreshed if not done)."""
+        key = job_key(sha256, model_version)
+        with self.db.conn:
+            self.db.execute(
+                f"INSERT OR IGNORE INTO {TABLE} (key, sha256, model_version, path, patient, status,"
+                " attempts, created_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?)",
+                [key, sha256, model_version, path, patient, _now()],
+            )
+            self.db.execute(f"UPDATE {TABLE} SET path = ?, patient = ? WHERE key = ? AND status != 'done'",
+                            [path, patient, key])
+        return self.get(key)
+
+    def requeue(self, key: str) -> None:
+        with self.db.conn:
+            self.db.execute(f"UPDATE {TABLE} SET status = 'queued' WHERE key = ?", [key])
+
+    def start(self, key: str) -> None:
+        """Handed to a worker: ``running``, one more attempt, this attempt's start time."""
+        with self.db.conn:
+            self.db.execute(
+                f"UPDATE {TABLE} SET status = 'running', attempts = attempts + 1, started_at = ?,"
+                " error = NULL WHERE key = ?", [_now(), key])
+
+    def lost(self, key: str, reason: str) -> None:
+        """The worker died with this job: back to the queue, the reason kept (attempts stays)."""
+        with self.db.conn:
+            self.db.execute(f"UPDATE {TABLE} SET status = 'queued', error = ? WHERE key = ?", [reason, key])
+
+    def finish(self, key: str, visit_id: int | None, summary: dict) -> None:
+        with self.db.conn:
+            self.db.execute(
+                f"UPDATE {TABLE} SET status = 'done', visit_id = ?, error = NULL, summary_json = ?,"
+                " finished_at = ? WHERE key = ?",
+                [visit_id, json.dumps(summary, default=str), _now(), key])
+
+    def fail(self, key: str, error: str, summary: dict | None = None) -> None:
+        with self.db.conn:
+            self.db.execute(
+                f"UPDATE {TABLE} SET status = 'error', error = ?, summary_json = ?, finished_at = ?"
+                " WHERE key = ?",
+                [error, json.dumps(summary, default=str) if summary else None, _now(), key])
+
+    # ---- restart ------------------------------------------------------------------------
+    def recover(self, key: str, patient_id: int | None) -> int | None:
+        """For a job left ``running`` by a killed run: the id of the visit that run recorded for it,
+        or None (then the job must run again). See the module docstring."""
+        row = self.get(key)
+        if row is None or row["status"] != "running" or not row["started_at"]:
+            return None
+        if not self.db["visits"].exists():
+            return None
+        hit = self.db.execute(
+            "SELECT v.id FROM visits v JOIN recordings r ON r.visit_id = v.id"
+            " WHERE (r.sha256 = ? OR r.source_path = ?) AND v.patient_id IS ?"
+            " AND v.created_at >= ? ORDER BY v.id DESC LIMIT 1",
+            [row["sha256"], row["path"], patient_id, row["started_at"]],
+        ).fetchone()
+        return int(hit[0]) if hit else None
