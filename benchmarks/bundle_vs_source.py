@@ -29,11 +29,17 @@ def run(command: list[str]) -> tuple[dict, float]:
 
 
 def summary(result: dict) -> dict:
+    import hashlib
+
     s = result.get("screening") or {}
     return {"frames": result["frames"], "quality": result["quality"]["verdict"], "label": s.get("label"),
             "probability": round(s.get("probability", float("nan")), 6),
             "cobb_estimate": round(s.get("cobb_estimate", float("nan")), 4),
-            "model_version": s.get("model_version")}
+            "model_version": s.get("model_version"),
+            # everything else too: region/window weights, severity, knowledge map, clinical text, quality
+            "sha256(screening, knowledge map, text, quality)": hashlib.sha256(json.dumps(
+                [s, result.get("knowledge_map"), result.get("clinical_text"), result["quality"]],
+                sort_keys=True).encode()).hexdigest()[:16]}
 
 
 def main() -> int:
