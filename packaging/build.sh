@@ -24,6 +24,7 @@ if ! "$PY" -c "import PyInstaller, scoliscreen" 2>/dev/null \
     "$PY" -m pip install -q -e ".[package]"
 fi
 VERSION="$("$PY" -c 'import scoliscreen; print(scoliscreen.__version__)')"
+tv=$(date +%s)
 echo "== PyInstaller $("$PY" -c 'import PyInstaller; print(PyInstaller.__version__)') building ScoliScreen $VERSION"
 
 rm -rf dist/scoliscreen
@@ -50,7 +51,7 @@ tar -C dist -cf - scoliscreen | gzip -1 > "$ARCHIVE.partial"
 mv "$ARCHIVE.partial" "$ARCHIVE"
 t2=$(date +%s)
 echo "archive: $(du -m "$ARCHIVE" | cut -f1) MB"
-echo "build time: $((t1 - t0)) s (PyInstaller), $((t2 - t1)) s (size report + tar.gz), $((t2 - t0)) s in all"
+echo "build time: $((tv - t0)) s (venv + pip), $((t1 - tv)) s (PyInstaller), $((t2 - t1)) s (size report + tar.gz), $((t2 - t0)) s in all"
 
 if [[ "${1:-}" == "--check" ]]; then
     echo "== bundle self-test"
