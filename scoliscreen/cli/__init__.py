@@ -17,7 +17,7 @@ from scoliscreen import DISCLAIMER, __version__
 from scoliscreen.core.errors import ScoliScreenError
 
 # module name -> registers one or more commands
-COMMAND_MODULES = ("analyze", "features", "data", "model", "gui", "records", "db", "report", "batch")
+COMMAND_MODULES = ("analyze", "features", "data", "model", "gui", "records", "db", "report", "batch", "selftest")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,12 @@
-"""Where installed resources and user data live. Works from a source tree, a wheel, or a PyInstaller bundle."""
+"""Where installed resources and user data live. Works from a source tree, a wheel, or a PyInstaller bundle.
+
+Read-only install files (``models/``, ``resources/``) come from :func:`install_root`: the repo
+root, or inside a PyInstaller bundle ``sys._MEIPASS`` (the bundle's ``_internal`` folder).
+Everything the app writes (records, caches, settings) goes to the user's folders (platformdirs;
+Qt's settings file is in the user's config folder), never into the install: replacing the
+bundle folder by a newer version keeps the records. ``SCOLISCREEN_DATA_DIR`` overrides the
+data folder; a data folder inside the install is refused.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +47,11 @@ def install_root() -> Path:
     return src
 
 
+def is_bundle() -> bool:
+    """True when running from a PyInstaller bundle (frozen executable)."""
+    return bool(getattr(sys, "frozen", False) and getattr(sys, "_MEIPASS", None))
+
+
 def models_dir() -> Path:
     return install_root() / "models"
 
@@ -70,8 +83,20 @@ def user_data_dir() -> Path:
         from platformdirs import user_data_dir as _udd
 
         path = Path(_udd(APP_NAME, appauthor=False))
+    if is_bundle() and _inside(path, Path(sys.executable).parent):
+        from scoliscreen.core.errors import ScoliScreenError
+
+        raise ScoliScreenError(
+            f"the data folder {path} lies inside the installed app, which an update replaces; "
+            "choose another SCOLISCREEN_DATA_DIR"
+        )
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = path.resolve(), folder.resolve()
+    return path == folder or folder in path.parents
 
 
 def cache_dir() -> Path:
