@@ -1,8 +1,12 @@
 """Simulated clips and whole simulated dataset folders (``labels.csv`` + pose-sequence files).
 
 A dataset of N subjects x K clips is deterministic for a seed, whatever the number of
-worker processes: subject i draws from ``SeedSequence(seed).spawn(N)[i]`` and its clip k
-from ``default_rng([subject_seed, k + 1])``.
+worker processes. Every random choice has its own stream (:func:`subject_plan`): subject i
+draws from ``SeedSequence(seed).spawn(N)[i]``; that subject's parameters, its first view
+and each clip k come from separate children of it (``SeedSequence(subject_seed).spawn``),
+and inside a clip the recording setup, the body motion and the pose-estimator noise again
+draw from separate children (:func:`clip_streams`). No choice reuses another's numbers, so
+view, fps, camera and body build are independent of the label.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from scoliscreen.core.sim.body import walking_body
 from scoliscreen.core.sim.camera import estimator_output, project
 from scoliscreen.core.sim.params import SubjectParams, sample_clip_params, sample_subject
 
-GENERATOR = "scoliscreen.sim 1"
+GENERATOR = "scoliscreen.sim 2"  # 2: one random stream per choice (no seed collision)
 LABEL_COLUMNS = (
     "file", "subject_id", "cobb_angle", "label", "sex", "age", "view",
     "curve_type", "convex_side", "height_m", "fps", "width", "height", "notes",
@@ -42,12 +46,13 @@ def simulate_clip(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if view is not None and view not in ("front", "back"):
         raise InputError(f"view must be 'front' or 'back', got {view!r}")
-    clip = sample_clip_params(rng, subject, view=view, fps=fps, resolution=resolution, duration_s=duration_s)
+    setup, motion, noise = clip_streams(rng)
+    clip = sample_clip_params(setup, subject, view=view, fps=fps, resolution=resolution, duration_s=duration_s)
     n = max(int(round(clip.duration_s * clip.fps)), 2)
     t = np.arange(n) / clip.fps
-    body = walking_body(subject, clip, t, rng)
+    body = walking_body(subject, clip, t, motion)
     xy, z, body_px = project(body, subject, clip)
-    landmarks = estimator_output(xy, z, body_px, clip, rng)
+    landmarks = estimator_output(xy, z, body_px, clip, noise)
     meta = {
         "view": clip.view,
         "simulated": True,
@@ -60,6 +65,22 @@ def simulate_clip(
         "camera": {k: v for k, v in clip.to_dict().items() if k != "posture_jitter"},
     }
     return PoseSequence(landmarks, clip.fps, (clip.width, clip.height), t * 1000.0, meta)
+
+
+def clip_streams(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
+    """(recording setup, body motion, estimator noise): independent children of a clip's generator."""
+    return tuple(rng.spawn(3))
+
+
+def subject_plan(subject_seed: int, subject_id: str, clips: int) -> tuple[SubjectParams, list[tuple[str, np.random.Generator]]]:
+    """A subject and its clips' (view, generator): the subject's parameters, its first view and
+    each clip draw from separate children of ``SeedSequence(subject_seed)``. Views alternate
+    from a fair coin of their own."""
+    children = np.random.SeedSequence(int(subject_seed)).spawn(2 + clips)
+    subject = sample_subject(np.random.default_rng(children[0]), subject_id=subject_id, seed=subject_seed)
+    first = "front" if np.random.default_rng(children[1]).random() < 0.5 else "back"
+    other = "back" if first == "front" else "front"
+    return subject, [(first if k % 2 == 0 else other, np.random.default_rng(children[2 + k])) for k in range(clips)]
 
 
 def _subject_seeds(seed: int, subjects: int) -> list[int]:
@@ -79,11 +100,9 @@ def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int]) -> list
     rows = []
     for index, sseed in items:
         sid = subject_id(seed, index)
-        subject = sample_subject(np.random.default_rng(sseed), subject_id=sid, seed=sseed)
-        first = "front" if np.random.default_rng([sseed, 0]).random() < 0.5 else "back"
-        for k in range(clips_per_subject):
-            view = first if k % 2 == 0 else ("back" if first == "front" else "front")
-            seq = simulate_clip(subject, np.random.default_rng([sseed, k + 1]), view=view)
+        subject, plan = subject_plan(sseed, sid, clips_per_subject)
+        for k, (view, clip_rng) in enumerate(plan):
+            seq = simulate_clip(subject, clip_rng, view=view)
             rel = f"poses/{sid}_{k + 1}.npz"
             save_sequence(seq, out / rel)
             rows.append({
