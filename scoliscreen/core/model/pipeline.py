@@ -15,8 +15,10 @@ from scoliscreen.core.data.splits import check_no_leakage, grouped_kfold, groupe
 from scoliscreen.core.errors import DatasetError, LeakageError
 from scoliscreen.core.sim.generate import PROVENANCE_FILE
 from scoliscreen.core.model.card import hash_subject, save_model
+from scoliscreen.core.model.decision import Decision, fit_ood
 from scoliscreen.core.model.evaluate import flat_metrics, screening_metrics
 from scoliscreen.core.model.network import POSITIVE_COBB
+from scoliscreen.core.model.outcome import SCHOOL_PREVALENCE, band_of, logit, medians
 from scoliscreen.core.model.train import (
     TARGET_SENSITIVITY, TrainConfig, choose_threshold, fit, fit_platt, predict_arrays, resolve_device, sigmoid,
 )
@@ -96,16 +98,18 @@ def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.1
     t_fit = time.perf_counter() - t1
     pv = predict_arrays(net, inputs, va)
     a, b = fit_platt(pv["logit"], y[va])
-    p_val = sigmoid(a * pv["logit"] + b)
-    thr = choose_threshold(p_val, y[va], TARGET_SENSITIVITY)
-    m_val = screening_metrics(inputs.cobb[va], p_val, thr, pv["cobb"], pv["severity"].argmax(-1))
+    train_prev = float(y[va].mean())
+    thr_train = choose_threshold(sigmoid(a * pv["logit"] + b), y[va], TARGET_SENSITIVITY)
+    decision = Decision(a=a, b=b, train_prevalence=train_prev, prevalence=SCHOOL_PREVALENCE,
+                        threshold_logit=logit(thr_train), ood=fit_ood(inputs.km[tr]))
+    m_val = _metrics(inputs, va, pv, decision)
     card: dict = {}
     if len(te):
         pt = predict_arrays(net, inputs, te)
-        p_te = sigmoid(a * pt["logit"] + b)
-        m_te = screening_metrics(inputs.cobb[te], p_te, thr, pt["cobb"], pt["severity"].argmax(-1))
+        m_te = _metrics(inputs, te, pt, decision)
         card["metrics_test"] = flat_metrics(m_te)
         card["metrics_test_detail"] = m_te
+        card["operating_point_test"] = _honest_report(inputs, te, pt, decision)
     salt = secrets.token_hex(8)
     simulated = _is_simulated(dataset, inputs) if dataset is not None else bool((dataset_info or {}).get("simulated"))
     uniq = lambda idx: sorted(set(inputs.subjects[idx].astype(str)))  # noqa: E731
@@ -122,10 +126,18 @@ def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.1
         "subject_hash_salt": salt,
         "train_subject_hashes": [hash_subject(s, salt) for s in uniq(tr)],
         "val_subject_hashes": [hash_subject(s, salt) for s in uniq(va)],
-        "calibration": {"method": "platt", "a": a, "b": b},
-        "operating_point": {"threshold": thr, "target_sensitivity": TARGET_SENSITIVITY,
+        "calibration": {"method": "platt", "a": a, "b": b, "train_prevalence": train_prev,
+                        "target_prevalence": SCHOOL_PREVALENCE, "setting": "school screening",
+                        "note": "probabilities are shown at the target prevalence (prior shift of the "
+                                "Platt-calibrated log-odds from the validation clips' prevalence)"},
+        "operating_point": {"threshold": decision.threshold, "threshold_logit": decision.threshold_logit,
+                            "threshold_at_train_prevalence": thr_train,
+                            "target_sensitivity": TARGET_SENSITIVITY, "rule": "best specificity with "
+                            f"sensitivity >= {TARGET_SENSITIVITY} on validation subjects",
                             "chosen_on": "validation subjects", "val_sensitivity": m_val["sensitivity"],
                             "val_specificity": m_val["specificity"]},
+        **decision.card_entries(),
+        "ood": decision.ood,
         "metrics_val": flat_metrics(m_val),
         "training": {**cfg.to_dict(), "device_used": resolve_device(cfg.device),
                      "epochs_run": len(hist["epochs"]), "best_epoch": hist["best_epoch"],
@@ -133,7 +145,25 @@ def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.1
                      "seconds_total": round(time.perf_counter() - t0, 1)},
         "history": hist["epochs"],
     })
-    return save_model(net, card, out_dir)
+    if "operating_point_test" in card:
+        card["figures"] = {"roc": ROC_FILE}
+    card = save_model(net, card, out_dir)
+    if "operating_point_test" in card:
+        write_roc(card, Path(out_dir) / ROC_FILE)
+    return card
+
+
+ROC_FILE = "roc.png"
+
+
+def write_roc(card: dict, path: Path) -> Path:
+    """The test ROC curve of a card (with its operating point) as a PNG."""
+    from scoliscreen.core.model.operating import draw_roc_png
+
+    rep = card["operating_point_test"]
+    auc = rep["bootstrap"]["roc_auc"]
+    text = f"test AUC {auc['value']:.3f} (95% CI {auc['lo']:.3f}-{auc['hi']:.3f})"
+    return draw_roc_png(path, rep["roc"], text, tuple(rep["roc_point"]))
 
 
 def check_subjects_unseen(card: dict, subjects) -> None:
@@ -168,10 +198,42 @@ def evaluate_pipeline(dataset_dir, model_dir=None, device: str = "auto", progres
         raise DatasetError("the dataset's knowledge map does not match the model (different feature catalogue)")
     idx = np.arange(len(inputs))
     out = predict_arrays(net, inputs, idx, resolve_device(device))
-    cal = card.get("calibration", {})
-    prob = sigmoid(cal.get("a", 1.0) * out["logit"] + cal.get("b", 0.0))
-    thr = card.get("operating_point", {}).get("threshold", 0.5)
-    m = screening_metrics(inputs.cobb, prob, thr, out["cobb"], out["severity"].argmax(-1))
+    decision = Decision.from_card(card)
+    m = _metrics(inputs, idx, out, decision)
+    if len(np.unique(inputs.cobb >= POSITIVE_COBB)) > 1:
+        m["operating_point_report"] = _honest_report(inputs, idx, out, decision)
     m["model_version"] = card.get("model_version")
     m["skipped"] = list(inputs.skipped)
     return m
+
+
+def _metrics(inputs, idx, out: dict, decision: Decision) -> dict:
+    """Screening metrics at the card's threshold, probabilities at the stated prevalence; the
+    Cobb estimate and band are the median of the one distributional head."""
+    prob = sigmoid(decision.calibrated(out["logit"]) + decision.shift)
+    med = medians(out["cum"], decision.a, decision.b, decision.shift)
+    return screening_metrics(inputs.cobb[idx], prob, decision.threshold, med, band_of(med))
+
+
+def _honest_report(inputs, idx, out: dict, decision: Decision) -> dict:
+    """Bootstrap (over subjects) sensitivity / specificity / AUC / PPV / NPV / referrals per
+    1,000 at the operating point, the re-record rate and accuracy on the rest, the ROC curve."""
+    from scoliscreen.core.model.operating import bootstrap_metrics, deferral_summary, roc_points
+
+    y = inputs.cobb[idx] >= POSITIVE_COBB
+    cal = decision.calibrated(out["logit"])
+    pred = cal >= decision.threshold_logit
+    prev = decision.prevalence if decision.prevalence is not None else SCHOOL_PREVALENCE
+    boot = bootstrap_metrics(y, cal, pred, inputs.subjects[idx], prev)
+    good = inputs.frame_valid[idx].sum(1)
+    labels = []
+    reasons_count: dict = {}
+    for i, j in enumerate(idx):
+        rs = decision.reasons(float(out["logit"][i]), None, int(good[i]), decision.ood_score(inputs.km[j]))
+        for r in rs:
+            reasons_count[r["code"]] = reasons_count.get(r["code"], 0) + 1
+        labels.append(decision.label(float(out["logit"][i]), rs))
+    roc = roc_points(y, cal)
+    sens, spec = boot["sensitivity"]["value"], boot["specificity"]["value"]
+    return {"prevalence": prev, "bootstrap": boot, "re_record": {**deferral_summary(y, labels),
+            "reasons": reasons_count}, "roc": roc, "roc_point": [1 - spec, sens]}
