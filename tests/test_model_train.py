@@ -56,6 +56,12 @@ def test_training_writes_a_complete_card(tiny):
         assert key in card, key
     assert card["trained_on_simulated_only"] is True
     assert 0.0 < card["operating_point"]["threshold"] < 1.0
+    # the probability is shown at a stated prevalence (school, 3 %); the card states both
+    assert card["calibration"]["target_prevalence"] == 0.03
+    assert 0.0 < card["calibration"]["train_prevalence"] < 1.0
+    assert len(card["ood"]["centre"]) == tiny["inputs"].km.shape[-1] and card["ood"]["threshold"] > 0
+    assert card["re_record"]["validated_views"] == ["front", "back"]
+    assert "Operating point" in (model / "model_card.md").read_text()
     d = card["data"]
     assert d["train_clips"] + d["val_clips"] + d["test_clips"] == 28
     # raw subject IDs are not stored
@@ -120,7 +126,11 @@ def test_cli_predict_with_a_trained_model(tiny, capsys):
     assert [x["input"] for x in lines] == [str(f) for f in files]
     for x in lines:
         assert 0.0 <= x["probability"] <= 1.0
-        assert x["label"] in ("positive", "negative")
+        assert x["label"] in ("positive", "negative", "re-record")
+        assert (x["label"] == "re-record") == bool(x["reasons"])
+        lo, hi = x["cobb_interval"]
+        assert lo <= x["cobb_estimate"] <= hi
+        assert abs(x["probability"] - (1 - x["severity_probabilities"]["<10"])) <= 1e-6
         assert abs(sum(x["region_weights"].values()) - 1.0) < 1e-3
         assert x["model_version"] == tiny["card"]["model_version"]
 

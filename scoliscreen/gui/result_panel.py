@@ -187,20 +187,28 @@ class ResultPanel(QWidget):
             self.body.set_weights(None)
             return
         positive = is_positive(s)
-        self.verdict.setText("Screen POSITIVE — refer for clinical examination" if positive
-                             else "Screen negative")
-        self.verdict.setStyleSheet(f"color: {POSITIVE if positive else NEGATIVE};")
         p, thr = float(_get(s, "probability", np.nan)), float(_get(s, "threshold", np.nan))
-        self.probability.setText(
-            f"Probability of Cobb ≥ 10°: <b>{p:.0%}</b> &nbsp; (operating point {thr:.0%}: "
-            f"{'at or above' if p >= thr else 'below'})"
-        )
+        if _get(s, "label") == "re-record":  # inconclusive: no verdict, say why
+            why = "; ".join(str(_get(r, "message", r)) for r in (_get(s, "reasons", None) or []))
+            self.verdict.setText("Inconclusive — please re-record the walk")
+            self.verdict.setStyleSheet(f"color: {WARN};")
+            self.probability.setText(html.escape(why or "outside what the model was validated on"))
+        else:
+            self.verdict.setText("Screen POSITIVE — refer for clinical examination" if positive
+                                 else "Screen negative")
+            self.verdict.setStyleSheet(f"color: {POSITIVE if positive else NEGATIVE};")
+            self.probability.setText(
+                f"Estimated chance of scoliosis (Cobb ≥ 10°): <b>{p:.1%}</b> &nbsp; (refer when it is "
+                f"{thr:.1%} or more)"
+            )
         cobb = _get(s, "cobb_estimate")
         band = band_text(_get(s, "severity_band", ""))
         cobb_txt = f"{float(cobb):.0f}°" if cobb is not None and np.isfinite(float(cobb)) else "–"
         p_band = (_get(s, "severity_probabilities", None) or {}).get(_get(s, "severity_band", ""))
         p_txt = f" (p {p_band:.2f})" if p_band is not None else ""
-        self.cobb.setText(f"Estimated Cobb angle: <b>{cobb_txt}</b> &nbsp; most likely severity band: "
+        iv = _get(s, "cobb_interval", None)
+        iv_txt = f" (80 % interval {float(iv[0]):.0f}–{float(iv[1]):.0f}°)" if iv else ""
+        self.cobb.setText(f"Estimated Cobb angle: <b>{cobb_txt}</b>{iv_txt} &nbsp; severity band: "
                           f"<b>{html.escape(str(band))}</b>{p_txt}")
         self.model_line.setText(f"Model {_get(s, 'model_version', '?')} on {_get(s, 'device', '?')}")
         weights = dict(_get(s, "region_weights", {}) or {})

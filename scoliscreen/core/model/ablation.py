@@ -21,6 +21,7 @@ import numpy as np
 
 from scoliscreen.core.model.evaluate import screening_metrics
 from scoliscreen.core.model.network import POSITIVE_COBB
+from scoliscreen.core.model.outcome import medians
 from scoliscreen.core.model.pipeline import grouped_folds, grouped_split
 from scoliscreen.core.model.train import (
     TARGET_SENSITIVITY, TrainConfig, choose_threshold, fit, fit_platt, predict_arrays, sigmoid,
@@ -78,7 +79,7 @@ def run_ablation(inputs, base: TrainConfig, folds: int = 3, rows=ROWS, progress=
             thr = choose_threshold(sigmoid(a * pv["logit"] + b), y[va], TARGET_SENSITIVITY)
             pt = predict_arrays(net, inputs, test)
             prob = sigmoid(a * pt["logit"] + b)
-            m_half = screening_metrics(inputs.cobb[test], prob, 0.5, pt["cobb"])
+            m_half = screening_metrics(inputs.cobb[test], prob, 0.5, medians(pt["cum"], a, b))
             m_op = screening_metrics(inputs.cobb[test], prob, thr)
             results[k]["folds"].append({
                 "accuracy": m_half["accuracy"], "macro_f1": m_half["macro_f1"], "roc_auc": m_half["roc_auc"],
