@@ -84,12 +84,12 @@ def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.1
         inputs = build_inputs(dataset, progress=(lambda d, n: progress("inputs", d, n, {})) if progress else None,
                               should_cancel=should_cancel)
     t_inputs = time.perf_counter() - t0
-    tr, va, te = grouped_split(inputs.subjects, val_frac, test_frac, cfg.seed, inputs.cobb)
+    y = _positive(inputs)
+    tr, va, te = grouped_split(inputs.subjects, val_frac, test_frac, cfg.seed, np.where(y, POSITIVE_COBB, 0.0))
     if len(tr) == 0 or len(va) == 0:
         raise DatasetError("the dataset has too few subjects for a grouped train/validation split")
     for side, idx in (("validation", va), ("test", te)):
         check_no_leakage(list(inputs.subjects[tr].astype(str)), list(inputs.subjects[idx].astype(str)), side)
-    y = inputs.cobb >= POSITIVE_COBB
     if len(np.unique(y[tr])) < 2:
         raise DatasetError("the training split needs both positive (Cobb >= 10°) and negative subjects")
     t1 = time.perf_counter()
@@ -109,7 +109,7 @@ def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.1
         m_te = _metrics(inputs, te, pt, decision)
         card["metrics_test"] = flat_metrics(m_te)
         card["metrics_test_detail"] = m_te
-        card["operating_point_test"] = _honest_report(inputs, te, pt, decision)
+        card["operating_point_test"] = _honest_report(inputs, te, pt, decision, _views(dataset, inputs))
     salt = secrets.token_hex(8)
     simulated = _is_simulated(dataset, inputs) if dataset is not None else bool((dataset_info or {}).get("simulated"))
     uniq = lambda idx: sorted(set(inputs.subjects[idx].astype(str)))  # noqa: E731
@@ -200,7 +200,7 @@ def evaluate_pipeline(dataset_dir, model_dir=None, device: str = "auto", progres
     out = predict_arrays(net, inputs, idx, resolve_device(device))
     decision = Decision.from_card(card)
     m = _metrics(inputs, idx, out, decision)
-    if len(np.unique(inputs.cobb >= POSITIVE_COBB)) > 1:
+    if len(np.unique(_positive(inputs))) > 1:
         m["operating_point_report"] = _honest_report(inputs, idx, out, decision)
     m["model_version"] = card.get("model_version")
     m["skipped"] = list(inputs.skipped)
@@ -212,15 +212,32 @@ def _metrics(inputs, idx, out: dict, decision: Decision) -> dict:
     Cobb estimate and band are the median of the one distributional head."""
     prob = sigmoid(decision.calibrated(out["logit"]) + decision.shift)
     med = medians(out["cum"], decision.a, decision.b, decision.shift)
-    return screening_metrics(inputs.cobb[idx], prob, decision.threshold, med, band_of(med))
+    return screening_metrics(inputs.cobb[idx], prob, decision.threshold, med, band_of(med), y=_positive(inputs)[idx])
 
 
-def _honest_report(inputs, idx, out: dict, decision: Decision) -> dict:
+def _positive(inputs) -> np.ndarray:
+    """True label of every sample: Cobb >= 10° where known, else from its class interval."""
+    from scoliscreen.core.model.train import sample_labels
+
+    return sample_labels(inputs)[2]
+
+
+def _views(dataset, inputs) -> np.ndarray | None:
+    """The ``view`` column of every sample (from the dataset's records), or None."""
+    if dataset is None:
+        return None
+    from scoliscreen.core.model.inputs import _rec, _records
+
+    by_file = {str(_rec(r, "file")): str(_rec(r, "view", "unknown") or "unknown") for r in _records(dataset)}
+    return np.array([by_file.get(str(f), "unknown") for f in inputs.files])
+
+
+def _honest_report(inputs, idx, out: dict, decision: Decision, views: np.ndarray | None = None) -> dict:
     """Bootstrap (over subjects) sensitivity / specificity / AUC / PPV / NPV / referrals per
     1,000 at the operating point, the re-record rate and accuracy on the rest, the ROC curve."""
     from scoliscreen.core.model.operating import bootstrap_metrics, deferral_summary, roc_points
 
-    y = inputs.cobb[idx] >= POSITIVE_COBB
+    y = _positive(inputs)[idx]
     cal = decision.calibrated(out["logit"])
     pred = cal >= decision.threshold_logit
     prev = decision.prevalence if decision.prevalence is not None else SCHOOL_PREVALENCE
@@ -235,5 +252,13 @@ def _honest_report(inputs, idx, out: dict, decision: Decision) -> dict:
         labels.append(decision.label(float(out["logit"][i]), rs))
     roc = roc_points(y, cal)
     sens, spec = boot["sensitivity"]["value"], boot["specificity"]["value"]
+    per_view = {}
+    if views is not None:
+        v = views[idx]
+        for name in sorted(set(v)):
+            m = v == name
+            per_view[name] = {"clips": int(m.sum()),
+                              "sensitivity": float(pred[m & y].mean()) if (m & y).any() else None,
+                              "specificity": float((~pred[m & ~y]).mean()) if (m & ~y).any() else None}
     return {"prevalence": prev, "bootstrap": boot, "re_record": {**deferral_summary(y, labels),
-            "reasons": reasons_count}, "roc": roc, "roc_point": [1 - spec, sens]}
+            "reasons": reasons_count}, "roc": roc, "roc_point": [1 - spec, sens], "per_view": per_view}

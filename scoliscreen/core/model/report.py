@@ -70,6 +70,13 @@ def operating_markdown(card: dict, roc_path: str | None = "roc.png") -> str:
                   f"{r['n_deferred']} of {r['n']} test clips ({100 * r['deferred_fraction']:.1f} %) are deferred "
                   f"({why}); on the rest accuracy {r['accuracy_on_rest']:.3f}, sensitivity "
                   f"{r['sensitivity_on_rest']:.3f}, specificity {r['specificity_on_rest']:.3f}.", ""]
+        pv = rep.get("per_view") or {}
+        if pv:
+            lines += ["| view (test clips) | clips | sensitivity | specificity |", "|---|---|---|---|"]
+            for name, m in pv.items():
+                f = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
+                lines.append(f"| {name} | {m['clips']} | {f(m['sensitivity'])} | {f(m['specificity'])} |")
+            lines.append("")
         if roc_path:
             lines += [f"![ROC curve on held-out test subjects; the dot is the operating point]({roc_path})", ""]
     return "\n".join(lines)
