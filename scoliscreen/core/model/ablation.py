@@ -172,6 +172,12 @@ def results_markdown(run: dict, dataset: str = "", command: str = "") -> str:
 def write_results(run: dict, path: str | Path, dataset: str = "", command: str = "") -> Path:
     from scoliscreen.core.fileio import atomic_write_bytes
 
+    from scoliscreen.core.model.report import BEGIN, END
+
     path = Path(path)
-    atomic_write_bytes(path, results_markdown(run, dataset, command).encode())
+    text = results_markdown(run, dataset, command)
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if BEGIN in old and END in old:  # keep the shipped model's block (written from its card)
+        text = text.rstrip("\n") + "\n\n" + old[old.index(BEGIN): old.index(END) + len(END)] + "\n"
+    atomic_write_bytes(path, text.encode())
     return path

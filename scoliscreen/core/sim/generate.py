@@ -72,12 +72,17 @@ def clip_streams(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
     return tuple(rng.spawn(3))
 
 
-def subject_plan(subject_seed: int, subject_id: str, clips: int) -> tuple[SubjectParams, list[tuple[str, np.random.Generator]]]:
+def subject_plan(subject_seed: int, subject_id: str, clips: int, world: str = "A",
+                 ) -> tuple[SubjectParams, list[tuple[str, np.random.Generator]]]:
     """A subject and its clips' (view, generator): the subject's parameters, its first view and
     each clip draw from separate children of ``SeedSequence(subject_seed)``. Views alternate
-    from a fair coin of their own."""
+    from a fair coin of their own. ``world``: "A" (default) or "B" (``world_b``)."""
     children = np.random.SeedSequence(int(subject_seed)).spawn(2 + clips)
-    subject = sample_subject(np.random.default_rng(children[0]), subject_id=subject_id, seed=subject_seed)
+    if world == "B":
+        from scoliscreen.core.sim.world_b import sample_subject_b as sampler
+    else:
+        sampler = sample_subject
+    subject = sampler(np.random.default_rng(children[0]), subject_id=subject_id, seed=subject_seed)
     first = "front" if np.random.default_rng(children[1]).random() < 0.5 else "back"
     other = "back" if first == "front" else "front"
     return subject, [(first if k % 2 == 0 else other, np.random.default_rng(children[2 + k])) for k in range(clips)]
@@ -87,22 +92,27 @@ def _subject_seeds(seed: int, subjects: int) -> list[int]:
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(subjects)]
 
 
-def subject_id(seed: int, index: int) -> str:
-    """A simulated subject's ID: unique across seeds, so datasets of different seeds share no
-    subject and a model trained on one can be evaluated on another."""
-    return f"sim{seed}-{index:05d}"
+def subject_id(seed: int, index: int, world: str = "A") -> str:
+    """A simulated subject's ID: unique across seeds (and worlds), so datasets of different
+    seeds share no subject and a model trained on one can be evaluated on another."""
+    return f"sim{seed}-{index:05d}" if world == "A" else f"sim{world}{seed}-{index:05d}"
 
 
-def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int]) -> list[dict]:
+def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int, str]) -> list[dict]:
     """Worker: simulate and write all clips of the given (index, seed) subjects; returns CSV rows."""
-    out_dir, items, clips_per_subject, seed = job
+    out_dir, items, clips_per_subject, seed, world = job
     out = Path(out_dir)
     rows = []
     for index, sseed in items:
-        sid = subject_id(seed, index)
-        subject, plan = subject_plan(sseed, sid, clips_per_subject)
+        sid = subject_id(seed, index, world)
+        subject, plan = subject_plan(sseed, sid, clips_per_subject, world)
         for k, (view, clip_rng) in enumerate(plan):
-            seq = simulate_clip(subject, clip_rng, view=view)
+            if world == "B":
+                from scoliscreen.core.sim.world_b import simulate_clip_b
+
+                seq = simulate_clip_b(subject, clip_rng, view=view)
+            else:
+                seq = simulate_clip(subject, clip_rng, view=view)
             rel = f"poses/{sid}_{k + 1}.npz"
             save_sequence(seq, out / rel)
             rows.append({
@@ -156,13 +166,17 @@ PROVENANCE_FILE = "simulation.json"  # how the folder was made; the model card c
 def simulate_dataset(
     out_dir: str | Path, subjects: int, clips_per_subject: int = 3, seed: int = 0,
     progress: Callable[[int, int], None] | None = None, workers: int | None = None, overwrite: bool = False,
+    world: str = "A",
 ) -> dict:
     """Write a simulated dataset folder: ``poses/*.npz`` + ``labels.csv``; return a summary dict.
 
     ``progress(done_subjects, total_subjects)`` is called as work completes. ``workers``: worker
     processes (default: up to 2 CPU cores; 1 = in this process). A folder that already holds a
     ``labels.csv`` is refused unless ``overwrite`` (never silently replace someone's data).
+    ``world``: "A" (the default simulator) or "B" (``world_b``, for leave-one-world-out tests).
     """
+    if world not in ("A", "B"):
+        raise InputError(f"world must be 'A' or 'B', got {world!r}")
     if subjects < 1 or clips_per_subject < 1:
         raise InputError("--subjects and --clips-per-subject must be at least 1")
     out = Path(out_dir)
@@ -176,10 +190,10 @@ def simulate_dataset(
         raise InputError(f"cannot create {out / 'poses'}: {exc.strerror or exc}") from None
     start = time.perf_counter()
     try:
-        rows = _run_jobs(out, subjects, clips_per_subject, seed, progress, workers)
+        rows = _run_jobs(out, subjects, clips_per_subject, seed, progress, workers, world)
         _write_csv_atomic(out / "labels.csv", rows)
         atomic_write_bytes(out / PROVENANCE_FILE, json.dumps({
-            "simulated": True, "generator": "scoliscreen simulate",
+            "simulated": True, "generator": "scoliscreen simulate", "world": world,
             "command": f"scoliscreen simulate OUT --subjects {subjects} --clips-per-subject {clips_per_subject} "
                        f"--seed {seed}",
             "subjects": subjects, "clips_per_subject": clips_per_subject, "seed": int(seed),
@@ -200,13 +214,13 @@ def _workers(workers: int | None, subjects: int, clips_per_subject: int) -> int:
 
 
 def _run_jobs(out: Path, subjects: int, clips_per_subject: int, seed: int,
-              progress: Callable[[int, int], None] | None, workers: int | None) -> list[dict]:
+              progress: Callable[[int, int], None] | None, workers: int | None, world: str = "A") -> list[dict]:
     """Simulate all subjects (in chunks, over worker processes) and return the CSV rows in order."""
     seeds = _subject_seeds(seed, subjects)
     items = list(enumerate(seeds, start=1))
     workers = _workers(workers, subjects, clips_per_subject)
     chunk = max(1, min(25, subjects // (workers * 4) or 1))
-    jobs = [(str(out), items[i:i + chunk], clips_per_subject, seed) for i in range(0, len(items), chunk)]
+    jobs = [(str(out), items[i:i + chunk], clips_per_subject, seed, world) for i in range(0, len(items), chunk)]
     results: list[list[dict]] = [None] * len(jobs)  # type: ignore[list-item]
     done = 0
     if workers <= 1:
