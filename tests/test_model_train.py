@@ -147,3 +147,20 @@ def test_ablation_writes_the_paper_table(tiny, tmp_path):
     assert "do not edit by hand" in text
     assert set(run["summary"]) == {"map", "full", "concat"}
     assert len(run["results"]["full"]["folds"]) == 2
+
+
+def test_docs_figures_are_regenerated_from_the_card(tiny, tmp_path):
+    from scoliscreen.core.model.report import BEGIN, END, update_docs
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "model.md").write_text(f"# Model\n\nhand-written text\n\n{BEGIN}\nold figures\n{END}\n\nmore text\n")
+    (docs / "results.md").write_text("# Results\n")
+    update_docs(tiny["model"], docs)
+    text = (docs / "model.md").read_text()
+    assert "hand-written text" in text and "more text" in text and "old figures" not in text
+    assert tiny["card"]["model_version"] in text and "refer when the estimated chance" in text
+    assert BEGIN in (docs / "results.md").read_text()
+    if "operating_point_test" in tiny["card"]:
+        assert (docs / "figures" / "roc.png").read_bytes()[:4] == b"\x89PNG"
+        assert "95 % CI" in text

@@ -50,6 +50,25 @@ def test_shipped_model_card(screener):
     assert set(card["config"]["modalities"]) == {"video", "map", "text"} and card["config"]["fusion"] == "latent"
     assert 0 < card["operating_point"]["threshold"] < 1
     assert card["metrics_test"]["roc_auc"] > 0.7  # held-out simulated subjects
+    # the head, the honest operating point and its report (issue 9)
+    assert card["config"]["head"] == "cumulative-link"
+    assert card["operating_point"]["target_sensitivity"] == 0.85
+    assert card["calibration"]["target_prevalence"] == 0.03 and card["calibration"]["train_prevalence"] > 0.2
+    boot = card["operating_point_test"]["bootstrap"]
+    for key in ("sensitivity", "specificity", "roc_auc", "ppv", "npv", "referrals_per_1000"):
+        assert boot[key]["lo"] <= boot[key]["value"] <= boot[key]["hi"], key
+    assert set(card["operating_point_test"]["per_view"]) == {"front", "back"}
+    assert (Path(screener_dir()) / card["figures"]["roc"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the version is the tensors' hash
+    from scoliscreen.core.model.card import model_version, weights_digest
+
+    assert card["model_version"] == model_version(weights_digest(Path(screener_dir()) / "model.safetensors"))
+
+
+def screener_dir():
+    from scoliscreen.core.paths import screening_model_dir
+
+    return screening_model_dir()
 
 
 def test_predict_real_pose_files_offline(offline, capsys):
