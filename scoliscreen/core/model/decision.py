@@ -11,7 +11,8 @@ validated on (:meth:`Decision.reasons`):
 
 * ``view``: a view without validated performance (the simulator makes front and back views
   only, so a side view or an undetermined view is refused);
-* ``few_good_frames``: fewer than :data:`MIN_GOOD_FRAMES` of the 96 frames with the torso seen;
+* ``few_good_frames``: less than :data:`MIN_GOOD_FRACTION` of the model's frames (every 3rd of
+  the 96-frame segment) with the torso seen;
 * ``out_of_distribution``: the knowledge map's clip medians are far from the training clips
   (robust z-scores, RMS over features; threshold = the 99th percentile of training clips);
 * ``near_threshold``: the calibrated logit is within :data:`NEAR_THRESHOLD_LOGIT` of the
@@ -27,7 +28,7 @@ import numpy as np
 from scoliscreen.core.model.outcome import SCHOOL_PREVALENCE, logit, prevalence_shift
 
 VALIDATED_VIEWS = ("front", "back")
-MIN_GOOD_FRAMES = 48  # of the 96 model frames (1.6 s at 30 fps)
+MIN_GOOD_FRACTION = 0.5  # of the model's frames with the torso seen (1.6 s of 3.2 s)
 NEAR_THRESHOLD_LOGIT = 0.25  # |calibrated logit - threshold logit| below this: too close to call
 OOD_QUANTILE = 0.99
 OOD_Z_CLIP = 20.0
@@ -80,7 +81,7 @@ class Decision:
     prevalence: float | None = None  # the setting's prevalence the probability is shown at
     threshold_logit: float = 0.0  # calibrated logit (at the training prevalence)
     margin: float = NEAR_THRESHOLD_LOGIT
-    min_good_frames: int = MIN_GOOD_FRAMES
+    min_good_fraction: float = MIN_GOOD_FRACTION
     validated_views: tuple = VALIDATED_VIEWS
     ood: dict = field(default_factory=dict)
 
@@ -97,7 +98,7 @@ class Decision:
         return cls(a=float(cal.get("a", 1.0)), b=float(cal.get("b", 0.0)), train_prevalence=train_prev,
                    prevalence=target if train_prev is not None else None, threshold_logit=float(thr_logit),
                    margin=float(rr.get("near_threshold_logit", NEAR_THRESHOLD_LOGIT if rr else 0.0)),
-                   min_good_frames=int(rr.get("min_good_frames", MIN_GOOD_FRAMES if rr else 0)),
+                   min_good_fraction=float(rr.get("min_good_fraction", MIN_GOOD_FRACTION if rr else 0.0)),
                    validated_views=tuple(rr.get("validated_views", VALIDATED_VIEWS if rr else ())),
                    ood=card.get("ood", {}))
 
@@ -120,17 +121,20 @@ class Decision:
             return float("nan")
         return float(ood_scores(clip_medians(km), self.ood["centre"], self.ood["scale"])[0])
 
-    def reasons(self, raw_logit: float, view: str | None = None, good_frames: int | None = None,
+    def reasons(self, raw_logit: float, view: str | None = None, frame_valid=None,
                 ood_score: float | None = None) -> list[dict]:
-        """Why this clip gets "re-record" (empty: a verdict can be given)."""
+        """Why this clip gets "re-record" (empty: a verdict can be given). ``frame_valid``: the
+        model frames' torso-seen flags."""
         out = []
         if self.validated_views and view is not None and view not in self.validated_views:
             out.append({"code": "view", "message": f"{view} view: the model is validated on "
                         f"{' and '.join(self.validated_views)} views only; film the child walking "
                         "straight towards or away from the camera"})
-        if self.min_good_frames and good_frames is not None and good_frames < self.min_good_frames:
-            out.append({"code": "few_good_frames", "message": f"only {good_frames} of 96 frames show the "
-                        f"trunk clearly (at least {self.min_good_frames} needed)"})
+        if self.min_good_fraction and frame_valid is not None and len(frame_valid):
+            good = float(np.mean(np.asarray(frame_valid, bool)))
+            if good < self.min_good_fraction:
+                out.append({"code": "few_good_frames", "message": f"only {100 * good:.0f} % of the frames show "
+                            f"the trunk clearly (at least {100 * self.min_good_fraction:.0f} % needed)"})
         thr = self.ood.get("threshold") if self.ood else None
         if thr is not None and ood_score is not None and np.isfinite(thr) and not ood_score <= thr:
             out.append({"code": "out_of_distribution", "message": f"the walking pattern is unlike the "
@@ -146,7 +150,7 @@ class Decision:
         return "positive" if float(self.calibrated(raw_logit)) >= self.threshold_logit else "negative"
 
     def card_entries(self) -> dict:
-        return {"re_record": {"near_threshold_logit": self.margin, "min_good_frames": self.min_good_frames,
+        return {"re_record": {"near_threshold_logit": self.margin, "min_good_fraction": self.min_good_fraction,
                               "validated_views": list(self.validated_views)}}
 
 
@@ -158,5 +162,5 @@ def plain_rule(decision: Decision) -> str:
             f"(chance stated for a population where {setting} of children have scoliosis)")
 
 
-__all__ = ["Decision", "RE_RECORD", "SCHOOL_PREVALENCE", "VALIDATED_VIEWS", "MIN_GOOD_FRAMES",
+__all__ = ["Decision", "RE_RECORD", "SCHOOL_PREVALENCE", "VALIDATED_VIEWS", "MIN_GOOD_FRACTION",
            "NEAR_THRESHOLD_LOGIT", "clip_medians", "fit_ood", "ood_scores", "plain_rule"]

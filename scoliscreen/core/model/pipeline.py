@@ -242,11 +242,10 @@ def _honest_report(inputs, idx, out: dict, decision: Decision, views: np.ndarray
     pred = cal >= decision.threshold_logit
     prev = decision.prevalence if decision.prevalence is not None else SCHOOL_PREVALENCE
     boot = bootstrap_metrics(y, cal, pred, inputs.subjects[idx], prev)
-    good = inputs.frame_valid[idx].sum(1)
     labels = []
     reasons_count: dict = {}
     for i, j in enumerate(idx):
-        rs = decision.reasons(float(out["logit"][i]), None, int(good[i]), decision.ood_score(inputs.km[j]))
+        rs = decision.reasons(float(out["logit"][i]), None, inputs.frame_valid[j], decision.ood_score(inputs.km[j]))
         for r in rs:
             reasons_count[r["code"]] = reasons_count.get(r["code"], 0) + 1
         labels.append(decision.label(float(out["logit"][i]), rs))
@@ -262,3 +261,29 @@ def _honest_report(inputs, idx, out: dict, decision: Decision, views: np.ndarray
                               "specificity": float((~pred[m & ~y]).mean()) if (m & ~y).any() else None}
     return {"prevalence": prev, "bootstrap": boot, "re_record": {**deferral_summary(y, labels),
             "reasons": reasons_count}, "roc": roc, "roc_point": [1 - spec, sens], "per_view": per_view}
+
+
+def refresh_report(dataset_dir, model_dir, val_frac: float = 0.15, test_frac: float = 0.15) -> dict:
+    """Recompute a saved model's test report (same subject split, weights untouched) after a
+    change of the re-record rule or the report; rewrites the card (JSON + markdown) and ROC."""
+    from scoliscreen.core.fileio import atomic_write_bytes
+    from scoliscreen.core.model.card import CARD_JSON, CARD_MD, load_model, render_card_md
+    from scoliscreen.core.model.inputs import build_inputs
+
+    net, card = load_model(model_dir, "cpu")
+    dataset = _load(dataset_dir)
+    inputs = build_inputs(dataset)
+    y = _positive(inputs)
+    _, _, te = grouped_split(inputs.subjects, val_frac, test_frac, int(card["training"]["seed"]),
+                             np.where(y, POSITIVE_COBB, 0.0))
+    decision = Decision.from_card(card)
+    card.update(decision.card_entries())
+    pt = predict_arrays(net, inputs, te)
+    m_te = _metrics(inputs, te, pt, decision)
+    card["metrics_test"] = flat_metrics(m_te)
+    card["metrics_test_detail"] = m_te
+    card["operating_point_test"] = _honest_report(inputs, te, pt, decision, _views(dataset, inputs))
+    atomic_write_bytes(Path(model_dir) / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode())
+    atomic_write_bytes(Path(model_dir) / CARD_MD, render_card_md(card).encode())
+    write_roc(card, Path(model_dir) / ROC_FILE)
+    return card

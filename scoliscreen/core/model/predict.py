@@ -189,7 +189,7 @@ class Screener:
 
             view = guess_view(seq)[0]
         ood = d.ood_score(clip.km)
-        reasons = d.reasons(raw, view, int(np.asarray(clip.frame_valid).sum()), ood)
+        reasons = d.reasons(raw, view, clip.frame_valid, ood)
         return ScreeningResult(
             probability=oc.probability, label=d.label(raw, reasons), threshold=d.threshold,
             cobb_estimate=oc.median, severity_band=oc.severity_band, region_weights={}, window_weights=[],

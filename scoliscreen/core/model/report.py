@@ -47,7 +47,7 @@ def operating_markdown(card: dict, roc_path: str | None = "roc.png") -> str:
     rr = card.get("re_record")
     if rr:
         lines.append(f"- Re-record (inconclusive) when: the view is not one of {', '.join(rr['validated_views'])}; "
-                     f"fewer than {rr['min_good_frames']} of 96 frames show the trunk; the knowledge map's "
+                     f"less than {100 * rr['min_good_fraction']:.0f} % of the frames show the trunk; the knowledge map's "
                      f"out-of-distribution score exceeds {card.get('ood', {}).get('threshold', float('nan')):.2f} "
                      f"(99th percentile of training clips); the calibrated log-odds are within "
                      f"{rr['near_threshold_logit']} of the threshold.")
@@ -149,7 +149,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scoliscreen.core.model.report", description=__doc__.splitlines()[0])
     ap.add_argument("model_dir", nargs="?", default="models/screening")
     ap.add_argument("--docs", default="docs")
+    ap.add_argument("--refresh-from", metavar="DATASET", default=None,
+                    help="first recompute the card's test report on DATASET (the training folder; same split)")
     args = ap.parse_args(argv)
+    if args.refresh_from:
+        from scoliscreen.core.model.pipeline import refresh_report
+
+        refresh_report(args.refresh_from, args.model_dir)
     for p in update_docs(args.model_dir, args.docs):
         print(p)
     return 0
