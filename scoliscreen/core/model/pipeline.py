@@ -187,6 +187,7 @@ def evaluate_pipeline(dataset_dir, model_dir=None, device: str = "auto", progres
     from scoliscreen.core.paths import screening_model_dir
 
     net, card = load_model(model_dir or screening_model_dir(), resolve_device(device))
+    dataset = None
     if inputs is None:
         from scoliscreen.core.model.inputs import _rec, _records, build_inputs
 
@@ -201,7 +202,7 @@ def evaluate_pipeline(dataset_dir, model_dir=None, device: str = "auto", progres
     decision = Decision.from_card(card)
     m = _metrics(inputs, idx, out, decision)
     if len(np.unique(_positive(inputs))) > 1:
-        m["operating_point_report"] = _honest_report(inputs, idx, out, decision)
+        m["operating_point_report"] = _honest_report(inputs, idx, out, decision, _views(dataset, inputs))
     m["model_version"] = card.get("model_version")
     m["skipped"] = list(inputs.skipped)
     return m
