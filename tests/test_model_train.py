@@ -58,6 +58,12 @@ def test_training_writes_a_complete_card(tiny):
         assert key in card, key
     assert card["trained_on_simulated_only"] is True
     assert 0.0 < card["operating_point"]["threshold"] < 1.0
+    # the probability is shown at a stated prevalence (school, 3 %); the card states both
+    assert card["calibration"]["target_prevalence"] == 0.03
+    assert 0.0 < card["calibration"]["train_prevalence"] < 1.0
+    assert len(card["ood"]["centre"]) == tiny["inputs"].km.shape[-1] and card["ood"]["threshold"] > 0
+    assert card["re_record"]["validated_views"] == ["front", "back"]
+    assert "Operating point" in (model / "model_card.md").read_text()
     d = card["data"]
     assert d["train_clips"] + d["val_clips"] + d["test_clips"] == 28
     # raw subject IDs are not stored
@@ -122,7 +128,11 @@ def test_cli_predict_with_a_trained_model(tiny, capsys):
     assert [x["input"] for x in lines] == [str(f) for f in files]
     for x in lines:
         assert 0.0 <= x["probability"] <= 1.0
-        assert x["label"] in ("positive", "negative")
+        assert x["label"] in ("positive", "negative", "re-record")
+        assert (x["label"] == "re-record") == bool(x["reasons"])
+        lo, hi = x["cobb_interval"]
+        assert lo <= x["cobb_estimate"] <= hi
+        assert abs(x["probability"] - (1 - x["severity_probabilities"]["<10"])) <= 1e-6
         assert abs(sum(x["region_weights"].values()) - 1.0) < 1e-3
         # not the shipped weights: a "local model" named by its own hash (core/model/provenance.py)
         assert x["model_version"] == local_model_version(tiny["card"]["weights"]["sha256"])
@@ -140,3 +150,20 @@ def test_ablation_writes_the_paper_table(tiny, tmp_path):
     assert "do not edit by hand" in text
     assert set(run["summary"]) == {"map", "full", "concat"}
     assert len(run["results"]["full"]["folds"]) == 2
+
+
+def test_docs_figures_are_regenerated_from_the_card(tiny, tmp_path):
+    from scoliscreen.core.model.report import BEGIN, END, update_docs
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "model.md").write_text(f"# Model\n\nhand-written text\n\n{BEGIN}\nold figures\n{END}\n\nmore text\n")
+    (docs / "results.md").write_text("# Results\n")
+    update_docs(tiny["model"], docs)
+    text = (docs / "model.md").read_text()
+    assert "hand-written text" in text and "more text" in text and "old figures" not in text
+    assert tiny["card"]["model_version"] in text and "refer when the estimated chance" in text
+    assert BEGIN in (docs / "results.md").read_text()
+    if "operating_point_test" in tiny["card"]:
+        assert (docs / "figures" / "roc.png").read_bytes()[:4] == b"\x89PNG"
+        assert "95 % CI" in text

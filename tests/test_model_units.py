@@ -129,8 +129,10 @@ def test_network_forward_all_fusions_and_empty_modalities(fusion):
     valid = torch.ones(3, 32, dtype=torch.bool)
     valid[2] = False  # a clip with no valid frame
     out = net(torch.rand(3, 32, 8, sm.MAP_H, sm.MAP_W), valid, z, present, torch.randn(3, 384))
-    assert out["logit"].shape == (3,) and out["severity"].shape == (3, 4)
-    assert torch.isfinite(out["logit"]).all() and torch.isfinite(out["cobb"]).all()
+    assert out["logit"].shape == (3,) and out["cum"].shape == (3, 8)
+    assert torch.isfinite(out["logit"]).all() and torch.isfinite(out["cum"]).all()
+    assert (out["cum"].diff(dim=1) < 0).all()  # P(Cobb >= t) falls with t: ordered cut-points
+    assert torch.equal(out["logit"], out["cum"][:, 1])  # the 10-degree column
 
 
 def test_model_card_roundtrip_and_hash_check(tmp_path):

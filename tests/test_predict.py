@@ -17,8 +17,8 @@ from scoliscreen.core.sequence import load_sequence
 
 POSES = Path(__file__).parent / "data" / "poses"
 torch.set_num_threads(2)
-KEYS = {"input", "probability", "label", "cobb_estimate", "severity_band", "region_weights", "quality",
-        "model_version"}
+KEYS = {"input", "probability", "label", "threshold", "cobb_estimate", "cobb_interval", "severity_band",
+        "severity_probabilities", "region_weights", "reasons", "quality", "model_version"}
 
 
 @pytest.fixture
@@ -50,6 +50,25 @@ def test_shipped_model_card(screener):
     assert set(card["config"]["modalities"]) == {"video", "map", "text"} and card["config"]["fusion"] == "latent"
     assert 0 < card["operating_point"]["threshold"] < 1
     assert card["metrics_test"]["roc_auc"] > 0.7  # held-out simulated subjects
+    # the head, the honest operating point and its report (issue 9)
+    assert card["config"]["head"] == "cumulative-link"
+    assert card["operating_point"]["target_sensitivity"] == 0.85
+    assert card["calibration"]["target_prevalence"] == 0.03 and card["calibration"]["train_prevalence"] > 0.2
+    boot = card["operating_point_test"]["bootstrap"]
+    for key in ("sensitivity", "specificity", "roc_auc", "ppv", "npv", "referrals_per_1000"):
+        assert boot[key]["lo"] <= boot[key]["value"] <= boot[key]["hi"], key
+    assert set(card["operating_point_test"]["per_view"]) == {"front", "back"}
+    assert (Path(screener_dir()) / card["figures"]["roc"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the version is the tensors' hash
+    from scoliscreen.core.model.card import model_version, weights_digest
+
+    assert card["model_version"] == model_version(weights_digest(Path(screener_dir()) / "model.safetensors"))
+
+
+def screener_dir():
+    from scoliscreen.core.paths import screening_model_dir
+
+    return screening_model_dir()
 
 
 @pytest.mark.slow
@@ -64,7 +83,13 @@ def test_predict_real_pose_files_offline(offline, capsys):
     for o in ok:
         assert KEYS <= set(o)
         assert 0.0 <= o["probability"] <= 1.0
-        assert o["label"] == ("positive" if o["probability"] >= o["threshold"] else "negative")
+        if o["label"] == "re-record":
+            assert o["reasons"] and all(r["code"] and r["message"] for r in o["reasons"])
+        else:
+            assert not o["reasons"]
+            assert o["label"] == ("positive" if o["probability"] >= o["threshold"] else "negative")
+        assert abs(o["probability"] - (1 - o["severity_probabilities"]["<10"])) <= 1e-6
+        assert o["cobb_interval"][0] <= o["cobb_estimate"] <= o["cobb_interval"][1]
         assert set(o["region_weights"]) == set(REGION_IDS)
         assert abs(sum(o["region_weights"].values()) - 1) < 1e-3
         assert o["severity_band"] in ("<10", "10-25", "25-40", ">=40")
@@ -124,6 +149,20 @@ def test_result_fields_and_clip_lengths(screener):
     # the segment from the quality gate is honoured
     r3 = screener.predict(seq, segment=(0, 200))
     assert r3.segment_s[1] <= seq.timestamps_ms[199] / 1000 - seq.timestamps_ms[0] / 1000 + 0.1
+
+
+def test_side_view_gets_re_record_not_a_verdict(screener):
+    """The simulator (the only training data) has front and back views only: a real side-view
+    walk is outside what the model was validated on."""
+    res = screener.predict(load_sequence(POSES / "sports2d_side_walk_single.npz"))
+    assert res.label == "re-record"
+    assert "view" in [r["code"] for r in res.reasons]
+    assert 0 <= res.probability <= 1  # the numbers are still there for the record
+
+
+def test_back_view_walk_gets_no_view_objection(screener):
+    res = screener.predict(load_sequence(POSES / "intel_one_by_one_back_walk_22s.npz"))
+    assert "view" not in [r["code"] for r in res.reasons], res.reasons
 
 
 def test_empty_recording_is_a_readable_error(screener):

@@ -113,7 +113,7 @@ def screen(analysis: Analysis, screener: Screener, notes: str = "", seg: Segment
         return analysis
     seg = seg or model_segment(analysis.sequence, analysis.quality.segment)
     pair = segment_inputs(seg, analysis.knowledge_map, analysis.clinical_text.text, notes)
-    return analysis.replace(screening=screener.predict(None, notes, pair=pair))
+    return analysis.replace(screening=screener.predict(analysis.sequence, notes, pair=pair))
 
 
 def analysis_steps(

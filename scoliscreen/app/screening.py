@@ -13,8 +13,9 @@ from scoliscreen.core.constants import SEQUENCE_SUFFIXES, VIDEO_SUFFIXES
 from scoliscreen.core.errors import InputError, ScoliScreenError
 from scoliscreen.core.model.predict import Screener
 
-_SCREENING_KEYS = ("probability", "label", "threshold", "cobb_estimate", "severity_band", "severity_probabilities",
-                   "region_weights", "window_weights", "window_times_s", "segment_s")
+_SCREENING_KEYS = ("probability", "label", "threshold", "cobb_estimate", "cobb_interval", "severity_band",
+                   "severity_probabilities", "region_weights", "reasons", "window_weights", "window_times_s",
+                   "segment_s")
 
 
 def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:

@@ -73,6 +73,17 @@ def register(subparsers) -> None:
     p.add_argument("--results", type=Path, default=None, help="markdown output (default: docs/results.md of the install)")
     p.set_defaults(func=run_ablate)
 
+    p = subparsers.add_parser(
+        "model-report", help="regenerate the card-derived figures of docs/model.md and docs/results.md",
+        description="Write the operating-point report of a model card (and its ROC image) into the docs; "
+                    "with --refresh-from, first recompute the card's test report on the training dataset.",
+    )
+    p.add_argument("model_dir", nargs="?", type=Path, default=None, help="model folder (default: the shipped one)")
+    p.add_argument("--docs", type=Path, default=None, help="docs folder (default: docs/ of the install)")
+    p.add_argument("--refresh-from", metavar="DATASET", type=Path, default=None,
+                   help="first recompute the card's test report on DATASET (the training folder; same split)")
+    p.set_defaults(func=run_model_report)
+
 
 def _train_args(p, epochs: int) -> None:
     p.add_argument("--epochs", type=int, default=epochs, help=f"maximum epochs (default {epochs})")
@@ -223,4 +234,18 @@ def run_ablate(args) -> int:
     if v:
         print("fused model beats every single modality on macro-F1 and AUC: "
               + ("yes" if v["macro_f1"] and v["roc_auc"] else f"NO ({v})"))
+    return 0
+
+
+def run_model_report(args) -> int:
+    from scoliscreen.core.model.report import update_docs
+    from scoliscreen.core.paths import install_root, screening_model_dir
+
+    model_dir = args.model_dir or screening_model_dir()
+    if args.refresh_from:
+        from scoliscreen.core.model.pipeline import refresh_report
+
+        refresh_report(args.refresh_from, model_dir)
+    for p in update_docs(model_dir, args.docs or install_root() / "docs"):
+        print(p)
     return 0

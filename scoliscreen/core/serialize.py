@@ -78,5 +78,8 @@ def screening_from_dict(d: Stored) -> ScreeningResult:
         model_version=str(d.get("model_version", "unknown")), device=str(d.get("device", "")),
         segment_s=(seg[0], seg[1]),
         severity_probabilities=_float_map(d.get("severity_probabilities") or {}),
+        cobb_interval=(iv[0], iv[1]) if len(iv := _floats(d.get("cobb_interval") or [])) == 2 else (0.0, 0.0),
+        reasons=[dict(r) for r in reasons if isinstance(r, Mapping)]
+        if isinstance(reasons := d.get("reasons") or [], Sequence) else [],
         model_provenance=dict(prov) if isinstance(prov := d.get("model_provenance"), Mapping) else {},
     )

@@ -150,20 +150,28 @@ class ResultPanel(QWidget):
             self.body.set_weights(None)
             return
         positive = s.label == "positive"
-        self.verdict.setText("Screen POSITIVE — refer for clinical examination" if positive
-                             else "Screen negative")
-        self.verdict.setStyleSheet(f"color: {POSITIVE if positive else NEGATIVE};")
         p, thr = s.probability, s.threshold
-        self.probability.setText(
-            f"Probability of Cobb ≥ 10°: <b>{p:.0%}</b> &nbsp; (operating point {thr:.0%}: "
-            f"{'at or above' if p >= thr else 'below'})"
-        )
+        if s.label == "re-record":  # inconclusive: no verdict, say why
+            why = "; ".join(str(r.get("message", r)) for r in s.reasons)
+            self.verdict.setText("Inconclusive — please re-record the walk")
+            self.verdict.setStyleSheet(f"color: {WARN};")
+            self.probability.setText(html.escape(why or "outside what the model was validated on"))
+        else:
+            self.verdict.setText("Screen POSITIVE — refer for clinical examination" if positive
+                                 else "Screen negative")
+            self.verdict.setStyleSheet(f"color: {POSITIVE if positive else NEGATIVE};")
+            self.probability.setText(
+                f"Estimated chance of scoliosis (Cobb ≥ 10°): <b>{p:.1%}</b> &nbsp; (refer when it is "
+                f"{thr:.1%} or more)"
+            )
         cobb = s.cobb_estimate
         band = band_text(s.severity_band)
         cobb_txt = f"{cobb:.0f}°" if np.isfinite(cobb) else "–"
         p_band = s.severity_probabilities.get(s.severity_band)
         p_txt = f" (p {p_band:.2f})" if p_band is not None else ""
-        self.cobb.setText(f"Estimated Cobb angle: <b>{cobb_txt}</b> &nbsp; most likely severity band: "
+        iv = s.cobb_interval
+        iv_txt = f" (80 % interval {iv[0]:.0f}–{iv[1]:.0f}°)" if iv and iv[1] > iv[0] else ""
+        self.cobb.setText(f"Estimated Cobb angle: <b>{cobb_txt}</b>{iv_txt} &nbsp; severity band: "
                           f"<b>{html.escape(str(band))}</b>{p_txt}")
         self.model_line.setText(f"Model {s.model_version} on {s.device}")
         weights = dict(s.region_weights)

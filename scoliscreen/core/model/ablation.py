@@ -21,6 +21,7 @@ import numpy as np
 
 from scoliscreen.core.model.evaluate import screening_metrics
 from scoliscreen.core.constants import POSITIVE_COBB
+from scoliscreen.core.model.outcome import medians
 from scoliscreen.core.model.pipeline import grouped_folds, grouped_split
 from scoliscreen.core.model.train import (
     TARGET_SENSITIVITY, TrainConfig, choose_threshold, fit, fit_platt, predict_arrays, sigmoid,
@@ -78,7 +79,7 @@ def run_ablation(inputs, base: TrainConfig, folds: int = 3, rows=ROWS, progress=
             thr = choose_threshold(sigmoid(a * pv["logit"] + b), y[va], TARGET_SENSITIVITY)
             pt = predict_arrays(net, inputs, test)
             prob = sigmoid(a * pt["logit"] + b)
-            m_half = screening_metrics(inputs.cobb[test], prob, 0.5, pt["cobb"])
+            m_half = screening_metrics(inputs.cobb[test], prob, 0.5, medians(pt["cum"], a, b))
             m_op = screening_metrics(inputs.cobb[test], prob, thr)
             results[k]["folds"].append({
                 "accuracy": m_half["accuracy"], "macro_f1": m_half["macro_f1"], "roc_auc": m_half["roc_auc"],
@@ -171,6 +172,12 @@ def results_markdown(run: dict, dataset: str = "", command: str = "") -> str:
 def write_results(run: dict, path: str | Path, dataset: str = "", command: str = "") -> Path:
     from scoliscreen.core.fileio import atomic_write_bytes
 
+    from scoliscreen.core.model.report import BEGIN, END
+
     path = Path(path)
-    atomic_write_bytes(path, results_markdown(run, dataset, command).encode())
+    text = results_markdown(run, dataset, command)
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if BEGIN in old and END in old:  # keep the shipped model's block (written from its card)
+        text = text.rstrip("\n") + "\n\n" + old[old.index(BEGIN): old.index(END) + len(END)] + "\n"
+    atomic_write_bytes(path, text.encode())
     return path

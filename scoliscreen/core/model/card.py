@@ -29,8 +29,27 @@ def hash_subject(subject_id: str, salt: str) -> str:
     return hashlib.sha256(f"{salt}:{normalise_subject_id(subject_id)}".encode()).hexdigest()[:16]
 
 
-def model_version(sha256: str) -> str:
-    return f"{MODEL_NAME}-{MODEL_SEMVER}+{sha256[:8]}"
+def model_version(digest: str) -> str:
+    """The version string of weights whose :func:`tensor_digest` is ``digest``."""
+    return f"{MODEL_NAME}-{MODEL_SEMVER}+{digest[:8]}"
+
+
+def tensor_digest(state: dict) -> str:
+    """sha256 over the tensors themselves (sorted names, dtype, shape, bytes): independent of
+    the file's header / metadata order, so a bit-identical retraining gets the same version."""
+    h = hashlib.sha256()
+    for name in sorted(state):
+        t = state[name].detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()
+
+
+def weights_digest(path: str | Path) -> str:
+    """:func:`tensor_digest` of a safetensors file."""
+    from safetensors.torch import load_file
+
+    return tensor_digest(load_file(str(path), device="cpu"))
 
 
 def save_model(net, card: dict, out_dir: str | Path) -> dict:
@@ -42,10 +61,11 @@ def save_model(net, card: dict, out_dir: str | Path) -> dict:
     blob = st_save(state, metadata={"format": "pt", "model": MODEL_NAME})
     atomic_write_bytes(out_dir / WEIGHTS_FILE, blob)
     sha = hashlib.sha256(blob).hexdigest()
+    digest = tensor_digest(state)
     card = dict(card)
     card["config"] = net.config
-    card["weights"] = {"file": WEIGHTS_FILE, "sha256": sha, "bytes": len(blob)}
-    card["model_version"] = model_version(sha)
+    card["weights"] = {"file": WEIGHTS_FILE, "sha256": sha, "bytes": len(blob), "tensor_sha256": digest}
+    card["model_version"] = model_version(digest)
     card["intended_use"] = INTENDED_USE
     atomic_write_bytes(out_dir / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode())
     atomic_write_bytes(out_dir / CARD_MD, render_card_md(card).encode())
@@ -111,14 +131,17 @@ def render_card_md(card: dict) -> str:
               f"- Modalities: {', '.join(cfg.get('modalities', []))}; fusion: {cfg.get('fusion')}; width {cfg.get('dim')}",
               "- Inputs: 96 frames at 30 fps (skeleton maps of every 3rd frame), the clinical-prior knowledge "
               "map (11 windows), the generated clinical text through all-MiniLM-L6-v2 (frozen).",
-              "- Heads: P(Cobb >= 10°) (calibrated), Cobb-angle estimate, severity band (<10°, 10–25°, 25–40°, >=40°).",
+              "- Head: one distribution over the Cobb angle (cumulative link over thresholds 5, 10, 15, 20, 25, 30, "
+              "40, 50°). P(Cobb >= 10°), the severity bands (<10°, 10–25°, 25–40°, >=40°) and the Cobb median "
+              "with its 80 % interval all come from it.",
               "- Test-time symmetrisation: the prediction is the mean over the clip and its mirror image.", ""]
     data = card.get("data", {})
     if data:
         lines += ["## Data", ""] + [f"- {k}: {_fmt(v)}" for k, v in data.items()] + [""]
-    op = card.get("operating_point", {})
-    if op:
-        lines += ["## Operating point", ""] + [f"- {k}: {_fmt(v)}" for k, v in op.items()] + [""]
+    if card.get("operating_point"):
+        from scoliscreen.core.model.report import operating_markdown
+
+        lines += [operating_markdown(card, card.get("figures", {}).get("roc"))]
     for key, title in (("metrics_test", "Metrics on held-out simulated subjects"),
                        ("metrics_val", "Metrics on validation subjects")):
         m = card.get(key)

@@ -19,10 +19,13 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def screening_metrics(cobb_true, prob, threshold: float, cobb_pred=None, severity_pred=None) -> dict:
-    """Metrics of a binary screen (positive = Cobb >= 10 deg) at ``threshold`` on ``prob``."""
+def screening_metrics(cobb_true, prob, threshold: float, cobb_pred=None, severity_pred=None, y=None) -> dict:
+    """Metrics of a binary screen (positive = Cobb >= 10 deg) at ``threshold`` on ``prob``.
+    ``y``: the true labels where only a class is known (``cobb_true`` NaN there; the Cobb
+    metrics then use the clips with a Cobb angle only)."""
     cobb_true = np.asarray(cobb_true, float)
-    y = cobb_true >= POSITIVE_COBB
+    y = cobb_true >= POSITIVE_COBB if y is None else np.asarray(y, bool)
+    known = np.isfinite(cobb_true)
     prob = np.asarray(prob, float)
     pred = prob >= threshold
     out: dict = {"n": int(len(y)), "n_positive": int(y.sum()), "n_negative": int((~y).sum()),
@@ -40,10 +43,11 @@ def screening_metrics(cobb_true, prob, threshold: float, cobb_pred=None, severit
     out["roc_auc"] = roc_auc(y, prob)
     out["sensitivity"] = per["positive"]["recall"]
     out["specificity"] = per["negative"]["recall"]
-    if cobb_pred is not None:
-        out["cobb_mae"] = float(np.mean(np.abs(np.asarray(cobb_pred, float) - cobb_true)))
-    if severity_pred is not None:
-        out["severity_accuracy"] = float(np.mean(np.asarray(severity_pred) == severity_band_index(cobb_true)))
+    if cobb_pred is not None and known.any():
+        out["cobb_mae"] = float(np.mean(np.abs(np.asarray(cobb_pred, float) - cobb_true)[known]))
+    if severity_pred is not None and known.any():
+        hit = np.asarray(severity_pred) == severity_band_index(np.nan_to_num(cobb_true))
+        out["severity_accuracy"] = float(np.mean(hit[known]))
     return out
 
 

@@ -32,6 +32,9 @@ class DatasetInputs:
     files: np.ndarray  # str [N]
     region_of_feature: list[int]
     skipped: list[str] = field(default_factory=list)  # "file: reason"
+    # class of a clip without a Cobb angle (cobb NaN): a key of outcome.CLASS_COBB_INTERVALS
+    # ("negative" / "neutral" / "positive", or "0" / "1"); "" where the Cobb angle is known
+    label_class: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.cobb)
@@ -42,14 +45,17 @@ class DatasetInputs:
         np.savez(tmp, maps=self.maps, frame_valid=self.frame_valid, km=self.km, km_m=self.km_m,
                  text=self.text, text_m=self.text_m, cobb=self.cobb, subjects=self.subjects.astype(str),
                  files=self.files.astype(str), region_of_feature=np.asarray(self.region_of_feature),
-                 skipped=np.asarray(self.skipped, dtype=str))
+                 skipped=np.asarray(self.skipped, dtype=str),
+                 label_class=np.asarray(self.label_class if self.label_class is not None else [""] * len(self),
+                                        dtype=str))
         os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path) -> "DatasetInputs":
         with np.load(path, allow_pickle=False) as d:
+            lc = d["label_class"] if "label_class" in d.files else None
             return cls(d["maps"], d["frame_valid"], d["km"], d["km_m"], d["text"], d["text_m"], d["cobb"],
-                       d["subjects"], d["files"], [int(v) for v in d["region_of_feature"]], list(d["skipped"]))
+                       d["subjects"], d["files"], [int(v) for v in d["region_of_feature"]], list(d["skipped"]), lc)
 
 
 def _records(dataset) -> list:
@@ -66,6 +72,18 @@ def record_path(dataset, record) -> Path:
     f = Path(str(_rec(record, "path", None) or _rec(record, "file")))
     root = getattr(dataset, "root", None) or getattr(dataset, "folder", None)
     return f if f.is_absolute() or root is None else Path(root) / f
+
+
+def label_class(record) -> str:
+    """The class of a record without a Cobb angle: its Scoliosis1K ``category`` column when
+    that names a class (negative / neutral / positive), else its binary label ("0" / "1")."""
+    from scoliscreen.core.model.outcome import CLASS_COBB_INTERVALS
+
+    extra = _rec(record, "extra", None) or {}
+    cat = str(extra.get("category", "") if isinstance(extra, dict) else "").strip().lower()
+    if cat in CLASS_COBB_INTERVALS:
+        return cat
+    return str(int(_rec(record, "label", 0) or 0))
 
 
 def _code_stamp() -> str:
@@ -92,6 +110,8 @@ def _cache_key(dataset) -> str:
         except OSError:
             stamp = "missing"
         h.update(f"|{p.resolve()}|{stamp}|{_rec(r, 'subject_id')}|{_rec(r, 'cobb_angle')}|{_rec(r, 'notes', '')}".encode())
+        if _rec(r, "cobb_angle") is None:
+            h.update(f"|{label_class(r)}".encode())
     return h.hexdigest()[:24]
 
 
@@ -118,20 +138,13 @@ def build_inputs(dataset, progress=None, use_cache: bool = True, text_encoder=No
     from scoliscreen.core.model.text_encoder import TextEncoder
 
     records = _records(dataset)
-    no_cobb = [str(_rec(r, "file")) for r in records if _rec(r, "cobb_angle") is None]
-    if no_cobb:
-        raise DatasetError(
-            f"{len(no_cobb)} clip(s) have a label but no cobb_angle (e.g. {no_cobb[0]}); the screening model "
-            "learns from the Cobb angle, so label-only data (such as an imported Scoliosis1K set) cannot train "
-            "or evaluate it yet"
-        )
     cache = cache_dir() / "model_inputs" / f"{_cache_key(dataset)}.npz"
     if use_cache and cache.exists():
         try:
             return DatasetInputs.load(cache)
         except (OSError, ValueError, KeyError):
             pass
-    rows, skipped, regions = [], [], None
+    rows, skipped, regions, classes = [], [], None, []
     for i, r in enumerate(records):
         if should_cancel is not None and should_cancel():
             raise Cancelled("preparing the model inputs was cancelled")
@@ -147,7 +160,9 @@ def build_inputs(dataset, progress=None, use_cache: bool = True, text_encoder=No
                 regions = [int(i) for i in FEATURE_REGION_INDEX]
             a.points = maps_to_uint8(a.points[None])[0]  # keep the rendered maps, not the points
             b.points = None
-            rows.append((a, b, float(_rec(r, "cobb_angle")), str(_rec(r, "subject_id")), name))
+            cobb = _rec(r, "cobb_angle")
+            rows.append((a, b, float("nan") if cobb is None else float(cobb), str(_rec(r, "subject_id")), name))
+            classes.append("" if cobb is not None else label_class(r))
         except ScoliScreenError as exc:
             skipped.append(f"{name}: {exc}")
         if progress is not None:
@@ -166,7 +181,7 @@ def build_inputs(dataset, progress=None, use_cache: bool = True, text_encoder=No
         cobb=np.array([c for *_, c, _, _ in rows], np.float32),
         subjects=np.array([s for *_, s, _ in rows]),
         files=np.array([f for *_, f in rows]),
-        region_of_feature=regions, skipped=skipped,
+        region_of_feature=regions, skipped=skipped, label_class=np.array(classes, dtype=str),
     )
     if use_cache:
         out.save(cache)

@@ -1,8 +1,10 @@
-"""The screening network: modality encoders -> fusion -> three heads.
+"""The screening network: modality encoders -> fusion -> one distributional head over Cobb.
 
-Heads: ``logit`` of P(Cobb >= 10 deg), ``cobb`` (degrees, regression), ``severity`` logits over
-:data:`SEVERITY_BANDS`. The configuration is a plain dict (stored in the model card) so
-that a saved model can be rebuilt exactly.
+Head (cumulative link, see :mod:`~scoliscreen.core.model.outcome`): one location ``eta`` per
+clip and learned ordered cut-points; ``cum`` [B, K] = eta - c_k is the logit of
+P(Cobb >= t_k) for the thresholds ``COBB_THRESHOLDS``; ``logit`` is the column of 10 deg. The
+Cobb estimate, its interval and the severity bands are derived from ``cum``. The configuration
+is a plain dict (stored in the model card) so that a saved model can be rebuilt exactly.
 """
 
 from __future__ import annotations
@@ -14,19 +16,13 @@ from scoliscreen.core.constants import POSITIVE_COBB, SEVERITY_BANDS, SEVERITY_E
 from scoliscreen.core.landmarks import NUM_REGIONS
 from scoliscreen.core.model.encoders import MapEncoder, TextProjector, VideoEncoder
 from scoliscreen.core.model.fusion import Fusion
+from scoliscreen.core.model.outcome import COBB_THRESHOLDS, POSITIVE_INDEX
+from scoliscreen.core.model.outcome import band_of as severity_band_index
 from scoliscreen.core.model.text_encoder import EMBED_DIM
 
 MODALITIES = ("video", "map", "text")
-__all__ = ["POSITIVE_COBB", "SEVERITY_BANDS", "SEVERITY_EDGES", "MODALITIES", "COBB_SCALE", "ScreeningNet",
+__all__ = ["MODALITIES", "SEVERITY_BANDS", "SEVERITY_EDGES", "POSITIVE_COBB", "ScreeningNet",
            "default_config", "severity_band_index"]
-COBB_SCALE = 20.0  # the regression head predicts cobb / COBB_SCALE
-
-
-def severity_band_index(cobb):
-    """Severity band index (0..3) for Cobb angle(s) in degrees."""
-    import numpy as np
-
-    return np.searchsorted(np.asarray(SEVERITY_EDGES), np.asarray(cobb, dtype=float), side="right")
 
 
 def default_config(n_features: int, region_of_feature: list[int], window_centres: list[float],
@@ -36,7 +32,8 @@ def default_config(n_features: int, region_of_feature: list[int], window_centres
         "n_features": int(n_features), "region_of_feature": [int(r) for r in region_of_feature],
         "window_centres": [float(c) for c in window_centres],
         "video_layers": 2, "map_layers": 2, "latents": 64, "frame_step": 3, "latent_residual": True,
-        "balanced_pool": True,
+        "balanced_pool": True, "head": "cumulative-link",
+        "cobb_thresholds": list(COBB_THRESHOLDS),
     }
 
 
@@ -61,7 +58,12 @@ class ScreeningNet(nn.Module):
         self.fusion = Fusion(config["fusion"], dim, len(self.modalities), config["latents"],
                              residual=bool(config.get("latent_residual", False)),
                              balanced=bool(config.get("balanced_pool", False)))
-        self.head = nn.Sequential(nn.LayerNorm(dim), nn.Dropout(0.1), nn.Linear(dim, 1 + 1 + len(SEVERITY_BANDS)))
+        self.head = nn.Sequential(nn.LayerNorm(dim), nn.Dropout(0.1), nn.Linear(dim, 1))
+        # ordered cut-points: c_0 + cumsum(softplus(gaps)); start spread ~ (t_k - 10) / 8
+        t = torch.tensor(COBB_THRESHOLDS)
+        self.cut_base = nn.Parameter(torch.tensor(float((t[0] - POSITIVE_COBB) / 8.0)))
+        gaps = torch.diff(t) / 8.0
+        self.cut_gaps = nn.Parameter(torch.log(torch.expm1(gaps)))
 
     def standardise(self, km: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Raw knowledge-map values [B, W, F] (NaN = missing) -> (standardised, 0 where missing; present)."""
@@ -83,5 +85,11 @@ class ScreeningNet(nn.Module):
             x, m, _ = self.text(text)
             parts.append((x, m))
         z = self.fusion(parts)
-        out = self.head(z)
-        return {"logit": out[:, 0], "cobb": out[:, 1] * COBB_SCALE, "severity": out[:, 2:]}
+        eta = self.head(z)[:, 0]
+        cum = eta[:, None] - self.cuts()[None]
+        return {"eta": eta, "cum": cum, "logit": cum[:, POSITIVE_INDEX]}
+
+    def cuts(self) -> torch.Tensor:
+        """Ordered cut-points [K] of the cumulative-link head."""
+        steps = nn.functional.softplus(self.cut_gaps)
+        return self.cut_base + torch.cat([torch.zeros_like(steps[:1]), torch.cumsum(steps, 0)])

@@ -4,9 +4,11 @@
     result = screener.predict(seq, notes="")   # -> ScreeningResult
 
 Test-time symmetrisation: the clip and its mirror image go through the network together and
-their outputs are averaged, so a horizontally flipped video gets the same result. The
-probability is calibrated (Platt scaling fitted on validation subjects) and the label uses the
-operating point stored in the model card (chosen for high sensitivity).
+their outputs are averaged, so a horizontally flipped video gets the same result. One
+distributional head gives every number of the answer (``outcome.py``): the probability
+P(Cobb >= 10°) (Platt-calibrated, shown at the setting's prevalence), the band probabilities,
+the Cobb median and its 80 % interval. The label is positive / negative at the card's
+operating point, or "re-record" with ``reasons`` (``decision.py``).
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class ScreeningResult:
-    probability: float  # calibrated P(Cobb >= 10 deg)
-    label: str  # "positive" / "negative" at the operating point
-    threshold: float
-    cobb_estimate: float  # degrees
-    severity_band: str  # "<10", "10-25", "25-40", ">=40" (most likely, from the band head)
+    probability: float  # calibrated P(Cobb >= 10 deg) at the setting's prevalence
+    label: str  # "positive" / "negative" at the operating point, or "re-record" (see reasons)
+    threshold: float  # refer when probability >= threshold
+    cobb_estimate: float  # degrees: the median of the Cobb distribution
+    severity_band: str  # "<10", "10-25", "25-40", ">=40": the band of the median
     region_weights: dict  # {region_id: weight}, sums to 1
     window_weights: list  # [W], sums to 1
     region_window_weights: list  # [R][W], sums to 1
@@ -38,16 +40,20 @@ class ScreeningResult:
     model_version: str
     device: str
     segment_s: tuple = (0.0, 0.0)  # the 96-frame segment used (start, stop) in s
-    severity_probabilities: dict = field(default_factory=dict)  # {band: p} of the band head
+    severity_probabilities: dict = field(default_factory=dict)  # {band: p}, sums to 1
+    cobb_interval: tuple = (0.0, 0.0)  # 80 % interval of the Cobb angle (deg)
+    reasons: list = field(default_factory=list)  # [{code, message}] why "re-record"; [] otherwise
     extras: dict = field(default_factory=dict)
     model_provenance: dict = field(default_factory=dict)  # is_shipped, weights_sha256 (core/model/provenance.py)
 
     def to_dict(self) -> dict:
         return {
-            "probability": round(self.probability, 4), "label": self.label,
-            "threshold": round(self.threshold, 4), "cobb_estimate": round(self.cobb_estimate, 1),
+            "probability": round(self.probability, 6), "label": self.label,
+            "threshold": round(self.threshold, 6), "cobb_estimate": round(self.cobb_estimate, 1),
             "severity_band": self.severity_band,
-            "severity_probabilities": {k: round(v, 4) for k, v in self.severity_probabilities.items()},
+            "cobb_interval": [round(v, 1) for v in self.cobb_interval],
+            "severity_probabilities": _rounded_bands(self.severity_probabilities, round(self.probability, 6)),
+            "reasons": [dict(r) for r in self.reasons],
             "region_weights": {k: round(v, 4) for k, v in self.region_weights.items()},
             "window_weights": [round(v, 4) for v in self.window_weights],
             "region_window_weights": [[round(v, 4) for v in row] for row in self.region_window_weights],
@@ -58,23 +64,33 @@ class ScreeningResult:
         }
 
 
+def _rounded_bands(bands: dict, prob: float) -> dict:
+    """Band probabilities to 6 decimals, "<10" as exactly 1 - the rounded P(>= 10°)."""
+    out = {k: round(v, 6) for k, v in bands.items()}
+    if "<10" in out:
+        out["<10"] = round(1.0 - prob, 6)
+    return out
+
+
 class Screener:
     """A loaded screening model. Not thread-safe for concurrent ``predict`` calls."""
 
-    def __init__(self, net, card: dict, device: str = "cpu"):
+    def __init__(self, net, card: dict, device: str = "cpu", prevalence: float | None = None):
+        from scoliscreen.core.model.decision import Decision
+
         self.net = net
         self.card = card
         self.device = device
-        cal = card.get("calibration", {})
-        self.a = float(cal.get("a", 1.0))
-        self.b = float(cal.get("b", 0.0))
-        self.threshold = float(card.get("operating_point", {}).get("threshold", 0.5))
+        self.decision = Decision.from_card(card, prevalence)  # calibration, threshold, re-record rule
+        self.a, self.b = self.decision.a, self.decision.b
+        self.threshold = self.decision.threshold
         self.model_version = str(card.get("model_version", "unknown"))
         self.model_provenance = dict(card.get("model_provenance") or {})
         self._text = None
 
     @classmethod
-    def load(cls, model_dir: str | Path | None = None, device: str = "auto") -> "Screener":
+    def load(cls, model_dir: str | Path | None = None, device: str = "auto",
+             prevalence: float | None = None) -> "Screener":
         import torch
 
         from scoliscreen.core.model.card import load_model
@@ -84,7 +100,7 @@ class Screener:
         torch.set_num_threads(min(2, torch.get_num_threads()))
         device = resolve_device(device)
         net, card = load_model(model_dir or screening_model_dir(), device)
-        return cls(net, card, device)
+        return cls(net, card, device, prevalence)
 
     @property
     def modalities(self) -> tuple:
@@ -98,7 +114,8 @@ class Screener:
         return self._text
 
     def calibrate(self, logit):
-        return 1.0 / (1.0 + np.exp(-(self.a * np.asarray(logit, float) + self.b)))
+        """P(Cobb >= 10°) at the setting's prevalence from the raw 10° logit."""
+        return 1.0 / (1.0 + np.exp(-(self.decision.calibrated(logit) + self.decision.shift)))
 
     def prepare(self, seq: PoseSequence | None, notes: str = "", segment: tuple[int, int] | None = None,
                 pair: tuple[ClipInputs, ClipInputs] | None = None):
@@ -147,7 +164,6 @@ class Screener:
 
         from scoliscreen.core.model.explain import attribution, normalise
         from scoliscreen.core.model.features import region_permutation_mirror
-        from scoliscreen.core.constants import SEVERITY_BANDS
 
         batch, a = self.prepare(seq, notes, segment, pair=pair)
         if explain:
@@ -161,18 +177,36 @@ class Screener:
                 out = self.net(batch["maps"], batch["frame_valid"], z, present, batch["text"])
             rel_sum = np.ones((len(REGION_IDS), a.km.shape[0]))
         logit = float(out["logit"].mean())
-        prob = float(self.calibrate(logit))
-        cobb = float(out["cobb"].mean().clamp(min=0))
-        sev = torch.log_softmax(out["severity"], -1).mean(0)
+        result = self._answer(seq, a, out["cum"].mean(0).cpu().numpy())
         rw = normalise(rel_sum)
-        region_weights = {r: float(v) for r, v in zip(REGION_IDS, rw.sum(1))}
-        seg = (a.start_s, a.start_s + a.n_frames / 30.0)
+        result.region_weights = {r: float(v) for r, v in zip(REGION_IDS, rw.sum(1))}
+        result.window_weights = [float(v) for v in rw.sum(0)]
+        result.region_window_weights = rw.tolist()
+        result.window_times_s = [float(t) for t in a.window_times_s]
+        result.segment_s = (a.start_s, a.start_s + a.n_frames / 30.0)
+        result.extras = {"logit": logit, "text": a.text, **result.extras}
+        return result
+
+    def _answer(self, seq: PoseSequence | None, clip, cum) -> ScreeningResult:
+        """Probability, bands, Cobb median + interval (one distribution) and the decision."""
+        from scoliscreen.core.model.outcome import POSITIVE_INDEX, outcome
+
+        d = self.decision
+        oc = outcome(cum, d.a, d.b, d.shift)
+        raw = float(cum[POSITIVE_INDEX])
+        view = seq.meta.get("view") if seq is not None else None
+        if not view and seq is not None:
+            from scoliscreen.core.quality import guess_view
+
+            view = guess_view(seq)[0]
+        ood = d.ood_score(clip.km)
+        reasons = d.reasons(raw, view, clip.frame_valid, ood)
         return ScreeningResult(
-            probability=prob, label="positive" if prob >= self.threshold else "negative",
-            threshold=self.threshold, cobb_estimate=cobb, severity_band=SEVERITY_BANDS[int(sev.argmax())],
-            region_weights=region_weights, window_weights=[float(v) for v in rw.sum(0)],
-            region_window_weights=rw.tolist(), window_times_s=[float(t) for t in a.window_times_s],
-            model_version=self.model_version, device=self.device, segment_s=seg,
-            severity_probabilities={b: float(p) for b, p in zip(SEVERITY_BANDS, sev.softmax(-1))},
-            extras={"logit": logit, "text": a.text}, model_provenance=self.model_provenance,
+            probability=oc.probability, label=d.label(raw, reasons), threshold=d.threshold,
+            cobb_estimate=oc.median, severity_band=oc.severity_band, region_weights={}, window_weights=[],
+            region_window_weights=[], window_times_s=[], model_version=self.model_version, device=self.device,
+            severity_probabilities=oc.band_probabilities, cobb_interval=oc.interval, reasons=reasons,
+            extras={"view": view, "ood_score": ood, "prevalence": d.prevalence},
+            model_provenance=self.model_provenance,
         )
+

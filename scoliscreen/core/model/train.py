@@ -18,11 +18,12 @@ from torch import nn
 
 from scoliscreen.core.device import resolve_device
 from scoliscreen.core.model.features import N_WINDOWS, mirror_maps
-from scoliscreen.core.model.network import (
-    COBB_SCALE, MODALITIES, POSITIVE_COBB, ScreeningNet, default_config, severity_band_index,
-)
+from scoliscreen.core.model.network import MODALITIES, ScreeningNet, default_config
+from scoliscreen.core.model.outcome import interval_nll, label_bins
 
-TARGET_SENSITIVITY = 0.90
+# The operating point: the best specificity with at least this sensitivity on validation
+# subjects (issue 9; school-screening anchors: scoliometer ~0.83 / 0.86, Adams ~0.84 / 0.93).
+TARGET_SENSITIVITY = 0.85
 
 
 @dataclass
@@ -38,7 +39,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     threads: int = 2
-    aux_weight: float = 0.3  # Cobb regression + severity losses
+    aux_weight: float = 0.0  # unused since the single cumulative-link head (kept for old configs)
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -78,29 +79,38 @@ def forward(net: ScreeningNet, batch: dict) -> dict:
 @torch.no_grad()
 def predict_arrays(net: ScreeningNet, inputs, idx: np.ndarray, device: str = "cpu",
                    batch_size: int = 64, symmetrise: bool = True) -> dict:
-    """Raw outputs (mean over the clip and its mirror when ``symmetrise``) for samples ``idx``."""
+    """Raw outputs (mean over the clip and its mirror when ``symmetrise``) for samples ``idx``:
+    ``cum`` [N, K] cumulative logits and ``logit`` [N] (its 10-degree column)."""
     net.eval()
-    outs = {"logit": [], "cobb": [], "severity": []}
+    outs = {"logit": [], "cum": []}
     for s in range(0, len(idx), batch_size):
         b = idx[s : s + batch_size]
         views = [np.zeros(len(b), bool)] + ([np.ones(len(b), bool)] if symmetrise else [])
         acc = None
         for mir in views:
             o = forward(net, make_batch(inputs, b, mir, device))
-            o = {"logit": o["logit"], "cobb": o["cobb"], "severity": torch.log_softmax(o["severity"], -1)}
+            o = {"logit": o["logit"], "cum": o["cum"]}
             acc = o if acc is None else {k: acc[k] + o[k] for k in o}
         for k in outs:
             outs[k].append((acc[k] / len(views)).cpu().numpy())
     return {k: np.concatenate(v) if v else np.zeros(0) for k, v in outs.items()}
 
 
-def _loss(out: dict, cobb: torch.Tensor, aux: float, pos_weight: torch.Tensor) -> torch.Tensor:
-    y = (cobb >= POSITIVE_COBB).float()
-    loss = nn.functional.binary_cross_entropy_with_logits(out["logit"], y, pos_weight=pos_weight)
-    reg = nn.functional.smooth_l1_loss(out["cobb"] / COBB_SCALE, cobb / COBB_SCALE)
-    band = torch.as_tensor(severity_band_index(cobb.cpu().numpy()), device=cobb.device)
-    sev = nn.functional.cross_entropy(out["severity"], band)
-    return loss + aux * (reg + sev)
+def _loss(out: dict, first: torch.Tensor, last: torch.Tensor, positive: torch.Tensor,
+          pos_weight: torch.Tensor) -> torch.Tensor:
+    """Interval-censored likelihood of the Cobb bins (exact angle: one bin; class-only label:
+    its interval), positives weighted by ``pos_weight`` (class balance)."""
+    w = torch.where(positive, pos_weight, torch.ones_like(pos_weight))
+    return interval_nll(out["cum"], first, last, w)
+
+
+def sample_labels(inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first bin, last bin, positive) of every sample: the Cobb angle where known, else the
+    class interval (``inputs.label_class``, if the inputs carry one)."""
+    first, last = label_bins(inputs.cobb, getattr(inputs, "label_class", None))
+    from scoliscreen.core.model.outcome import POSITIVE_INDEX
+
+    return first, last, first > POSITIVE_INDEX
 
 
 def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
@@ -146,13 +156,14 @@ def fit(inputs, train_idx: np.ndarray, val_idx: np.ndarray, cfg: TrainConfig, pr
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = max(1, math.ceil(len(train_idx) / cfg.batch_size)) * cfg.epochs
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
-    y_tr = inputs.cobb[train_idx] >= POSITIVE_COBB
+    first, last, positive = sample_labels(inputs)
+    y_tr = positive[train_idx]
     pos_weight = torch.tensor(float((~y_tr).sum()) / max(1.0, float(y_tr.sum())), device=device).clamp(0.25, 4.0)
     rng = np.random.default_rng(cfg.seed)
     history = {"epochs": [], "best_epoch": 0, "device": device}
     best = (math.inf, None)
     bad = 0
-    y_val = inputs.cobb[val_idx] >= POSITIVE_COBB
+    y_val = positive[val_idx]
     for epoch in range(cfg.epochs):
         net.train()
         order = rng.permutation(train_idx)
@@ -163,7 +174,8 @@ def fit(inputs, train_idx: np.ndarray, val_idx: np.ndarray, cfg: TrainConfig, pr
             b = order[s : s + cfg.batch_size]
             batch = make_batch(inputs, b, rng.random(len(b)) < 0.5, device)
             out = forward(net, batch)
-            loss = _loss(out, torch.from_numpy(inputs.cobb[b]).float().to(device), cfg.aux_weight, pos_weight)
+            loss = _loss(out, torch.from_numpy(first[b]).to(device), torch.from_numpy(last[b]).to(device),
+                         torch.from_numpy(positive[b]).to(device), pos_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -171,8 +183,8 @@ def fit(inputs, train_idx: np.ndarray, val_idx: np.ndarray, cfg: TrainConfig, pr
             sched.step()
             tot += float(loss.detach()) * len(b)
         pv = predict_arrays(net, inputs, val_idx, device)
-        lv = torch.tensor(pv["logit"])
-        val_loss = float(nn.functional.binary_cross_entropy_with_logits(lv, torch.tensor(y_val).float()))
+        val_loss = float(interval_nll(torch.tensor(pv["cum"]), torch.from_numpy(first[val_idx]),
+                                      torch.from_numpy(last[val_idx])))
         auc = roc_auc(y_val, pv["logit"])
         info = {"epoch": epoch + 1, "train_loss": tot / max(1, len(order)), "val_loss": val_loss, "val_auc": auc}
         history["epochs"].append(info)
@@ -215,7 +227,8 @@ def fit_platt(logit: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def choose_threshold(prob: np.ndarray, y: np.ndarray, target: float = TARGET_SENSITIVITY) -> float:
-    """Highest threshold whose sensitivity on (validation) data is at least ``target``."""
+    """Highest threshold whose sensitivity on (validation) data is at least ``target`` (= the
+    best specificity at that sensitivity; works on any monotone score, e.g. logits)."""
     y = np.asarray(y, bool)
     pos = np.sort(np.asarray(prob)[y])
     if len(pos) == 0:

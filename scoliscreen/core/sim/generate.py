@@ -1,8 +1,12 @@
 """Simulated clips and whole simulated dataset folders (``labels.csv`` + pose-sequence files).
 
 A dataset of N subjects x K clips is deterministic for a seed, whatever the number of
-worker processes: subject i draws from ``SeedSequence(seed).spawn(N)[i]`` and its clip k
-from ``default_rng([subject_seed, k + 1])``.
+worker processes. Every random choice has its own stream (:func:`subject_plan`): subject i
+draws from ``SeedSequence(seed).spawn(N)[i]``; that subject's parameters, its first view
+and each clip k come from separate children of it (``SeedSequence(subject_seed).spawn``),
+and inside a clip the recording setup, the body motion and the pose-estimator noise again
+draw from separate children (:func:`clip_streams`). No choice reuses another's numbers, so
+view, fps, camera and body build are independent of the label.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from scoliscreen.core.sim.body import walking_body
 from scoliscreen.core.sim.camera import estimator_output, project
 from scoliscreen.core.sim.params import SubjectParams, sample_clip_params, sample_subject
 
-GENERATOR = "scoliscreen.sim 1"
+GENERATOR = "scoliscreen.sim 2"  # 2: one random stream per choice (no seed collision)
 LABEL_COLUMNS = (
     "file", "subject_id", "cobb_angle", "label", "sex", "age", "view",
     "curve_type", "convex_side", "height_m", "fps", "width", "height", "notes",
@@ -44,12 +48,13 @@ def simulate_clip(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if view is not None and view not in ("front", "back"):
         raise InputError(f"view must be 'front' or 'back', got {view!r}")
-    clip = sample_clip_params(rng, subject, view=view, fps=fps, resolution=resolution, duration_s=duration_s)
+    setup, motion, noise = clip_streams(rng)
+    clip = sample_clip_params(setup, subject, view=view, fps=fps, resolution=resolution, duration_s=duration_s)
     n = max(int(round(clip.duration_s * clip.fps)), 2)
     t = np.arange(n) / clip.fps
-    body = walking_body(subject, clip, t, rng)
+    body = walking_body(subject, clip, t, motion)
     xy, z, body_px = project(body, subject, clip)
-    landmarks = estimator_output(xy, z, body_px, clip, rng)
+    landmarks = estimator_output(xy, z, body_px, clip, noise)
     meta = {
         "view": clip.view,
         "simulated": True,
@@ -64,28 +69,52 @@ def simulate_clip(
     return PoseSequence(landmarks, clip.fps, (clip.width, clip.height), t * 1000.0, meta)
 
 
+def clip_streams(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
+    """(recording setup, body motion, estimator noise): independent children of a clip's generator."""
+    return tuple(rng.spawn(3))
+
+
+def subject_plan(subject_seed: int, subject_id: str, clips: int, world: str = "A",
+                 ) -> tuple[SubjectParams, list[tuple[str, np.random.Generator]]]:
+    """A subject and its clips' (view, generator): the subject's parameters, its first view and
+    each clip draw from separate children of ``SeedSequence(subject_seed)``. Views alternate
+    from a fair coin of their own. ``world``: "A" (default) or "B" (``world_b``)."""
+    children = np.random.SeedSequence(int(subject_seed)).spawn(2 + clips)
+    if world == "B":
+        from scoliscreen.core.sim.world_b import sample_subject_b as sampler
+    else:
+        sampler = sample_subject
+    subject = sampler(np.random.default_rng(children[0]), subject_id=subject_id, seed=subject_seed)
+    first = "front" if np.random.default_rng(children[1]).random() < 0.5 else "back"
+    other = "back" if first == "front" else "front"
+    return subject, [(first if k % 2 == 0 else other, np.random.default_rng(children[2 + k])) for k in range(clips)]
+
+
 def _subject_seeds(seed: int, subjects: int) -> list[int]:
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(subjects)]
 
 
-def subject_id(seed: int, index: int) -> str:
-    """A simulated subject's ID: unique across seeds, so datasets of different seeds share no
-    subject and a model trained on one can be evaluated on another."""
-    return f"sim{seed}-{index:05d}"
+def subject_id(seed: int, index: int, world: str = "A") -> str:
+    """A simulated subject's ID: unique across seeds (and worlds), so datasets of different
+    seeds share no subject and a model trained on one can be evaluated on another."""
+    return f"sim{seed}-{index:05d}" if world == "A" else f"sim{world}{seed}-{index:05d}"
 
 
-def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int]) -> list[dict]:
+def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int, str]) -> list[dict]:
     """Worker: simulate and write all clips of the given (index, seed) subjects; returns CSV rows."""
-    out_dir, items, clips_per_subject, seed = job
+    out_dir, items, clips_per_subject, seed, world = job
     out = Path(out_dir)
     rows = []
     for index, sseed in items:
-        sid = subject_id(seed, index)
-        subject = sample_subject(np.random.default_rng(sseed), subject_id=sid, seed=sseed)
-        first = "front" if np.random.default_rng([sseed, 0]).random() < 0.5 else "back"
-        for k in range(clips_per_subject):
-            view = first if k % 2 == 0 else ("back" if first == "front" else "front")
-            seq = simulate_clip(subject, np.random.default_rng([sseed, k + 1]), view=view)
+        sid = subject_id(seed, index, world)
+        subject, plan = subject_plan(sseed, sid, clips_per_subject, world)
+        for k, (view, clip_rng) in enumerate(plan):
+            if world == "B":
+                from scoliscreen.core.sim.world_b import simulate_clip_b
+
+                seq = simulate_clip_b(subject, clip_rng, view=view)
+            else:
+                seq = simulate_clip(subject, clip_rng, view=view)
             rel = f"poses/{sid}_{k + 1}.npz"
             save_sequence(seq, out / rel)
             rows.append({
@@ -139,13 +168,17 @@ PROVENANCE_FILE = "simulation.json"  # how the folder was made; the model card c
 def simulate_dataset(
     out_dir: str | Path, subjects: int, clips_per_subject: int = 3, seed: int = 0,
     progress: Callable[[int, int], None] | None = None, workers: int | None = None, overwrite: bool = False,
+    world: str = "A",
 ) -> dict:
     """Write a simulated dataset folder: ``poses/*.npz`` + ``labels.csv``; return a summary dict.
 
     ``progress(done_subjects, total_subjects)`` is called as work completes. ``workers``: worker
     processes (default: up to 2 CPU cores; 1 = in this process). A folder that already holds a
     ``labels.csv`` is refused unless ``overwrite`` (never silently replace someone's data).
+    ``world``: "A" (the default simulator) or "B" (``world_b``, for leave-one-world-out tests).
     """
+    if world not in ("A", "B"):
+        raise InputError(f"world must be 'A' or 'B', got {world!r}")
     out = _check_simulate_args(Path(out_dir), subjects, clips_per_subject, workers, overwrite)
     # Everything is written into a fresh sibling folder, renamed into place at the end: an
     # interrupted run leaves no half dataset, and --overwrite leaves no stale clip behind.
@@ -157,10 +190,10 @@ def simulate_dataset(
         raise InputError(f"cannot create the dataset folder {out}: {exc.strerror or exc}") from None
     start = time.perf_counter()
     try:
-        rows = _run_jobs(tmp, subjects, clips_per_subject, seed, progress, workers)
+        rows = _run_jobs(tmp, subjects, clips_per_subject, seed, progress, workers, world)
         _write_csv_atomic(tmp / "labels.csv", rows)
         atomic_write_bytes(tmp / PROVENANCE_FILE, json.dumps({
-            "simulated": True, "generator": "scoliscreen simulate",
+            "simulated": True, "generator": "scoliscreen simulate", "world": world,
             "command": f"scoliscreen simulate OUT --subjects {subjects} --clips-per-subject {clips_per_subject} "
                        f"--seed {seed}",
             "subjects": subjects, "clips_per_subject": clips_per_subject, "seed": int(seed),
@@ -216,13 +249,13 @@ def _workers(workers: int | None, subjects: int, clips_per_subject: int) -> int:
 
 
 def _run_jobs(out: Path, subjects: int, clips_per_subject: int, seed: int,
-              progress: Callable[[int, int], None] | None, workers: int | None) -> list[dict]:
+              progress: Callable[[int, int], None] | None, workers: int | None, world: str = "A") -> list[dict]:
     """Simulate all subjects (in chunks, over worker processes) and return the CSV rows in order."""
     seeds = _subject_seeds(seed, subjects)
     items = list(enumerate(seeds, start=1))
     workers = _workers(workers, subjects, clips_per_subject)
     chunk = max(1, min(25, subjects // (workers * 4) or 1))
-    jobs = [(str(out), items[i:i + chunk], clips_per_subject, seed) for i in range(0, len(items), chunk)]
+    jobs = [(str(out), items[i:i + chunk], clips_per_subject, seed, world) for i in range(0, len(items), chunk)]
     results: list[list[dict]] = [None] * len(jobs)  # type: ignore[list-item]
     done = 0
     if workers <= 1:

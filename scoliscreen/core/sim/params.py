@@ -82,6 +82,12 @@ STRIDE_LOSS_PER_DEG = 0.0025     # slower gait, shorter stride
 ROM_LOSS_PER_DEG = 0.006         # reduced pelvis / trunk range of motion
 
 
+# Named child streams of a subject's generator, in spawn order (never reorder: seeds depend on it).
+SUBJECT_STREAMS = ("cobb", "sex", "age", "height", "body", "curve")
+# Named child streams of a clip's generator (``sample_clip_params``), in spawn order.
+CLIP_STREAMS = ("view", "fps", "resolution", "duration", "camera", "day", "estimator")
+
+
 @dataclass
 class SubjectParams:
     """Everything that stays the same for one simulated subject across its clips."""
@@ -135,13 +141,22 @@ def _height_for(rng: np.random.Generator, sex: str, age: float) -> float:
 def sample_subject(
     rng: np.random.Generator, subject_id: str = "sim00000", seed: int = 0, cobb_angle: float | None = None
 ) -> SubjectParams:
-    """Draw one subject. ``cobb_angle`` forces the curve size (e.g. 0 for a straight spine)."""
-    cobb = sample_cobb(rng) if cobb_angle is None else float(cobb_angle)
-    # AIS girls:boys ~ 1.4:1 for small curves, up to 7:1 for large ones (sex confounded with label).
+    """Draw one subject. ``cobb_angle`` forces the curve size (e.g. 0 for a straight spine).
+
+    Every group of random choices draws from its own child stream of ``rng``
+    (``Generator.spawn``, keyed by position in :data:`SUBJECT_STREAMS`), so no choice reuses
+    the random numbers of another: age and body build are independent of the Cobb angle.
+    Sex follows the curve size as in the AIS literature (see docs/simulator.md)."""
+    streams = dict(zip(SUBJECT_STREAMS, rng.spawn(len(SUBJECT_STREAMS))))
+    cobb = sample_cobb(streams["cobb"]) if cobb_angle is None else float(cobb_angle)
+    # AIS girls:boys ~ 1:1 below 10 deg, ~1.4:1 for small curves, up to 7:1 for large ones
+    # (Konieczny et al. 2013, J Child Orthop 7:3-9): sex follows the label, by the literature.
     p_female = 0.5 if cobb < POSITIVE_COBB else min(0.55 + 0.01 * cobb, 0.85)
-    sex = "F" if rng.random() < p_female else "M"
-    age = float(np.round(rng.uniform(10.0, 16.0), 1))
-    height = _height_for(rng, sex, age)
+    sex = "F" if streams["sex"].random() < p_female else "M"
+    age = float(np.round(streams["age"].uniform(10.0, 16.0), 1))
+    height = _height_for(streams["height"], sex, age)
+    body = streams["body"]
+    rng = streams["curve"]  # curve shape, asymmetries and gait changes
     curve_type = CURVE_TYPES[int(rng.choice(3, p=CURVE_TYPE_P))]
     right = rng.random() < RIGHT_CONVEX_P[curve_type]
     side = -1.0 if right else 1.0  # +1 = towards the subject's left
@@ -181,10 +196,10 @@ def sample_subject(
         cobb_angle=round(cobb, 1),
         curve_type=curve_type,
         convex_side="right" if right else "left",
-        shoulder_width=float(rng.normal(0.220, 0.011)),  # shoulder landmarks / height (biacromial 0.259H, landmarks sit inside)
-        hip_width=float(rng.normal(0.130, 0.007)),       # hip landmark separation / height (MediaPipe hips ~0.6 x shoulders)
-        leg_scale=float(rng.normal(1.0, 0.025)),
-        arm_scale=float(rng.normal(1.0, 0.025)),
+        shoulder_width=float(body.normal(0.220, 0.011)),  # shoulder landmarks / height (biacromial 0.259H, landmarks sit inside)
+        hip_width=float(body.normal(0.130, 0.007)),       # hip landmark separation / height (MediaPipe hips ~0.6 x shoulders)
+        leg_scale=float(body.normal(1.0, 0.025)),
+        arm_scale=float(body.normal(1.0, 0.025)),
         cadence_spm=cadence,
         speed_mps=speed,
         arm_swing_deg=float(np.clip(rng.normal(20.0, 6.0), 6.0, 38.0)),
@@ -239,25 +254,28 @@ def sample_clip_params(
     rng: np.random.Generator, subject: SubjectParams, view: str | None = None, fps: float | None = None,
     resolution: tuple[int, int] | None = None, duration_s: float | None = None,
 ) -> ClipParams:
-    """Draw one recording setup for ``subject``."""
+    """Draw one recording setup for ``subject``; each choice from its own child stream of
+    ``rng`` (:data:`CLIP_STREAMS`), none from the subject's streams."""
+    st = dict(zip(CLIP_STREAMS, rng.spawn(len(CLIP_STREAMS))))
     if view is None:
-        view = "front" if rng.random() < 0.5 else "back"
+        view = "front" if st["view"].random() < 0.5 else "back"
     if fps is None:
-        fps = FPS_CHOICES[int(rng.choice(len(FPS_CHOICES), p=[w for _, w in FPS_CHOICES]))][0]
+        fps = FPS_CHOICES[int(st["fps"].choice(len(FPS_CHOICES), p=[w for _, w in FPS_CHOICES]))][0]
     if resolution is None:
-        resolution = RESOLUTIONS[int(rng.choice(len(RESOLUTIONS), p=[w for _, w in RESOLUTIONS]))][0]
+        resolution = RESOLUTIONS[int(st["resolution"].choice(len(RESOLUTIONS), p=[w for _, w in RESOLUTIONS]))][0]
     w, h = int(resolution[0]), int(resolution[1])
-    duration = float(duration_s if duration_s is not None else rng.uniform(4.0, 6.0))
-    speed_factor = float(rng.normal(1.0, 0.05))
+    duration = float(duration_s if duration_s is not None else st["duration"].uniform(4.0, 6.0))
+    day, cam, est = st["day"], st["camera"], st["estimator"]
+    speed_factor = float(day.normal(1.0, 0.05))
     walk = subject.speed_mps * speed_factor * duration  # metres walked during the clip
     H = subject.height_m
     # Phone main cameras: ~65-75 deg across the long side; webcams / zoom narrower.
-    long_fov = np.radians(rng.uniform(50.0, 75.0))
+    long_fov = np.radians(cam.uniform(50.0, 75.0))
     tan_half = (h / 2) / ((max(w, h) / 2) / np.tan(long_fov / 2))  # tan(vertical fov / 2)
     # Closest distance: the whole body fits with a margin (~8% of clips: the feet get cut off
     # at the near end), and far enough that the whole walk fits the size range below.
-    near = 0.58 * H / tan_half * (0.85 if rng.random() < 0.08 else 1.0) + rng.uniform(0.1, 1.0)
-    near = max(near, 0.34 * walk + rng.uniform(0.0, 0.5))
+    near = 0.58 * H / tan_half * (0.85 if cam.random() < 0.08 else 1.0) + cam.uniform(0.1, 1.0)
+    near = max(near, 0.34 * walk + cam.uniform(0.0, 0.5))
     # Farthest point: the body still spans >= ~21% of the frame height (the person films
     # so that the walker stays readable - zooming in when needed; the quality gate refuses
     # bodies under 15% of the frame).
@@ -271,17 +289,17 @@ def sample_clip_params(
         height=h,
         duration_s=duration,
         vfov_deg=float(vfov),
-        camera_height_m=float(rng.uniform(0.7, 1.6)),
-        camera_pitch_deg=float(rng.normal(0.0, 2.0)),  # added to the pitch that aims at the body
-        camera_roll_deg=float(np.clip(rng.normal(0.0, 1.5), -4.0, 4.0)),
-        lateral_offset_m=float(rng.normal(0.0, 0.15)),
-        heading_deg=float(rng.normal(0.0, 3.0)),
+        camera_height_m=float(cam.uniform(0.7, 1.6)),
+        camera_pitch_deg=float(cam.normal(0.0, 2.0)),  # added to the pitch that aims at the body
+        camera_roll_deg=float(np.clip(cam.normal(0.0, 1.5), -4.0, 4.0)),
+        lateral_offset_m=float(cam.normal(0.0, 0.15)),
+        heading_deg=float(cam.normal(0.0, 3.0)),
         near_distance_m=float(near),
         speed_factor=speed_factor,
-        cadence_factor=float(rng.normal(1.0, 0.03)),
-        arm_swing_factor=float(rng.normal(1.0, 0.12)),
-        posture_jitter={k: float(rng.normal(0.0, 0.35 * v[0])) for k, v in EFFECTS.items()},
-        noise_rel=float(rng.uniform(0.003, 0.008)),
-        dropout_rate=float(rng.uniform(0.0, 0.012)),
-        dip_rate_hz=float(rng.uniform(0.1, 0.6)),
+        cadence_factor=float(day.normal(1.0, 0.03)),
+        arm_swing_factor=float(day.normal(1.0, 0.12)),
+        posture_jitter={k: float(day.normal(0.0, 0.35 * v[0])) for k, v in EFFECTS.items()},
+        noise_rel=float(est.uniform(0.003, 0.008)),
+        dropout_rate=float(est.uniform(0.0, 0.012)),
+        dip_rate_hz=float(est.uniform(0.1, 0.6)),
     )

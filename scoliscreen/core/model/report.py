@@ -1,0 +1,142 @@
+"""The model card's figures as markdown, and the docs sections regenerated from the card.
+
+    scoliscreen model-report [MODEL_DIR] [--docs DOCS_DIR] [--refresh-from DATASET]
+
+rewrites the part of ``docs/model.md`` and ``docs/results.md`` between
+``<!-- card:begin -->`` and ``<!-- card:end -->`` from ``MODEL_DIR/model_card.json`` and
+copies the ROC image to ``docs/figures/roc.png``: nothing in those sections is typed by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+BEGIN, END = "<!-- card:begin -->", "<!-- card:end -->"
+METRIC_NAMES = (
+    ("sensitivity", "sensitivity"), ("specificity", "specificity"), ("roc_auc", "ROC-AUC"),
+    ("ppv", "PPV"), ("npv", "NPV"), ("referrals_per_1000", "referrals per 1,000 screened"),
+)
+
+
+def _ci(m: dict, digits: int = 3) -> str:
+    return f"{m['value']:.{digits}f} ({m['lo']:.{digits}f}–{m['hi']:.{digits}f})"
+
+
+def operating_markdown(card: dict, roc_path: str | None = "roc.png") -> str:
+    """Operating point, calibration, test metrics with CIs, re-record rate (and the ROC image)."""
+    from scoliscreen.core.model.decision import Decision, plain_rule
+
+    op = card.get("operating_point", {})
+    cal = card.get("calibration", {})
+    rep = card.get("operating_point_test")
+    lines = ["## Operating point", ""]
+    d = Decision.from_card(card)
+    lines.append(f"- In plain words: {plain_rule(d)}.")
+    if op.get("rule"):
+        lines.append(f"- Chosen on validation subjects: {op['rule']} (validation sensitivity "
+                     f"{op.get('val_sensitivity', float('nan')):.3f}, specificity {op.get('val_specificity', float('nan')):.3f}).")
+    if cal.get("train_prevalence") is not None:
+        lines.append(f"- Calibration: Platt scaling on validation clips (prevalence {cal['train_prevalence']:.3f}, "
+                     f"the simulator's); shown at a prevalence of {cal.get('target_prevalence', 0):.3f} "
+                     f"({cal.get('setting', 'stated setting')}). Threshold at the training prevalence: "
+                     f"{op.get('threshold_at_train_prevalence', float('nan')):.3f}; at the stated prevalence: "
+                     f"{op.get('threshold', float('nan')):.4f}.")
+    rr = card.get("re_record")
+    if rr:
+        lines.append(f"- Re-record (inconclusive) when: the view is not one of {', '.join(rr['validated_views'])}; "
+                     f"less than {100 * rr['min_good_fraction']:.0f} % of the frames show the trunk; the knowledge map's "
+                     f"out-of-distribution score exceeds {card.get('ood', {}).get('threshold', float('nan')):.2f} "
+                     f"(99th percentile of training clips); the calibrated log-odds are within "
+                     f"{rr['near_threshold_logit']} of the threshold.")
+    lines.append("")
+    if rep:
+        b = rep["bootstrap"]
+        lines += [f"## Held-out test subjects ({b['n_subjects']} subjects, {b['n_clips']} clips; "
+                  f"95 % bootstrap CIs over subjects, {b['n_boot']} resamples)", "",
+                  "| metric | value (95 % CI) |", "|---|---|"]
+        for key, name in METRIC_NAMES:
+            m = b[key]
+            if key in ("ppv", "npv"):
+                name = f"{name} at {100 * rep['prevalence']:.0f} % prevalence"
+            elif key == "referrals_per_1000":
+                name = f"{name} at {100 * rep['prevalence']:.0f} % prevalence"
+            lines.append(f"| {name} | {_ci(m, 1 if key == 'referrals_per_1000' else 3)} |")
+        r = rep["re_record"]
+        why = ", ".join(f"{k} {v}" for k, v in sorted(r.get("reasons", {}).items())) or "none"
+        lines += ["", f"Every clip gets a verdict in the table above. With the re-record rule, "
+                  f"{r['n_deferred']} of {r['n']} test clips ({100 * r['deferred_fraction']:.1f} %) are deferred "
+                  f"({why}); on the rest accuracy {r['accuracy_on_rest']:.3f}, sensitivity "
+                  f"{r['sensitivity_on_rest']:.3f}, specificity {r['specificity_on_rest']:.3f}.", ""]
+        pv = rep.get("per_view") or {}
+        if pv:
+            lines += ["| view (test clips) | clips | sensitivity | specificity |", "|---|---|---|---|"]
+            for name, m in pv.items():
+                f = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
+                lines.append(f"| {name} | {m['clips']} | {f(m['sensitivity'])} | {f(m['specificity'])} |")
+            lines.append("")
+        if roc_path:
+            lines += [f"![ROC curve on held-out test subjects; the dot is the operating point]({roc_path})", ""]
+    return "\n".join(lines)
+
+
+def cross_world_markdown(cw: dict) -> str:
+    """The leave-one-world-out result (``benchmarks/cross_world.py``)."""
+    lines = [f"## Leave-one-world-out: trained on world {cw['train_world']}, tested on world {cw['test_world']}", "",
+             f"`{cw['command']}` — {cw['clips']} clips ({cw['positive_clips']} positive), never seen in training; "
+             "95 % bootstrap CIs over subjects.", "", "| metric | value |", "|---|---|"]
+    for key, name in (("roc_auc", "ROC-AUC"), ("sensitivity", "sensitivity"), ("specificity", "specificity")):
+        if cw.get(key):
+            lines.append(f"| {name} | {_ci(cw[key])} |")
+    lines.append(f"| macro-F1 at the operating point | {cw['macro_f1_at_operating_point']:.3f} |")
+    if cw.get("cobb_mae") is not None:
+        lines.append(f"| Cobb median MAE | {cw['cobb_mae']:.1f}° |")
+    r = cw.get("re_record") or {}
+    if r:
+        lines.append(f"| re-record (deferred) | {100 * r['deferred_fraction']:.1f} % of clips; accuracy on the rest "
+                     f"{r['accuracy_on_rest']:.3f} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _replace_section(text: str, body: str) -> str:
+    block = f"{BEGIN}\n_Generated from the model card by `scoliscreen model-report`; do not edit._\n\n{body}\n{END}"
+    if BEGIN in text and END in text:
+        return text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    return text.rstrip("\n") + "\n\n" + block + "\n"
+
+
+def update_docs(model_dir: str | Path, docs_dir: str | Path) -> list[Path]:
+    model_dir, docs_dir = Path(model_dir), Path(docs_dir)
+    card = json.loads((model_dir / "model_card.json").read_text())
+    written = []
+    roc = model_dir / card.get("figures", {}).get("roc", "roc.png")
+    rel = None
+    if roc.is_file():
+        (docs_dir / "figures").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(roc, docs_dir / "figures" / "roc.png")
+        written.append(docs_dir / "figures" / "roc.png")
+        rel = "figures/roc.png"
+    head = [f"Shipped weights `{card.get('model_version')}`, trained on "
+            f"{card.get('data', {}).get('subjects', '?')} simulated subjects "
+            f"({card.get('data', {}).get('clips', '?')} clips; {card.get('data', {}).get('command', '')})."]
+    tr = card.get("training", {})
+    if tr:
+        head.append(f"Training: inputs {tr.get('seconds_inputs')} s + fit {tr.get('seconds_fit')} s "
+                    f"({tr.get('epochs_run')} epochs, best {tr.get('best_epoch')}), device {tr.get('device_used')}.")
+    m = card.get("metrics_test", {})
+    if m:
+        head.append(f"Held-out test clips at the operating point: accuracy {m.get('accuracy', 0):.3f}, macro-F1 "
+                    f"{m.get('macro_f1', 0):.3f}, Cobb median MAE {m.get('cobb_mae', 0):.1f}°, band accuracy "
+                    f"{m.get('severity_accuracy', 0):.3f}.")
+    body = " ".join(head) + "\n\n" + operating_markdown(card, rel)
+    cw = model_dir / "cross_world.json"
+    if cw.is_file():
+        body += "\n" + cross_world_markdown(json.loads(cw.read_text()))
+    for name in ("model.md", "results.md"):
+        p = docs_dir / name
+        if p.is_file():
+            p.write_text(_replace_section(p.read_text(), body), encoding="utf-8")
+            written.append(p)
+    return written
