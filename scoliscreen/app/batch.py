@@ -21,15 +21,22 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Generator
+from typing import TYPE_CHECKING, Protocol
 
 from scoliscreen.app import batch_adapter as adapter
-from scoliscreen.app.batch_plan import TALLY, read_roster, result_row, scan_folder, write_csv
+from scoliscreen.app.batch_plan import (TALLY, ResultRow, as_int, read_roster, result_row, scan_folder, section,
+                                        write_csv)
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.fileio import sha256_file
-from scoliscreen.core.jobs import JobTable
+from scoliscreen.core.jobs import JobRow, JobTable
+
+if TYPE_CHECKING:
+    from scoliscreen.app.batch_engines import Engine, Handle
+    from scoliscreen.app.batch_worker import WorkerResult
+    from scoliscreen.core.store import Store
 
 MAX_ATTEMPTS = 3  # a file whose worker dies this many times is reported as an error
 POLL_S = 0.2
@@ -58,12 +65,12 @@ class BatchEvent:
     ``result`` (``row`` final), ``retry`` (``row``, ``message`` = why), ``paused``, ``note``."""
 
     kind: str
-    row: dict | None = None
+    row: ResultRow | None = None
     done: int = 0
     total: int = 0
-    tally: dict = field(default_factory=dict)
+    tally: dict[str, int] = field(default_factory=dict)
     message: str = ""
-    rows: list | None = None
+    rows: list[ResultRow] | None = None
 
 
 @dataclass
@@ -71,13 +78,13 @@ class BatchSummary:
     total: int
     done: int
     failed: int
-    tally: dict
+    tally: dict[str, int]
     seconds: float
     out: Path | None
     engine: str = ""
     cancelled: bool = False
     screened: int = 0  # files actually screened in this run (not skipped)
-    reports: list = field(default_factory=list)
+    reports: list[Path] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -94,19 +101,23 @@ class _Item:
     key: str = ""
 
 
-def _resolve_patient(store, pseudonym: str, create: bool, created: dict) -> int:
+class _EventFn(Protocol):
+    def __call__(self, kind: str, *, message: str = "") -> BatchEvent: ...
+
+
+def _resolve_patient(store: Store, pseudonym: str, create: bool, created: dict[str, int]) -> int:
     patient = adapter.find_patient(store, pseudonym)
     if patient is None:
         if not create:
             raise InputError(f"unknown patient {pseudonym!r} in the roster (add it, or use --create-patients)")
         patient = adapter.add_patient(store, pseudonym)
-        created[pseudonym] = patient["id"]
-    return int(patient["id"])
+        created[pseudonym] = as_int(patient["id"])
+    return as_int(patient["id"])
 
 
-def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] | None = None,
+def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[], bool] | None = None,
                 should_pause: Callable[[], bool] | None = None,
-                engine=None) -> Generator[BatchEvent, None, BatchSummary]:
+                engine: Engine | None = None) -> Generator[BatchEvent, None, BatchSummary]:
     """The batch as a generator of :class:`BatchEvent`; returns the :class:`BatchSummary`."""
     t0 = time.perf_counter()
     folder = Path(opts.folder).resolve()
@@ -116,23 +127,23 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
     jobs = JobTable.of_store(store)
     # Memory: per file only a job key (or, for the few files that never become jobs, their row)
     # and a settled flag; result rows live in the job table and are streamed into the CSV.
-    extra: dict[int, dict] = {}  # rows of files that are no job (roster errors, duplicates)
-    keys: list[str | None] = [None] * len(files)
+    extra: dict[int, ResultRow] = {}  # rows of files that are no job (roster errors, duplicates)
+    keys: list[str] = [""] * len(files)  # "": no job (yet)
     settled = bytearray(len(files))
     counts = dict.fromkeys(TALLY, 0)
-    planned: list[dict] = []
+    planned: list[ResultRow] = []
     queue: deque[_Item] = deque()
-    created: dict = {}
+    created: dict[str, int] = {}
     seen: dict[str, int] = {}
 
-    def settle(i: int, row: dict) -> dict:
+    def settle(i: int, row: ResultRow) -> ResultRow:
         settled[i] = 1
-        counts[row["result"]] += 1
+        counts[str(row["result"])] += 1
         return row
 
     for i, path in enumerate(files):
         item = _Item(i, path)
-        row = None
+        row: ResultRow | None = None
         try:
             if roster is not None:
                 item.patient = roster.patient_for(path, folder)
@@ -159,7 +170,7 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
                 jobs.finish(item.key, visit_id, result_row(path, folder, sha256=item.sha256, patient=item.patient,
                                                            analysis=analysis, visit_id=visit_id,
                                                            model_version=version))
-                job = jobs.get(item.key)
+                job = jobs.row(item.key)
         if job["status"] == "done" or (job["status"] == "error" and not opts.retry_failed):
             planned.append(_slim(settle(i, _stored_row(jobs, job, path, folder, version))))
             continue
@@ -171,8 +182,10 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
 
     total = len(files)
 
-    def event(kind: str, **kw) -> BatchEvent:
-        return BatchEvent(kind, done=sum(counts.values()), total=total, tally=dict(counts), **kw)
+    def event(kind: str, *, row: ResultRow | None = None, message: str = "",
+              rows: list[ResultRow] | None = None) -> BatchEvent:
+        return BatchEvent(kind, row=row, done=sum(counts.values()), total=total, tally=dict(counts),
+                          message=message, rows=rows)
 
     yield event("planned", rows=planned,
                 message=f"{total} files: {len(queue)} to screen, {total - len(queue)} already settled")
@@ -185,7 +198,7 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
     eng_desc = ""
     if queue:
         own_engine = engine is None
-        if own_engine:
+        if engine is None:
             from scoliscreen.app.batch_engines import make_engine
 
             engine = make_engine(workers=opts.workers, scheduler=opts.scheduler,
@@ -193,7 +206,7 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
                                  device=opts.device)
         eng_desc = engine.describe()
         yield event("started", message=eng_desc)
-        inflight: dict = {}  # handle -> _Item
+        inflight: dict[Handle, _Item] = {}
         paused = False
         try:
             while queue or inflight:
@@ -217,10 +230,11 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
                 for handle in engine.wait_any(inflight, timeout=POLL_S):
                     item = inflight.pop(handle)
                     try:
-                        res = engine.collect(handle)
+                        res: WorkerResult = engine.collect(handle)
                     except Exception as exc:  # noqa: BLE001 - a lost worker (distributed raises its own types)
                         lost = True
-                        attempts = (jobs.get(item.key) or {}).get("attempts", 0)
+                        job_now = jobs.get(item.key)
+                        attempts = job_now["attempts"] if job_now is not None else 0
                         if attempts < opts.max_attempts:
                             jobs.lost(item.key, str(exc))
                             queue.appendleft(item)
@@ -240,19 +254,19 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
             if own_engine:
                 engine.close(cancel=bool(inflight))
 
-    def final_rows():
+    def final_rows() -> Iterator[ResultRow]:
         """Every file's row, in folder order, from the job table (streamed, not kept)."""
         for j, path in enumerate(files):
             if j in extra:
                 yield extra[j]
             elif settled[j]:
-                yield _stored_row(jobs, jobs.get(keys[j]), path, folder, version)
+                yield _stored_row(jobs, jobs.row(keys[j]), path, folder, version)
             else:  # the batch stopped before this file
                 yield result_row(path, folder, model_version=version) | {
                     "status": "queued", "result": "", "error": "not screened (batch stopped)"}
 
     out = write_csv(final_rows(), opts.out) if opts.out else None
-    reports = []
+    reports: list[Path] = []
     if opts.reports and not cancelled:
         reports = yield from _reports(store, final_rows(), Path(opts.reports), event)
     done = sum(1 for j in range(total) if settled[j]) - counts["error"]
@@ -263,11 +277,11 @@ def batch_steps(opts: BatchOptions, store, *, should_cancel: Callable[[], bool] 
 PLAN_KEYS = ("file", "patient", "status", "result", "probability", "error", "visit_id")
 
 
-def _slim(row: dict) -> dict:
+def _slim(row: Mapping[str, object]) -> ResultRow:
     return {k: row.get(k, "") for k in PLAN_KEYS}
 
 
-def _stored_row(jobs: JobTable, job: dict, path: Path, folder: Path, version: str) -> dict:
+def _stored_row(jobs: JobTable, job: JobRow, path: Path, folder: Path, version: str) -> ResultRow:
     """The CSV row a settled job holds (its file name as found now)."""
     row = jobs.summary(job) or result_row(path, folder, sha256=job["sha256"], patient=job["patient"],
                                           error=job["error"] or "failed in an earlier run", model_version=version)
@@ -275,9 +289,9 @@ def _stored_row(jobs: JobTable, job: dict, path: Path, folder: Path, version: st
     return row
 
 
-def _settle(store, jobs: JobTable, item: _Item, folder: Path, res: dict, version: str) -> dict:
+def _settle(store: Store, jobs: JobTable, item: _Item, folder: Path, res: WorkerResult, version: str) -> ResultRow:
     """Record one worker result: the visit first, then the job (see core/jobs.py for why)."""
-    worker_version = ((res.get("analysis") or {}).get("screening") or {}).get("model_version")
+    worker_version = section(res.get("analysis") or {}, "screening").get("model_version")
     if worker_version and worker_version != version:  # a cluster worker with another install
         res = {**res, "error": f"the worker screened with model {worker_version}, not {version}; "
                               "install the same model on every worker"}
@@ -292,11 +306,12 @@ def _settle(store, jobs: JobTable, item: _Item, folder: Path, res: dict, version
     else:
         row = result_row(item.path, folder, sha256=item.sha256, patient=item.patient,
                          error=res.get("error"), seconds=res.get("seconds"), model_version=version)
-        jobs.fail(item.key, row["error"], row)
+        jobs.fail(item.key, str(row["error"]), row)
     return row
 
 
-def _reports(store, rows, folder: Path, event) -> Generator[BatchEvent, None, list]:
+def _reports(store: Store, rows: Iterable[ResultRow], folder: Path,
+             event: _EventFn) -> Generator[BatchEvent, None, list[Path]]:
     """Per-child PDF reports and a session summary, when a report module is installed."""
     hook = adapter.report_functions()
     if hook is None:
@@ -304,14 +319,15 @@ def _reports(store, rows, folder: Path, event) -> Generator[BatchEvent, None, li
         return []
     visit_report, session_report = hook
     folder.mkdir(parents=True, exist_ok=True)
-    written, visit_ids = [], []
+    written: list[Path] = []
+    visit_ids: list[int] = []
     for row in rows:
         if row.get("visit_id") in ("", None):
             continue
-        visit_ids.append(int(row["visit_id"]))
+        visit_ids.append(as_int(row["visit_id"]))
         if row.get("patient"):
             path = folder / f"{row['patient']}_visit{row['visit_id']}.pdf"
-            written.append(visit_report(store, int(row["visit_id"]), path))
+            written.append(visit_report(store, as_int(row["visit_id"]), path))
     if session_report is not None:
         written.append(session_report(store, visit_ids, folder / "session_summary.pdf"))
     yield event("note", message=f"{len(written)} PDF report(s) written to {folder}")
@@ -325,7 +341,8 @@ def drain(gen: Generator[BatchEvent, None, BatchSummary],
         try:
             ev = next(gen)
         except StopIteration as stop:
-            return stop.value
+            summary: BatchSummary = stop.value  # the generator's return value
+            return summary
         if on_event is not None:
             try:
                 on_event(ev)
@@ -334,5 +351,6 @@ def drain(gen: Generator[BatchEvent, None, BatchSummary],
                 raise
 
 
-def run_batch(opts: BatchOptions, store, **kw) -> BatchSummary:
-    return drain(batch_steps(opts, store, **kw))
+def run_batch(opts: BatchOptions, store: Store, *, should_cancel: Callable[[], bool] | None = None,
+              should_pause: Callable[[], bool] | None = None, engine: Engine | None = None) -> BatchSummary:
+    return drain(batch_steps(opts, store, should_cancel=should_cancel, should_pause=should_pause, engine=engine))

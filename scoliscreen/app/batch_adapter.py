@@ -6,14 +6,24 @@ store's visit methods directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scoliscreen.app.batch_plan import as_int
+
 if TYPE_CHECKING:
     from scoliscreen.core.analyze import Analysis
+    from scoliscreen.core.model.predict import Screener
+    from scoliscreen.core.store import Store
+
+VisitReport = Callable[["Store", int, Path], Path]
+"""``core.report.report_visit``: (store, visit id, PDF path) -> the path written."""
+SessionReport = Callable[["Store", list[int], Path], Path]
+"""``core.report.session_summary``: (store, visit ids, PDF path) -> the path written."""
 
 
-def analyze_path(path: str | Path, screener) -> Analysis:
+def analyze_path(path: str | Path, screener: Screener | None) -> Analysis:
     """Analyse one video or pose-sequence file and screen it. A recording the quality gate
     refuses is returned (``quality.usable`` False, no screening); a screening model that cannot
     be used leaves ``screening_error``. A file that cannot be read raises a ``ScoliScreenError``."""
@@ -22,29 +32,29 @@ def analyze_path(path: str | Path, screener) -> Analysis:
     return run_analysis(str(path), screener=screener)
 
 
-def record(store, analysis: Analysis, patient_id: int | None, *, video_sha256: str | None = None) -> int:
+def record(store: Store, analysis: Analysis, patient_id: int | None, *, video_sha256: str | None = None) -> int:
     """Append the visit exactly as a single analysis records it; returns the visit id."""
     from scoliscreen.app.records import record_visit
 
-    return int(record_visit(store, analysis, patient_id=patient_id, video_sha256=video_sha256)["id"])
+    return as_int(record_visit(store, analysis, patient_id=patient_id, video_sha256=video_sha256)["id"])
 
 
-def find_patient(store, pseudonym: str) -> dict | None:
+def find_patient(store: Store, pseudonym: str) -> dict[str, object] | None:
     return store.find_patient(pseudonym)
 
 
-def add_patient(store, pseudonym: str) -> dict:
+def add_patient(store: Store, pseudonym: str) -> dict[str, object]:
     return store.add_patient(pseudonym)
 
 
-def load_screener(model_dir=None, device: str = "auto"):
+def load_screener(model_dir: str | Path | None = None, device: str = "auto") -> Screener:
     """The screening model a worker process keeps for all its files."""
     from scoliscreen.app.models import load_screener as load
 
     return load(model_dir, device=device)
 
 
-def model_version(model_dir=None) -> str:
+def model_version(model_dir: str | Path | None = None) -> str:
     """The version of the model a batch would use, read from its card (no torch import)."""
     from scoliscreen.core.model.card import read_card
     from scoliscreen.core.paths import screening_model_dir
@@ -52,12 +62,12 @@ def model_version(model_dir=None) -> str:
     return str(read_card(model_dir or screening_model_dir()).get("model_version", "unknown"))
 
 
-def stored_analysis(store, visit_id: int) -> dict:
+def stored_analysis(store: Store, visit_id: int) -> dict[str, object]:
     """The analysis dict a recorded visit holds (for a job whose visit survived a crash)."""
     return dict(store.analysis(visit_id) or {})
 
 
-def report_functions():
+def report_functions() -> tuple[VisitReport, SessionReport]:
     """(visit report, session summary): ``core.report``'s writers, as (store, visit_id(s), path)."""
     from scoliscreen.core.report import report_visit, session_summary
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +30,27 @@ CSV_COLUMNS = ("file", "status", "result", "label", "probability", "cobb_estimat
                "quality_reasons", "model_version", "error", "patient", "visit_id", "seconds", "sha256")
 TALLY = ("refer", "no referral", "re-record", "unusable", "error")
 
+ResultRow = dict[str, object]
+"""One file's result: the :data:`CSV_COLUMNS` (the CSV row, the job's ``summary_json``, an event's row)."""
+
+
+def as_int(value: object) -> int:
+    """``int(value)`` of a stored number (a visit or patient id read from a row)."""
+    assert isinstance(value, (int, float, str)), f"not a number: {value!r}"
+    return int(value)
+
+
+def section(d: Mapping[str, object], key: str) -> Mapping[str, object]:
+    """A nested part of an analysis dict (``quality``, ``screening``); empty when absent."""
+    part = d.get(key) or {}
+    assert isinstance(part, Mapping), f"{key}: not a mapping"
+    return part
+
 
 @dataclass
 class Roster:
-    exact: dict = field(default_factory=dict)  # name or relative path -> pseudonym
-    patterns: list = field(default_factory=list)  # [(glob, pseudonym)] in file order
+    exact: dict[str, str] = field(default_factory=dict)  # name or relative path -> pseudonym
+    patterns: list[tuple[str, str]] = field(default_factory=list)  # [(glob, pseudonym)] in file order
     source: str = ""
 
     def patient_for(self, path: Path, folder: Path) -> str | None:
@@ -91,7 +108,7 @@ def scan_folder(folder: str | Path) -> list[Path]:
 
 
 # ---- result rows ------------------------------------------------------------------------
-def category(row: dict) -> str:
+def category(row: Mapping[str, object]) -> str:
     """Which tally a result row counts in (one of :data:`TALLY`)."""
     if row.get("status") != "done":
         return "error"
@@ -106,17 +123,20 @@ def category(row: dict) -> str:
 
 
 def result_row(path: Path, folder: Path, *, sha256: str = "", patient: str | None = None,
-               analysis: dict | None = None, error: str | None = None, visit_id=None,
-               seconds=None, model_version: str = "") -> dict:
+               analysis: Mapping[str, object] | None = None, error: str | None = None,
+               visit_id: int | None = None, seconds: float | None = None, model_version: str = "") -> ResultRow:
     """One CSV row of a file: from its analysis dict (as stored) or its error."""
     rel = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else str(path)
-    row = dict.fromkeys(CSV_COLUMNS, "")
+    row: ResultRow = dict.fromkeys(CSV_COLUMNS, "")
     row.update(file=rel, sha256=sha256, patient=patient or "", model_version=model_version,
                visit_id=visit_id if visit_id is not None else "", seconds=seconds if seconds is not None else "")
     if analysis is not None:
-        q = analysis.get("quality") or {}
-        s = analysis.get("screening") or {}
+        q = section(analysis, "quality")
+        s = section(analysis, "screening")
         interval = s.get("cobb_interval") or [s.get("cobb_interval_lo"), s.get("cobb_interval_hi")]
+        assert isinstance(interval, Sequence), "cobb_interval: not a pair"
+        reasons = q.get("reasons") or []
+        assert isinstance(reasons, Iterable), "quality reasons: not a list"
         row.update(
             status="done", label=s.get("label", ""), probability=s.get("probability", ""),
             cobb_estimate=s.get("cobb_estimate", ""),
@@ -124,7 +144,7 @@ def result_row(path: Path, folder: Path, *, sha256: str = "", patient: str | Non
             cobb_interval_hi="" if interval[1] is None else interval[1],
             severity_band=s.get("severity_band", ""), quality_verdict=q.get("verdict", ""),
             quality_reasons="; ".join(str(r.get("message", r)) if isinstance(r, dict) else str(r)
-                                      for r in q.get("reasons") or []),
+                                      for r in reasons),
             error=analysis.get("screening_error", ""),
         )
         row["model_version"] = s.get("model_version") or model_version
@@ -134,7 +154,7 @@ def result_row(path: Path, folder: Path, *, sha256: str = "", patient: str | Non
     return row
 
 
-def write_csv(rows, out: str | Path) -> Path:
+def write_csv(rows: Iterable[Mapping[str, object]], out: str | Path) -> Path:
     """Every row (an iterable: streamed, not held), written atomically: a crash leaves the old file."""
     import os
     import tempfile

@@ -15,19 +15,48 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
-_STATE: dict = {}
+if TYPE_CHECKING:
+    from scoliscreen.core.analyze import Analysis
+    from scoliscreen.core.model.predict import Screener
+
+
+class WorkerResult(TypedDict, total=False):
+    """What a task returns (:func:`screen_file`); a lost task's stand-in holds ``error`` alone."""
+
+    path: str
+    pid: int
+    analysis: dict[str, object]  # Analysis.to_dict(): the CSV row and the tally read this
+    result: Analysis  # what the coordinator records (app.records.record_visit)
+    error: str  # one line, instead of analysis + result
+    seconds: float
+    cpu_s: float
+    peak_rss_mb: float
+
+
+@dataclass
+class _WorkerState:
+    """This process's models: loaded once (``config`` = the (model_dir, device) they are for)."""
+
+    config: tuple[str | None, str] | None = None
+    screener: Screener | None = None
+    load_error: str | None = None
+
+
+_STATE = _WorkerState()
 
 
 def init_worker(model_dir: str | None = None, device: str = "cpu", threads: int = 1) -> None:
     """Pool initializer: load the screening model (and warm the pose model) for this process."""
-    if _STATE.get("screener") is not None and _STATE.get("config") == (model_dir, device):
+    if _STATE.screener is not None and _STATE.config == (model_dir, device):
         return
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-    _STATE["config"] = (model_dir, device)
-    _STATE["screener"] = None
-    _STATE["load_error"] = None
+    _STATE.config = (model_dir, device)
+    _STATE.screener = None
+    _STATE.load_error = None
     try:
         import torch
 
@@ -37,13 +66,13 @@ def init_worker(model_dir: str | None = None, device: str = "cpu", threads: int 
         cv2.setNumThreads(max(1, threads))  # N workers on N cores: no oversubscription
         from scoliscreen.app.batch_adapter import load_screener
 
-        _STATE["screener"] = load_screener(model_dir, device)
+        _STATE.screener = load_screener(model_dir, device)
         from scoliscreen.core.pose import verify_pose_model
 
         verify_pose_model()
         import mediapipe  # noqa: F401 - imported once here, not per clip
     except Exception as exc:  # noqa: BLE001 - reported with every task of this worker
-        _STATE["load_error"] = f"the worker could not load its models: {exc}"
+        _STATE.load_error = f"the worker could not load its models: {exc}"
 
 
 def peak_rss_mb() -> float:
@@ -55,22 +84,22 @@ def peak_rss_mb() -> float:
     return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024.0
 
 
-def screen_file(path: str, model_dir: str | None = None, device: str = "cpu") -> dict:
+def screen_file(path: str, model_dir: str | None = None, device: str = "cpu") -> WorkerResult:
     """Analyse and screen one file: ``{"path", "analysis" | "error", "seconds", "cpu_s", "pid", "peak_rss_mb"}``."""
     from scoliscreen.core.errors import ScoliScreenError
 
-    if "config" not in _STATE or _STATE["config"] != (model_dir, device):
+    if _STATE.config != (model_dir, device):
         init_worker(model_dir, device)  # a Dask worker: first task in this process
-    out: dict = {"path": path, "pid": os.getpid()}
+    out: WorkerResult = {"path": path, "pid": os.getpid()}
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        if _STATE.get("load_error"):
-            raise ScoliScreenError(_STATE["load_error"])
+        if _STATE.load_error:
+            raise ScoliScreenError(_STATE.load_error)
         if not Path(path).is_file():
             raise ScoliScreenError(f"{path}: no such file")
         from scoliscreen.app.batch_adapter import analyze_path
 
-        analysis = analyze_path(path, _STATE["screener"])
+        analysis = analyze_path(path, _STATE.screener)
         out["analysis"] = analysis.to_dict()  # the CSV row and the tally read this
         out["result"] = analysis  # what the coordinator records (app.records.record_visit)
     except ScoliScreenError as exc:

@@ -29,9 +29,36 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Literal, TypedDict, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from sqlite_utils import Database
+
+    from scoliscreen.core.store import Store
 
 TABLE = "batch_jobs"
-STATUSES = ("queued", "running", "done", "error")
+JobStatus = Literal["queued", "running", "done", "error"]
+STATUSES: tuple[JobStatus, ...] = ("queued", "running", "done", "error")
+
+
+class JobRow(TypedDict):
+    """One row of ``batch_jobs`` (``SELECT *``), as :meth:`JobTable.get` returns it."""
+
+    key: str
+    sha256: str
+    model_version: str
+    path: str | None
+    patient: str | None
+    status: JobStatus
+    attempts: int
+    error: str | None
+    visit_id: int | None
+    summary_json: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
 
 
 def _now() -> str:
@@ -42,10 +69,15 @@ def job_key(sha256: str, model_version: str) -> str:
     return f"{sha256}:{model_version}"
 
 
+def _job_row(columns: Sequence[str], values: Sequence[object]) -> JobRow:
+    # SELECT * of batch_jobs: its columns are exactly JobRow's keys (the CREATE TABLE below).
+    return cast(JobRow, dict(zip(columns, values, strict=True)))
+
+
 class JobTable:
     """The ``batch_jobs`` table of an open records database (a ``sqlite_utils.Database``)."""
 
-    def __init__(self, db):
+    def __init__(self, db: Database) -> None:
         self.db = db
         if db[TABLE].exists():
             return  # no write (lock) needed when another program has the database open
@@ -60,34 +92,46 @@ class JobTable:
             db.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_status ON {TABLE} (status)")
 
     @classmethod
-    def of_store(cls, store) -> "JobTable":
+    def of_store(cls, store: Store) -> JobTable:
         return cls(store.db)
 
     # ---- reading -----------------------------------------------------------------------
-    def get(self, key: str) -> dict | None:
+    def get(self, key: str) -> JobRow | None:
         row = self.db.execute(f"SELECT * FROM {TABLE} WHERE key = ?", [key]).fetchone()
         if row is None:
             return None
         cols = [d[0] for d in self.db.execute(f"SELECT * FROM {TABLE} LIMIT 0").description]
-        return dict(zip(cols, row, strict=True))
+        return _job_row(cols, row)
 
-    def all(self) -> list[dict]:
+    def row(self, key: str) -> JobRow:
+        """The job of ``key``, which must exist (a ``LookupError`` if it does not)."""
+        job = self.get(key)
+        if job is None:
+            raise LookupError(f"no batch job {key}")
+        return job
+
+    def all(self) -> list[JobRow]:
         cur = self.db.execute(f"SELECT * FROM {TABLE} ORDER BY created_at, key")
         cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        return [_job_row(cols, r) for r in cur.fetchall()]
 
-    def counts(self) -> dict:
-        out = dict.fromkeys(STATUSES, 0)
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = dict.fromkeys(STATUSES, 0)
         for status, n in self.db.execute(f"SELECT status, COUNT(*) FROM {TABLE} GROUP BY status"):
             out[status] = n
         return out
 
     @staticmethod
-    def summary(row: dict) -> dict | None:
-        return json.loads(row["summary_json"]) if row and row.get("summary_json") else None
+    def summary(row: JobRow | None) -> dict[str, object] | None:
+        """The result row stored with a job (``summary_json``), or None."""
+        text = row.get("summary_json") if row else None
+        if not text:
+            return None
+        summary: dict[str, object] = json.loads(text)
+        return summary
 
     # ---- writing (each call is one committed transaction) -------------------------------
-    def ensure(self, sha256: str, model_version: str, path: str, patient: str | None) -> dict:
+    def ensure(self, sha256: str, model_version: str, path: str, patient: str | None) -> JobRow:
         """The job of this file (created ``queued`` if new; path and patient refreshed if not done)."""
         key = job_key(sha256, model_version)
         with self.db.conn:
@@ -98,7 +142,7 @@ class JobTable:
             )
             self.db.execute(f"UPDATE {TABLE} SET path = ?, patient = ? WHERE key = ? AND status != 'done'",
                             [path, patient, key])
-        return self.get(key)
+        return self.row(key)
 
     def requeue(self, key: str) -> None:
         with self.db.conn:
@@ -116,14 +160,14 @@ class JobTable:
         with self.db.conn:
             self.db.execute(f"UPDATE {TABLE} SET status = 'queued', error = ? WHERE key = ?", [reason, key])
 
-    def finish(self, key: str, visit_id: int | None, summary: dict) -> None:
+    def finish(self, key: str, visit_id: int | None, summary: Mapping[str, object]) -> None:
         with self.db.conn:
             self.db.execute(
                 f"UPDATE {TABLE} SET status = 'done', visit_id = ?, error = NULL, summary_json = ?,"
                 " finished_at = ? WHERE key = ?",
                 [visit_id, json.dumps(summary, default=str), _now(), key])
 
-    def fail(self, key: str, error: str, summary: dict | None = None) -> None:
+    def fail(self, key: str, error: str, summary: Mapping[str, object] | None = None) -> None:
         with self.db.conn:
             self.db.execute(
                 f"UPDATE {TABLE} SET status = 'error', error = ?, summary_json = ?, finished_at = ?"
