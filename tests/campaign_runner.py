@@ -42,13 +42,26 @@ def run_case(argv: list[str]) -> tuple[int, str]:
     return int(code), text
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM of its address space). ``ru_maxrss`` would also count
+    the pytest process this runner was forked from (Linux keeps the high-water mark over exec)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> int:
     cases = json.loads(open(sys.argv[1]).read())
     results = []
     for case in cases:
         code, err = run_case(case["argv"])
         results.append({"name": case["name"], "argv": case["argv"], "code": code, "stderr": err,
-                        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+                        "maxrss_mb": peak_rss_mb()})
         with open(sys.argv[2], "w") as fh:  # written after every case: a crash keeps the earlier ones
             json.dump(results, fh, indent=1)
     return 0
