@@ -191,7 +191,7 @@ def test_batch_rows_roster_and_resume(tmp_path, inline_screener):
         for r in ok:
             v = store.get_visit(int(r["visit_id"]))
             assert v["video"].endswith(r["file"]) and v["video_sha256"] == r["sha256"]
-            assert r["model_version"] and r["result"] in ("refer", "no referral", "re-record")
+            assert r["model_version"] and r["result"] in ("refer", "no referral", "re-record", "unusable")
         assert {r["result"] for r in ok} & {"refer", "no referral"}
 
         # a re-run with --create-patients screens only what was not done, under the new patient

@@ -178,7 +178,8 @@ def test_live_stand_in_shows_frames_and_skeleton(qtbot, wait_until):
     detected = [lm for _, lm in poses if np.isfinite(lm[:, 0]).any()]
     assert len(detected) >= 0.8 * len(poses)  # the walker is in every frame of this clip
     final = stats[-1]
-    assert final["frames_shown"] == len(frames) and final["poses"] == len(poses)
+    # a stop between handing a frame over and counting it leaves the count one short, never more
+    assert len(frames) - 1 <= final["frames_shown"] <= len(frames) and final["poses"] == len(poses)
     # pose ran on the newest frame only: shown + skipped accounts for every frame handed over
     assert final["poses"] + final["pose_frames_skipped"] <= final["frames_shown"]
     assert 0 < final["source_fps"] <= 31

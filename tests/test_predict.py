@@ -182,7 +182,7 @@ def test_screening_through_the_app_uses_the_gate_segment(screener):
     assert analysis.quality.usable  # the bundled clip is usable: this test must screen it
     res = analysis.screening
     assert res is not None and 0 <= res.probability <= 1 and res.model_version == screener.model_version
-    assert analysis.to_dict()["screening"]["probability"] == round(res.probability, 4)
+    assert analysis.to_dict()["screening"]["probability"] == round(res.probability, 6)
     # the same result as the model's own path from the sequence and the gate's segment
     direct = screener.predict(analysis.sequence, "", analysis.quality.segment)
     assert res.probability == pytest.approx(direct.probability, abs=1e-6)

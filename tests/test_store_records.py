@@ -112,14 +112,16 @@ def test_trend_and_comparison(store, analysis):
     store.add_visit(None, None, analysis)  # someone else's quick look: not in the trend
     trend = store.trend(p["id"])
     assert [t["visit_id"] for t in trend] == [a["id"], b["id"]]
-    assert trend[0]["cobb_low"] is None and (trend[1]["cobb_low"], trend[1]["cobb_high"]) == (12.0, 22.0)
+    low, high = analysis["screening"]["cobb_interval"]  # this model gives an 80 % interval
+    assert (trend[0]["cobb_low"], trend[0]["cobb_high"]) == (low, high)
+    assert (trend[1]["cobb_low"], trend[1]["cobb_high"]) == (12.0, 22.0)
     assert trend[1]["age"] - trend[0]["age"] == pytest.approx(1.0, abs=0.01)
     assert [v["id"] for v in store.patient_visits(p["id"])] == [a["id"], b["id"]]
     cmp = store.compare_visits(a["id"], b["id"])
     rows = {r["key"]: r for r in cmp["rows"]}
     assert rows["probability"]["diff"] == pytest.approx(0.8 - analysis["screening"]["probability"])
     assert rows["cobb_estimate"]["diff"] == pytest.approx(17.0 - analysis["screening"]["cobb_estimate"])
-    assert rows["cobb_low"]["a"] is None and rows["cobb_low"]["diff"] is None
+    assert rows["cobb_low"]["a"] == low and rows["cobb_low"]["diff"] == pytest.approx(12.0 - low)
     assert rows["region.trunk_spine"]["diff"] == pytest.approx(0.0)
     feats = {f["key"]: f for f in cmp["features"]}
     assert len(feats) == 146 and feats["feature.head_tilt_deg"]["diff"] == pytest.approx(2.5, abs=1e-4)

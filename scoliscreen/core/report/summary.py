@@ -33,7 +33,8 @@ def _normalise(row: dict) -> dict:
             row["verdict"] = "re-record" if row.get("exit_code") == 3 or row.get("usable") is False else "not screened"
             row.setdefault("quality", str(row["error"]))
         else:
-            row["verdict"] = {"positive": "refer", "negative": "no referral"}.get(str(row.get("label")), "not screened")
+            row["verdict"] = {"positive": "refer", "negative": "no referral", "re-record": "re-record"}.get(
+                str(row.get("label")), "not screened")
     if row.get("cobb_low") is None and row.get("cobb_interval"):
         row["cobb_low"], row["cobb_high"] = cobb_interval(row)
     return row

@@ -16,11 +16,14 @@ from scoliscreen.core.store_history import cobb_interval, shipped_model_card
 
 
 def verdict(analysis: dict) -> str:
-    """"refer", "no referral", "re-record" (recording unusable) or "not screened" (no model)."""
+    """"refer", "no referral", "re-record" (recording unusable, or the model inconclusive: label
+    "re-record" with reasons) or "not screened" (no model)."""
     quality = analysis.get("quality") or {}
     if quality.get("usable") is False:
         return "re-record"
     label = (analysis.get("screening") or {}).get("label")
+    if label == "re-record":  # usable, but outside what the model was validated on
+        return "re-record"
     if label == "positive":
         return "refer"
     if label == "negative":
@@ -40,7 +43,11 @@ VERDICT_WORDS = {
 
 
 def _pct(p) -> str:
-    return "–" if p is None else f"{100 * float(p):.0f}%"
+    """A percentage as the app shows it: one decimal below 10 % (the school threshold is ~1.5 %)."""
+    if p is None:
+        return "–"
+    v = 100 * float(p)
+    return f"{v:.1f}%" if v < 10 else f"{v:.0f}%"
 
 
 def key_frame_index(analysis: dict, sequence=None) -> int:
@@ -112,6 +119,10 @@ def _section_result(pdf, data: dict) -> None:
     pdf.set_draw_color(*colour)
     pdf.set_line_width(0.8)
     headline, words = VERDICT_WORDS[word]
+    if word == "re-record" and s.get("reasons"):  # the model's own "inconclusive", with its reasons
+        words = ("The model could not give a confident answer for this walk: "
+                 + "; ".join(str(r.get("message", r)) for r in s["reasons"])
+                 + ". Record the walk again (a straight walk seen from the front or the back).")
     pdf.para(headline, size=15, bold=True, colour=colour, h=7.5)
     pdf.para(words, size=10.5, bold=True, colour=colour, h=5)
     pdf.set_line_width(0.2)
