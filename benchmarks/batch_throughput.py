@@ -1,7 +1,7 @@
 """Batch throughput (issue 12): clips per minute with 1 and 2 local workers and a 2-worker Dask
 LocalCluster, against the sum of single-clip analyse times; peak memory per worker (3-s vs 60-s clip).
 
-The clips are made from the real clips (/work/shared/data/real/, resources/samples/, tests/data/real/)
+The clips are made from the real clips (../shared/data/real/, resources/samples/, tests/data/real/)
 with OpenCV: a 96-frame stretch at a varying start, a crop (80-95 % of the frame, varying place),
 re-encoded at 1080p (1920x1080, or 1080x1920 for portrait sources), every other one mirrored. Real
 pixels, not synthetic noise. They are cached in --work (made once).
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCES = (Path("/work/shared/data/real"), REPO / "resources" / "samples", REPO / "tests" / "data" / "real")
+SOURCES = (REPO.parent / "shared" / "data" / "real", REPO / "resources" / "samples", REPO / "tests" / "data" / "real")
 
 
 def source_clips() -> list[Path]:
