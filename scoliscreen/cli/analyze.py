@@ -71,6 +71,11 @@ def format_summary(analysis) -> str:
     return "\n".join(lines)
 
 
+def _pct(p: float) -> str:
+    """A chance in plain words: one decimal below 10 % (the school threshold is ~1.5 %)."""
+    return f"{100 * p:.1f}%" if p < 0.1 else f"{100 * p:.0f}%"
+
+
 def format_screening(analysis) -> list[str]:
     """The screening part of the summary (empty for a refused recording)."""
     from scoliscreen.core.landmarks import REGION_NAMES
@@ -79,11 +84,18 @@ def format_screening(analysis) -> list[str]:
     res = analysis.screening
     if res is not None:
         top = sorted(res.region_weights.items(), key=lambda kv: -kv[1])[:3]
+        verdict = {"positive": "REFER for a clinical examination", "negative": "no referral",
+                   "re-record": "RE-RECORD (inconclusive)"}.get(res.label, res.label.upper())
+        lo, hi = res.cobb_interval
         lines += [
-            f"Screening:   {res.label.upper()}  P(Cobb >= 10 deg) = {res.probability:.2f} "
-            f"(operating point {res.threshold:.2f})",
-            f"Cobb angle:  about {res.cobb_estimate:.0f} deg (regression head); most likely band "
-            f"{res.severity_band} deg (band head, p = {res.severity_probabilities.get(res.severity_band, 0):.2f})",
+            f"Screening:   {verdict}",
+            f"Chance of Cobb >= 10 deg: {_pct(res.probability)} (refer when it is {_pct(res.threshold)} or more)",
+        ]
+        lines += [f"  - why re-record: {r.get('message', r)}" for r in res.reasons]
+        lines += [
+            f"Cobb angle:  about {res.cobb_estimate:.0f} deg"
+            + (f" (80% interval {lo:.0f}-{hi:.0f} deg)" if hi > lo else "")
+            + f"; band {res.severity_band} deg (p = {res.severity_probabilities.get(res.severity_band, 0):.2f})",
             "Model looked most at: " + ", ".join(f"{REGION_NAMES[r]} {100 * w:.0f}%" for r, w in top),
             f"Model:       {res.model_version} on {res.device}",
         ]
