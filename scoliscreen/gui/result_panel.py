@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 from scoliscreen import DISCLAIMER
 from scoliscreen.gui.knowledge_map_view import KnowledgeMapView
 from scoliscreen.gui.regions_view import BodyDiagram, RegionBars
-from scoliscreen.gui.style import MUTED, NEGATIVE, POSITIVE, WARN
+from scoliscreen.gui.style import MUTED, NEGATIVE, NOT_SCREENED, POSITIVE, RE_RECORD, WARN
 
 
 def band_text(band: str) -> str:
@@ -53,15 +53,22 @@ class ResultPanel(QWidget):
         self.card_btn.clicked.connect(self.model_card_requested)
         disclaimer = QLabel(DISCLAIMER)
         disclaimer.setObjectName("disclaimer")
+        disclaimer.setWordWrap(True)  # never cut to "not a diagnos"
+        self.disclaimer = disclaimer
+        self.stale_label = QLabel("Notes changed since this result: the description and the screening "
+                                  "are being updated with them.")
+        self.stale_label.setWordWrap(True)
+        self.stale_label.hide()
         grid = QGridLayout(verdict_box)
         self.verdict.setWordWrap(True)
         self.probability.setWordWrap(True)
         grid.addWidget(self.verdict, 0, 0, 1, 3)
         grid.addWidget(self.probability, 1, 0, 1, 3)
         grid.addWidget(self.cobb, 2, 0, 1, 3)
-        grid.addWidget(self.model_line, 3, 0)
-        grid.addWidget(disclaimer, 3, 1, Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(self.card_btn, 3, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.stale_label, 3, 0, 1, 3)
+        grid.addWidget(self.model_line, 4, 0, 1, 2)
+        grid.addWidget(self.card_btn, 4, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(disclaimer, 5, 0, 1, 3)
         grid.setColumnStretch(0, 1)
         # ---- quality ----
         self.quality = QLabel("")
@@ -80,6 +87,7 @@ class ResultPanel(QWidget):
         side.addWidget(title)
         side.addWidget(self.bars)
         side.addWidget(self.body, 1)
+        side.addStretch(0)
         row = QHBoxLayout(map_box)
         row.addWidget(self.map_view, 1)
         row.addLayout(side)
@@ -96,6 +104,7 @@ class ResultPanel(QWidget):
         layout.addWidget(self.quality)
         layout.addWidget(map_box, 5)
         layout.addWidget(text_box, 1)
+        self.boxes = (verdict_box, self.quality, map_box, text_box)
 
     # ---- filling -----------------------------------------------------------------------------
     def clear(self) -> None:
@@ -108,7 +117,9 @@ class ResultPanel(QWidget):
         self.map_view.set_map(None)
         self.bars.set_weights(None)
         self.body.set_weights(None)
+        self.body.set_view("front")
         self.text.clear()
+        self.stale_label.hide()
 
     def show_quality(self, report) -> None:
         """Show the quality gate's verdict and reasons (a ``QualityReport``; before the model runs)."""
@@ -117,7 +128,7 @@ class ResultPanel(QWidget):
         if usable and not reasons:
             self.quality.hide()
             return
-        color = WARN if usable else POSITIVE
+        color = WARN if usable else RE_RECORD
         head = ("Recording usable, with caveats:" if usable
                 else "This recording cannot be screened:")
         items = "".join(
@@ -127,8 +138,8 @@ class ResultPanel(QWidget):
         self.quality.setText(f"<div style='color:{color}'><b>{head}</b><ul style='margin:2px'>{items}</ul></div>")
         self.quality.show()
         if not usable:
-            self.verdict.setText("Not screened — recording unusable")
-            self.verdict.setStyleSheet(f"color: {POSITIVE};")
+            self.verdict.setText("Re-record — recording unusable, not screened")
+            self.verdict.setStyleSheet(f"color: {RE_RECORD};")
 
     def show_analysis(self, analysis) -> None:
         """Fill everything from an ``Analysis`` (screening is None when the gate refused)."""
@@ -140,18 +151,19 @@ class ResultPanel(QWidget):
         self.map_view.set_map(analysis.knowledge_map, s.region_window_weights if s else None, offset,
                               s.window_times_s if s else None, clip_s=(0.0, analysis.duration_s))
         self.text.setPlainText(analysis.clinical_text.text if analysis.clinical_text is not None else "")
+        self.body.set_view(analysis.quality.view)
         problem = analysis.screening_error
         if s is None and problem:
-            self.verdict.setText("No screening result — model unavailable")
-            self.verdict.setStyleSheet(f"color: {WARN};")
+            self.verdict.setText("Not screened — model unavailable")
+            self.verdict.setStyleSheet(f"color: {NOT_SCREENED};")
             self.probability.setText(html.escape(problem))
         if s is None:
             self.bars.set_weights(None)
             self.body.set_weights(None)
             return
         positive = s.label == "positive"
-        self.verdict.setText("Screen POSITIVE — refer for clinical examination" if positive
-                             else "Screen negative")
+        self.verdict.setText("Refer — screen POSITIVE; a clinical examination is advised" if positive
+                             else "No referral — screen negative")
         self.verdict.setStyleSheet(f"color: {POSITIVE if positive else NEGATIVE};")
         p, thr = s.probability, s.threshold
         self.probability.setText(

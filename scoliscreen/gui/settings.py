@@ -59,6 +59,18 @@ class AppSettings:
     def data_folder(self, value: str | Path) -> None:
         self.q.setValue("data/folder", str(value))
 
+    @property
+    def recent_files(self) -> list[str]:
+        """Videos opened lately, newest first."""
+        value = self.q.value("files/recent", []) or []
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value if v]
+
+    def add_recent(self, path: str, keep: int = 8) -> None:
+        files = [path] + [p for p in self.recent_files if p != path]
+        self.q.setValue("files/recent", files[:keep])
+
     def sync(self) -> None:
         self.q.sync()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QVBoxLayout, QWidget,
 )
 
 from scoliscreen.core.constants import VIDEO_SUFFIXES
@@ -23,6 +23,7 @@ from scoliscreen.workers.base import start_worker
 from scoliscreen.workers.frames import FrameReader, VideoInfo
 
 COUNTDOWN_S = 3
+SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # playback speeds offered (slow motion to double)
 
 
 def _fmt_time(seconds: float) -> str:
@@ -39,6 +40,7 @@ class VideoPanel(QWidget):
     live_stopped = Signal()
     recording_saved = Signal(str)
     frame_shown = Signal(int)
+    file_dropped = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -55,7 +57,9 @@ class VideoPanel(QWidget):
         self.reader = FrameReader()
         self.reader.opened.connect(self._on_opened)
         self.reader.frame_ready.connect(self._on_frame)
-        self.reader.error.connect(self.error)
+        self.reader.error.connect(self._on_reader_error)
+        self.speed = 1.0
+        self.frame_problem = ""  # the last frame that could not be shown (the panel says so on the video)
 
         self.view = FrameView(self)
         self.view.set_message("Open a walking video (or drop it here), or record from the camera.")
@@ -80,6 +84,13 @@ class VideoPanel(QWidget):
         self.confidence_box = QCheckBox("Landmark confidence")
         for box in (self.skeleton_box, self.confidence_box):
             box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.speed_box = QComboBox()
+        for v in SPEEDS:
+            self.speed_box.addItem(f"{v:g}×", v)
+        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_box.setToolTip("Playback speed ([ slower, ] faster)")
+        self.speed_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
         self.skeleton_box.toggled.connect(self._overlay_changed)
         self.confidence_box.toggled.connect(self._overlay_changed)
 
@@ -94,6 +105,7 @@ class VideoPanel(QWidget):
         transport.addWidget(self.fwd_btn)
         transport.addWidget(self.slider, 1)
         transport.addWidget(self.time_label)
+        transport.addWidget(self.speed_box)
         overlays = QHBoxLayout()
         overlays.addWidget(QLabel("Overlay:"))
         overlays.addWidget(self.skeleton_box)
@@ -130,7 +142,21 @@ class VideoPanel(QWidget):
         self._sequence = None
         self.view.set_landmarks(None)
         self.view.set_message("Opening…")
+        self.view.set_image(None)
+        self.view.reset_zoom()
+        self.frame_problem = ""
         self.reader.open(str(path))
+
+    def _on_reader_error(self, text: str) -> None:
+        """An open failure goes to ``error``; a frame that cannot be decoded (a truncated file) is
+        said on the video itself, in plain words, and the player goes on."""
+        if self.info is None:
+            self.view.set_message("This video could not be opened.")
+            self.error.emit(text)
+            return
+        self.pause()
+        self.frame_problem = text
+        self.view.set_message(text)
 
     def _on_opened(self, info: VideoInfo) -> None:
         self.info = info
@@ -183,6 +209,28 @@ class VideoPanel(QWidget):
             self.pause()
             self.seek(int(round(seconds * self.info.fps)))
 
+    def go_first(self) -> None:
+        self.step(-self._target)
+
+    def go_last(self) -> None:
+        if self.info is not None:
+            self.step(self.info.frame_count - 1 - self._target)
+
+    def set_speed(self, speed: float) -> None:
+        """Playback speed (0.25x-2x); playing goes on from the frame shown."""
+        self.speed = float(min(max(speed, SPEEDS[0]), SPEEDS[-1]))
+        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
+        if self.speed_box.currentIndex() != i:
+            self.speed_box.blockSignals(True)
+            self.speed_box.setCurrentIndex(i)
+            self.speed_box.blockSignals(False)
+        if self.is_playing():
+            self._play_i0, self._play_t0 = self._target, time.perf_counter()
+
+    def change_speed(self, direction: int) -> None:
+        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
+        self.set_speed(SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))])
+
     def step(self, delta: int) -> None:
         if self.info is None:
             return
@@ -213,7 +261,7 @@ class VideoPanel(QWidget):
         self.play_btn.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
 
     def _tick(self) -> None:
-        index = self._play_i0 + int((time.perf_counter() - self._play_t0) * self.info.fps)
+        index = self._play_i0 + int((time.perf_counter() - self._play_t0) * self.info.fps * self.speed)
         if index >= self.info.frame_count:
             self.seek(self.info.frame_count - 1)
             self.pause()
@@ -230,6 +278,9 @@ class VideoPanel(QWidget):
         if self._live is not None:
             return
         self.current_index = index
+        if self.frame_problem:
+            self.frame_problem = ""
+            self.view.set_message("")
         self.view.set_image(image)
         self._update_overlay()
         self.slider.blockSignals(True)
@@ -269,7 +320,7 @@ class VideoPanel(QWidget):
         path = self._dropped_path(event)
         if path:
             event.acceptProposedAction()
-            self.open_file(path)
+            self.file_dropped.emit(path)  # the window asks before an unsaved result is dropped
 
     # ---- live camera / stand-in ------------------------------------------------------------
     def is_live(self) -> bool:
