@@ -369,3 +369,44 @@ def test_recent_files_menu_lists_opened_videos(window, wait_until):
     window._fill_recent_menu()
     names = [a.text() for a in window.recent_menu.actions()]
     assert names[:2] == [OTHER.name, SAMPLE.name]
+
+
+# ---- a window that holds up ---------------------------------------------------------------
+
+def _rect_in(widget, ancestor):
+    from PySide6.QtCore import QPoint, QRect
+
+    return QRect(widget.mapTo(ancestor, QPoint(0, 0)), widget.size())
+
+
+def layout_problems(w) -> list[str]:
+    """Overlaps among the result panel's children, and among the map, the region bars and the
+    body diagram; a heatmap under 200 px; a clipped disclaimer. Empty when the layout holds."""
+    rp = w.result_panel
+    problems = []
+    groups = ([b for b in rp.boxes if b.isVisible()], [rp.map_view, rp.bars, rp.body])
+    for group in groups:
+        rects = [(x, _rect_in(x, rp)) for x in group]
+        for i, (a, ra) in enumerate(rects):
+            for b, rb in rects[i + 1:]:
+                if ra.intersects(rb):
+                    problems.append(f"{type(a).__name__} {ra} overlaps {type(b).__name__} {rb}")
+    if rp.map_view.glw.isVisible():
+        h = rp.map_view.plot.vb.sceneBoundingRect().height()
+        if h < 200:
+            problems.append(f"heatmap only {h:.0f} px high")
+    d = rp.disclaimer
+    if d.heightForWidth(d.width()) > d.height() + 1:
+        problems.append("disclaimer clipped")
+    return problems
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_layout_holds_without_overlap(window, side_analysis, size, qtbot, wait_until):
+    window.resize(*size)
+    _result(window, side_analysis, wait_until)
+    qtbot.wait(300)
+    assert window.width() <= size[0] and window.height() <= size[1]
+    assert layout_problems(window) == []
+    body, bars = window.result_panel.body, window.result_panel.bars
+    assert body.isVisible() and bars.isVisible()

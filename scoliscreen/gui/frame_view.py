@@ -22,7 +22,7 @@ class FrameView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(320, 180)
+        self.setMinimumSize(240, 120)
         self.setAutoFillBackground(False)
         self.image: QImage | None = None
         self.landmarks: np.ndarray | None = None

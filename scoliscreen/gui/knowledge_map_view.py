@@ -86,7 +86,7 @@ class KnowledgeMapView(QWidget):
         self.att_plot.setXLink(self.plot)
         self.att_plot.getAxis("left").setWidth(118)
         self.att_plot.setLabel("bottom", "time (s) — click a window to see it in the video")
-        self.att_plot.setTitle("model attention per body region over time (darker red = more)", size="9pt")
+        self.att_plot.setTitle("model attention (darker red = more)", size="9pt")
         self.att_image.setColorMap(pg.ColorMap([0.0, 1.0], [(245, 245, 245), (176, 30, 30)]))
         self.plot.setMinimumHeight(HEATMAP_MIN_PX)
         self.att_plot.setMaximumHeight(170)
@@ -161,7 +161,7 @@ class KnowledgeMapView(QWidget):
                 if idx[0] > 0:
                     self._separators.append(self.plot.addLine(y=idx[0], pen=pg.mkPen((90, 90, 90), width=1)))
         self.plot.getAxis("left").setTicks([ticks, []])
-        self.plot.setTitle(f"kinematic knowledge map — {len(features)} features × {n_win} windows", size="9pt")
+        self.plot.setTitle(f"{len(features)} measures × {n_win} windows", size="9pt")
         x1 = self.x0 + n_win * self.hop_s
         if clip_s is not None:
             self._mark_unused(clip_s)
@@ -200,8 +200,8 @@ class KnowledgeMapView(QWidget):
                 plot.addItem(item, ignoreBounds=True)
                 self._unused_items.append((plot, item))
         if self.unused_s:
-            self.plot.setTitle(f"kinematic knowledge map — {len(self.km.features)} features × {self.km.n_windows} "
-                               f"windows; the model used {self.x0:.1f}–{x1:.1f} s (grey: not used)", size="9pt")
+            # short: a long title would widen the plot past the widget and push the colour bar out
+            self.plot.setTitle(f"model used {self.x0:.1f}–{x1:.1f} s (grey: not used)", size="9pt")
 
     def window_at(self, x: float) -> int | None:
         if self.km is None:

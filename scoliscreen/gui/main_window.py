@@ -90,6 +90,7 @@ class MainWindow(WorkflowMixin, PlaybackMixin, QMainWindow):
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Clinician notes (optional; given to the model with the clinical text)")
         self.notes.setMaximumHeight(64)
+        self.notes.setMinimumHeight(36)
 
         buttons = QHBoxLayout()
         for b in (self.open_btn, self.record_btn):
@@ -113,7 +114,9 @@ class MainWindow(WorkflowMixin, PlaybackMixin, QMainWindow):
         splitter.addWidget(self._scrolled(self.result_panel))
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 6)
-        splitter.setSizes([620, 800])
+        splitter.setSizes([560, 800])
+        self.splitter = splitter  # PlaybackMixin.resizeEvent keeps the split until the user drags it
+        splitter.splitterMoved.connect(self._on_split_moved)
         central = QWidget()
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)

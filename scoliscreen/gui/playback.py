@@ -29,6 +29,18 @@ class PlaybackMixin:
             h = min(h, int(avail.height() * SCREEN_MARGIN))
         self.resize(w, h)
 
+    VIDEO_SHARE = 0.42  # of the window's width, until the user drags the splitter
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if not getattr(self, "_user_split", False) and hasattr(self, "splitter"):
+            total = max(1, sum(self.splitter.sizes()) or self.width())
+            video = int(total * self.VIDEO_SHARE)
+            self.splitter.setSizes([video, total - video])
+
+    def _on_split_moved(self, *_args) -> None:
+        self._user_split = True
+
     def _make_shortcuts(self) -> None:
         vp = self.video_panel
         self.shortcuts = {}

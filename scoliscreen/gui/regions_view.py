@@ -16,7 +16,7 @@ class RegionBars(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.weights: dict[str, float] = {}
-        self.setMinimumSize(210, 8 * 22 + 10)
+        self.setMinimumSize(190, 8 * 22 + 10)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def set_weights(self, weights: dict[str, float] | None) -> None:
@@ -29,7 +29,7 @@ class RegionBars(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         row = (self.height() - 6) / len(REGION_IDS)
-        label_w = 112
+        label_w = 104
         bar_w = max(10.0, self.width() - label_w - 52)
         w_max = max(self.weights.values(), default=0.0)
         font = QFont(self.font())
@@ -87,8 +87,8 @@ class BodyDiagram(QWidget):
         super().__init__(parent)
         self.weights: dict[str, float] = {}
         self.view = "front"
-        self.setMinimumSize(110, 190)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setMinimumSize(130, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
 
     def set_view(self, view: str | None) -> None:
         """"front", "back", "side" or "unknown" (the quality gate's guess for the clip)."""

@@ -75,10 +75,11 @@ class VideoPanel(QWidget):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.slider.setMinimumWidth(120)
         self.slider.setEnabled(False)
         self.time_label = QLabel("–")
         self.time_label.setObjectName("muted")
-        self.time_label.setMinimumWidth(170)
+        self.time_label.setMinimumWidth(120)
         self.skeleton_box = QCheckBox("Skeleton")
         self.skeleton_box.setChecked(True)
         self.confidence_box = QCheckBox("Landmark confidence")
@@ -105,11 +106,12 @@ class VideoPanel(QWidget):
         transport.addWidget(self.fwd_btn)
         transport.addWidget(self.slider, 1)
         transport.addWidget(self.time_label)
-        transport.addWidget(self.speed_box)
         overlays = QHBoxLayout()
         overlays.addWidget(QLabel("Overlay:"))
         overlays.addWidget(self.skeleton_box)
         overlays.addWidget(self.confidence_box)
+        overlays.addWidget(QLabel("Speed:"))
+        overlays.addWidget(self.speed_box)
         overlays.addStretch(1)
         self.live_label = QLabel("")
         self.live_label.setObjectName("muted")
@@ -288,7 +290,7 @@ class VideoPanel(QWidget):
         self.slider.blockSignals(False)
         if self.info:
             self.time_label.setText(
-                f"{_fmt_time(index / self.info.fps)} / {_fmt_time(self.info.duration_s)}   "
+                f"{_fmt_time(index / self.info.fps)} / {_fmt_time(self.info.duration_s)} · "
                 f"frame {index + 1}/{self.info.frame_count}"
             )
         self.frame_shown.emit(index)
