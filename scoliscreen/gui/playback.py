@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 
 DEFAULT_SIZE = (1440, 900)
@@ -34,9 +34,16 @@ class PlaybackMixin:
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         if not getattr(self, "_user_split", False) and hasattr(self, "splitter"):
-            total = max(1, sum(self.splitter.sizes()) or self.width())
-            video = int(total * self.VIDEO_SHARE)
-            self.splitter.setSizes([video, total - video])
+            QTimer.singleShot(0, self._apply_split)  # once the splitter itself has its new size
+
+    def _apply_split(self) -> None:
+        if getattr(self, "_user_split", False):
+            return
+        total = max(1, sum(self.splitter.sizes()))
+        video = int(total * self.VIDEO_SHARE)
+        self.splitter.blockSignals(True)
+        self.splitter.setSizes([video, total - video])
+        self.splitter.blockSignals(False)
 
     def _on_split_moved(self, *_args) -> None:
         self._user_split = True

@@ -8,7 +8,7 @@ import html
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
+    QBoxLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from scoliscreen import DISCLAIMER
@@ -95,9 +95,9 @@ class ResultPanel(QWidget):
         regions = QHBoxLayout()
         regions.addLayout(bars_col, 1)
         regions.addWidget(self.body)
-        col = QVBoxLayout(map_box)
-        col.addWidget(self.map_view, 1)
-        col.addLayout(regions)
+        self.map_layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, map_box)
+        self.map_layout.addWidget(self.map_view, 1)
+        self.map_layout.addLayout(regions)
         # ---- text ----
         text_box = QGroupBox("Clinical description (generated from the map)")
         self.text = QTextBrowser()
@@ -112,6 +112,15 @@ class ResultPanel(QWidget):
         layout.addWidget(map_box, 5)
         layout.addWidget(text_box, 1)
         self.boxes = (verdict_box, self.quality, map_box, text_box)
+
+    WIDE_PX = 1000  # from this width the region bars and the body sit beside the map, not below it
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        wide = self.width() >= self.WIDE_PX
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.map_layout.direction() != direction:
+            self.map_layout.setDirection(direction)
 
     # ---- filling -----------------------------------------------------------------------------
     def clear(self) -> None:
