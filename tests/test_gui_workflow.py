@@ -410,3 +410,22 @@ def test_layout_holds_without_overlap(window, side_analysis, size, qtbot, wait_u
     assert layout_problems(window) == []
     body, bars = window.result_panel.body, window.result_panel.bars
     assert body.isVisible() and bars.isVisible()
+
+
+def test_camera_is_chosen_by_name_with_a_preview(window, qtbot, wait_until):
+    from scoliscreen.gui.camera import CameraChooser
+
+    chooser = CameraChooser(1, names=["Integrated Webcam", "USB Camera (046d:0825)"])
+    qtbot.addWidget(chooser)
+    chooser.show()
+    assert chooser.combo.currentText() == "USB Camera (046d:0825)" and chooser.value() == 1
+    chooser.setValue(7)  # an index the system did not name still works
+    assert chooser.value() == 7 and chooser.combo.currentText() == "Camera 7"
+    chooser.preview_btn.setChecked(True)  # there is no camera 7 here: said on the preview, no crash
+    wait_until(lambda: chooser.error, 30)
+    assert chooser.view.message == "This camera cannot be opened." and chooser.view.isVisible()
+    chooser.hide()
+    assert chooser._handle is None and not chooser.preview_btn.isChecked()
+    unnamed = CameraChooser(0, names=[])
+    qtbot.addWidget(unnamed)
+    assert unnamed.combo.itemText(0) == "Camera 0"

@@ -1,4 +1,4 @@
-"""User settings (QSettings): camera index, compute device, data folder; and their dialog."""
+"""User settings (QSettings): camera index, compute device, data folder, recent files; and their dialog."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
-    QPushButton, QSpinBox, QWidget,
+    QPushButton, QWidget,
 )
 
 from scoliscreen.core.constants import DEVICE_LABELS
@@ -80,9 +80,9 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
-        self.camera = QSpinBox()
-        self.camera.setRange(0, 16)
-        self.camera.setValue(settings.camera_index)
+        from scoliscreen.gui.camera import CameraChooser
+
+        self.camera = CameraChooser(settings.camera_index)  # by name, with a preview
         self.device = QComboBox()
         for code, name in DEVICES:
             self.device.addItem(name, code)
@@ -96,7 +96,7 @@ class SettingsDialog(QDialog):
         h.addWidget(self.folder, 1)
         h.addWidget(browse)
         form = QFormLayout(self)
-        form.addRow("Camera index", self.camera)
+        form.addRow("Camera", self.camera)
         form.addRow("Compute device", self.device)
         form.addRow("Data folder", folder_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
