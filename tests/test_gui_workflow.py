@@ -6,7 +6,6 @@ then "not screened", still a result that can be lost)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -429,3 +428,12 @@ def test_camera_is_chosen_by_name_with_a_preview(window, qtbot, wait_until):
     unnamed = CameraChooser(0, names=[])
     qtbot.addWidget(unnamed)
     assert unnamed.combo.itemText(0) == "Camera 0"
+
+
+def test_colour_language_is_documented_from_its_one_source():
+    from scoliscreen.gui.style import VERDICT_COLOURS
+
+    doc = (REPO / "docs" / "colours.md").read_text(encoding="utf-8")
+    for word, colour in VERDICT_COLOURS.items():
+        assert f"**{word}**" in doc and colour in doc
+    assert VERDICT_COLOURS["re-record"] != VERDICT_COLOURS["refer"] != VERDICT_COLOURS["not screened"]
