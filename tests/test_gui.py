@@ -36,6 +36,7 @@ def _make_window(folder: Path):
     w = MainWindow(settings=_settings(folder), load_model=False)
     w.shown_messages = []
     w.show_message = lambda kind, title, text: w.shown_messages.append((kind, title, text))
+    w.ask = lambda title, text, choices: "discard"  # "unsaved result?" prompts: tested in test_gui_workflow
     w.resize(1440, 900)
     w.show()
     return w

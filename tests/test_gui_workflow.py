@@ -437,3 +437,30 @@ def test_colour_language_is_documented_from_its_one_source():
     for word, colour in VERDICT_COLOURS.items():
         assert f"**{word}**" in doc and colour in doc
     assert VERDICT_COLOURS["re-record"] != VERDICT_COLOURS["refer"] != VERDICT_COLOURS["not screened"]
+
+
+def test_layout_check_sees_an_overlap_and_a_short_heatmap(window, side_analysis, qtbot, wait_until):
+    """The layout check itself can fail: the body diagram moved onto the bars, a squeezed map."""
+    window.resize(1280, 720)
+    _result(window, side_analysis, wait_until)
+    qtbot.wait(200)
+    rp = window.result_panel
+    rp.body.move(rp.bars.pos())
+    assert any("overlaps" in p for p in layout_problems(window))
+    rp.map_view.plot.setMinimumHeight(50)
+    rp.map_view.glw.setMinimumHeight(0)
+    rp.map_view.glw.resize(rp.map_view.glw.width(), 150)
+    qtbot.wait(100)
+    assert any("heatmap" in p for p in layout_problems(window))
+
+
+def test_confidence_overlay_has_a_legend(window, side_analysis, wait_until):
+    _result(window, side_analysis, wait_until)
+    vp = window.video_panel
+    vp.confidence_box.setChecked(True)
+    wait_until(lambda: vp.view.landmarks is not None)
+    calls = []
+    original = vp.view._paint_confidence_legend
+    vp.view._paint_confidence_legend = lambda p: (calls.append(1), original(p))
+    vp.view.grab()
+    assert calls
