@@ -36,7 +36,9 @@ def _make_window(folder: Path):
     w = MainWindow(settings=_settings(folder), load_model=False)
     w.shown_messages = []
     w.show_message = lambda kind, title, text: w.shown_messages.append((kind, title, text))
-    w.ask = lambda title, text, choices: "discard"  # "unsaved result?" prompts: tested in test_gui_workflow
+    # the prompts are tested in test_gui_workflow; here: a result made before the patient was
+    # chosen is filed under that patient, and nothing is saved on close
+    w.ask = lambda title, text, choices: "keep" if "keep" in [k for k, _ in choices] else "discard"
     w.resize(1440, 900)
     w.show()
     return w
