@@ -464,3 +464,12 @@ def test_confidence_overlay_has_a_legend(window, side_analysis, wait_until):
     vp.view._paint_confidence_legend = lambda p: (calls.append(1), original(p))
     vp.view.grab()
     assert calls
+
+
+def test_every_feature_has_its_own_plain_label():
+    from scoliscreen.core.kinematics.catalogue import FEATURES
+    from scoliscreen.gui.knowledge_map_view import plain_label
+
+    labels = [plain_label(f) for f in FEATURES]
+    assert len(set(labels)) == len(FEATURES)
+    assert not any("_" in label for label in labels)

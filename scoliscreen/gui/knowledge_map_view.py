@@ -29,13 +29,24 @@ UNIT_WORDS = {"deg": "degrees", "TL": "trunk lengths", "r": "(correlation, −1 
               "TL/s": "trunk lengths per second", "deg/s": "degrees per second", "steps/min": "steps per minute"}
 _WORDS = {"deg": "", "pct": "", "spm": "", "r": "correlation", "vel": "rate of change", "zero": "at zero lag",
           "larm": "left arm", "rarm": "right arm", "lleg": "left leg", "rleg": "right leg", "asym": "asymmetry",
-          "diff": "difference", "s": "", "range": "range", "lag": "lag", "max": "peak", "rom": "range of motion"}
+          "diff": "difference", "s": "", "range": "range", "lag": "lag", "max": "peak", "rom": "range of motion",
+          "lr": "left vs right", "rot": "rotation"}
+
+
+_SUFFIXES = (("_zero_r", "correlation at zero lag"), ("_peak_r", "peak correlation"), ("_max_r", "peak correlation"), ("_lag_s", "time lag"),
+             ("_r", "correlation"))
 
 
 def plain_label(feat) -> str:
     """A plain-language name for a catalogue feature (never its code name)."""
-    words = [_WORDS.get(t, t) for t in feat.name.split("_")]
+    name, tail = feat.name, ""
+    for suffix, words in _SUFFIXES:
+        if name.endswith(suffix):
+            name, tail = name[: -len(suffix)], words
+            break
+    words = [_WORDS.get(t, t) for t in name.split("_")]
     text = " ".join(w for w in words if w).strip()
+    text = f"{text} — {tail}" if tail else text
     return text[:1].upper() + text[1:] if text else "Measure"
 
 
