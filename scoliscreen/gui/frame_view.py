@@ -150,20 +150,23 @@ class FrameView(QWidget):
         """Legend of the confidence colours, on a dark box so it reads on any background."""
         items = (("low", 0.1), ("medium", 0.5), ("high", 0.95))
         p.setFont(QFont(self.font().family(), 8))
-        box = QRectF(8, self.height() - 30, 250, 22)
+        fm = p.fontMetrics()
+        head = "landmark confidence:"
+        widths = [fm.horizontalAdvance(name) + 26 for name, _ in items]
+        box = QRectF(8, self.height() - 30, fm.horizontalAdvance(head) + 20 + sum(widths), 22)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(0, 0, 0, 170))
         p.drawRoundedRect(box, 4, 4)
         p.setPen(QColor(240, 240, 240))
-        p.drawText(box.adjusted(6, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, "confidence:")
-        x = box.x() + 84
-        for name, v in items:
+        p.drawText(box.adjusted(6, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, head)
+        x = box.x() + fm.horizontalAdvance(head) + 20
+        for (name, v), step in zip(items, widths):
             p.setPen(QPen(QColor(20, 20, 20), 1))
             p.setBrush(confidence_color(v))
             p.drawEllipse(QPointF(x, box.center().y()), 5, 5)
             p.setPen(QColor(240, 240, 240))
-            p.drawText(QRectF(x + 8, box.y(), 60, box.height()), Qt.AlignmentFlag.AlignVCenter, name)
-            x += 56
+            p.drawText(QRectF(x + 8, box.y(), step, box.height()), Qt.AlignmentFlag.AlignVCenter, name)
+            x += step
 
     def _paint_skeleton(self, p: QPainter, rect: QRectF) -> None:
         lm = self.landmarks
@@ -178,6 +181,9 @@ class FrameView(QWidget):
             if not (ok[a] and ok[b]):
                 continue
             color = confidence_color(min(vis[a], vis[b])) if self.show_confidence else SKELETON_COLOR
+            if self.show_confidence:  # a dark edge so green reads on grass
+                p.setPen(QPen(QColor(0, 0, 0, 200), width + 2.5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+                p.drawLine(pts[a], pts[b])
             p.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
             p.drawLine(pts[a], pts[b])
         r = width * 1.3
