@@ -139,6 +139,10 @@ def test_record_asks_and_a_missing_camera_keeps_the_result(window, side_analysis
     assert window.analysis is side_analysis
     assert window.result_panel.map_view.km is side_analysis.knowledge_map
     assert "Traceback" not in window.shown_messages[-1][2]
+    # and the clip comes back on the video, with its skeleton
+    wait_until(lambda: window.video_panel.info is not None and window.video_panel.view.landmarks is not None, 60)
+    assert window.video_path == str(SAMPLE) and "kept" in window.stage.text()
+    assert window.analysis is side_analysis
 
 
 def test_quit_asks_and_save_first_saves(window, side_analysis, wait_until):

@@ -61,7 +61,7 @@ class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
         self.video_panel.recording_saved.connect(self.open_video)
         self.video_panel.file_dropped.connect(self.request_open)
         self.video_panel.frame_shown.connect(self._on_frame_shown)
-        self.video_panel.live_stopped.connect(lambda: self.record_btn.setText("Record from camera"))
+        self.video_panel.live_stopped.connect(self._on_live_stopped)
         self.result_panel = ResultPanel()
         self.result_panel.seek_requested.connect(self.video_panel.seek_time)
         self.result_panel.model_card_requested.connect(self.show_model_card)
@@ -218,14 +218,17 @@ class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
 
     def _on_video_loaded(self, info) -> None:
         self.video_path = info.path
-        if self.analysis is not None and self._analysed_path == info.path:
-            self.video_panel.set_pose_sequence(self.analysis.sequence)  # back after a failed Record
         self.analyse_btn.setEnabled(self._analysis_handle is None)
+        if self.analysis is not None and self._analysed_path == info.path:  # back after a failed Record
+            self.video_panel.set_pose_sequence(self.analysis.sequence)
+            self.stage.setText(f"Nothing was recorded; {Path(info.path).name} and its result are kept.")
+            return
         self.stage.setText(f"{Path(info.path).name}: {info.frame_count} frames at {info.fps:.0f} fps "
                            f"({info.duration_s:.1f} s), {info.size[0]}×{info.size[1]}. Press Analyse.")
 
     def _on_video_error(self, text: str) -> None:
-        self.stage.setText("The video could not be used.")
+        live = self.video_panel.is_live() or self.record_btn.text() == "Stop recording"
+        self.stage.setText("The camera could not be used." if live else "The video could not be used.")
         self.show_message("error", "Video", text)
 
     def _on_frame_shown(self, index: int) -> None:

@@ -63,6 +63,16 @@ class PlaybackMixin:
             sc.activated.connect(slot)
             self.shortcuts[key] = sc
 
+    def _on_live_stopped(self) -> None:
+        self.record_btn.setText("Record from camera")
+        QTimer.singleShot(0, self._back_to_clip)  # after a saved recording has been opened, if any
+
+    def _back_to_clip(self) -> None:
+        """Nothing was recorded (no camera, or stopped before the countdown ended): show the clip
+        (and its result, which stays) again."""
+        if self.video_path and self.video_panel.info is None and not self.video_panel.is_live():
+            self.video_panel.open_file(self.video_path)
+
     # ---- recent files ----------------------------------------------------------------------
     def _add_recent_menu(self, menu) -> None:
         self.recent_menu = menu.addMenu("Open &recent")
