@@ -111,6 +111,7 @@ def screenshot(out: str | Path, clip: str | Path | None = None, size=(1440, 900)
     window = MainWindow(load_model=False, model_dir=model_dir)
     errors: list[str] = []
     window.show_message = lambda kind, title, text: errors.append(text)
+    window.ask = lambda title, text, choices: "discard"  # nothing to save in a screenshot: never block
     window.resize(*size)
     window.show()
     try:

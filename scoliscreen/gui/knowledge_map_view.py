@@ -15,29 +15,43 @@ from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
 from scoliscreen.core.constants import TARGET_FPS, WINDOW_FRAMES
 from scoliscreen.core.landmarks import REGION_IDS, REGION_NAMES
+from scoliscreen.core.report.images import DEVIATION_LIMIT, deviation
 
-DEVIATION_LIMIT = 3.0
 SHORT_REGION = {"head_neck": "Head", "shoulder_girdle": "Shoulders", "trunk_spine": "Trunk", "pelvis": "Pelvis",
                 "left_arm": "L arm", "right_arm": "R arm", "left_leg": "L leg", "right_leg": "R leg"}
 UNUSED_BRUSH = (120, 120, 120, 70)  # parts of the clip the map, the text and the model did not use
+HEATMAP_MIN_PX = 230  # the heatmap plot never collapses (146 rows, grouped by region)
+COLOURBAR_LABEL = "beyond normal range, in half-ranges"
+LEGEND = ("Colour: how far a measure lies outside its normal range, in half-widths of the range "
+          "(white = inside, red = above, blue = below; measures without a published range: spread "
+          "within this clip). Attention strip: darker red = more of the model's attention.")
+UNIT_WORDS = {"deg": "degrees", "TL": "trunk lengths", "r": "(correlation, −1 to 1)", "s": "s", "%": "%",
+              "TL/s": "trunk lengths per second", "deg/s": "degrees per second", "steps/min": "steps per minute"}
+_WORDS = {"deg": "", "pct": "", "spm": "", "r": "correlation", "vel": "rate of change", "zero": "at zero lag",
+          "larm": "left arm", "rarm": "right arm", "lleg": "left leg", "rleg": "right leg", "asym": "asymmetry",
+          "diff": "difference", "s": "", "range": "range", "lag": "lag", "max": "peak", "rom": "range of motion",
+          "lr": "left vs right", "rot": "rotation"}
 
 
-def deviation(values: np.ndarray, features) -> np.ndarray:
-    """[W, F] deviation from each feature's normal range (see module doc); NaN stays NaN."""
-    values = np.asarray(values, dtype=np.float64)
-    out = np.full_like(values, np.nan)
-    for j, feat in enumerate(features):
-        col = values[:, j]
-        rng = feat.normal_range
-        if rng is not None and len(rng) == 2 and np.all(np.isfinite(rng)) and rng[1] > rng[0]:
-            lo, hi = float(rng[0]), float(rng[1])
-            half = (hi - lo) / 2.0
-            out[:, j] = np.where(col < lo, (col - lo) / half, np.where(col > hi, (col - hi) / half, 0.0))
-        elif np.isfinite(col).sum() >= 2:
-            med = np.nanmedian(col)
-            mad = np.nanmedian(np.abs(col - med)) * 1.4826
-            out[:, j] = (col - med) / mad if mad > 1e-9 else 0.0 * col
-    return np.clip(out, -DEVIATION_LIMIT, DEVIATION_LIMIT)
+_SUFFIXES = (("_zero_r", "correlation at zero lag"), ("_peak_r", "peak correlation"), ("_max_r", "peak correlation"), ("_lag_s", "time lag"),
+             ("_r", "correlation"))
+
+
+def plain_label(feat) -> str:
+    """A plain-language name for a catalogue feature (never its code name)."""
+    name, tail = feat.name, ""
+    for suffix, words in _SUFFIXES:
+        if name.endswith(suffix):
+            name, tail = name[: -len(suffix)], words
+            break
+    words = [_WORDS.get(t, t) for t in name.split("_")]
+    text = " ".join(w for w in words if w).strip()
+    text = f"{text} — {tail}" if tail else text
+    return text[:1].upper() + text[1:] if text else "Measure"
+
+
+def unit_words(unit: str) -> str:
+    return UNIT_WORDS.get(unit or "", unit or "")
 
 
 def _colormap() -> pg.ColorMap:
@@ -70,7 +84,7 @@ class KnowledgeMapView(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.getAxis("left").setWidth(118)
         self.colorbar = pg.ColorBarItem(values=(-DEVIATION_LIMIT, DEVIATION_LIMIT), colorMap=_colormap(),
-                                        label="deviation from normal range", interactive=False, width=12)
+                                        label=COLOURBAR_LABEL, interactive=False, width=12)
         self.colorbar.setImageItem(self.image)
         self.glw.addItem(self.colorbar, row=0, col=1)
         self.att_plot = self.glw.addPlot(row=1, col=0)
@@ -83,8 +97,12 @@ class KnowledgeMapView(QWidget):
         self.att_plot.setXLink(self.plot)
         self.att_plot.getAxis("left").setWidth(118)
         self.att_plot.setLabel("bottom", "time (s) — click a window to see it in the video")
-        self.att_plot.setTitle("model attention over time", size="9pt")
+        self.att_plot.setTitle("model attention (darker red = more)", size="9pt")
         self.att_image.setColorMap(pg.ColorMap([0.0, 1.0], [(245, 245, 245), (176, 30, 30)]))
+        self.plot.setMinimumHeight(HEATMAP_MIN_PX)
+        self.att_plot.setMaximumHeight(170)
+        self.att_plot.setMinimumHeight(120)
+        self.glw.setMinimumHeight(HEATMAP_MIN_PX + 140)
         self.glw.ci.layout.setRowStretchFactor(0, 3)
         self.glw.ci.layout.setRowStretchFactor(1, 2)
         small = pg.QtGui.QFont()
@@ -96,10 +114,15 @@ class KnowledgeMapView(QWidget):
         self.info = QLabel("Hover over the map to read a feature; click to see that moment in the video.")
         self.info.setObjectName("muted")
         self.info.setWordWrap(True)
+        self.legend = QLabel(LEGEND)
+        self.legend.setObjectName("muted")
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("font-size: 9pt;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.glw, 1)
         layout.addWidget(self.info)
+        layout.addWidget(self.legend)
         self.glw.setVisible(False)
         self.info.setText("The knowledge map appears here after the analysis.")
         self.glw.scene().sigMouseMoved.connect(self._on_move)
@@ -112,6 +135,7 @@ class KnowledgeMapView(QWidget):
         ``att_times`` s, default the map's windows) when given. ``clip_s`` (start, stop) of the
         whole clip: the parts outside the map's windows are shaded "not used"."""
         self.km = km
+        self.cursor.hide()  # a new clip: no time cursor left from the previous one
         self._mark_unused(None)
         self.time_offset_s = float(time_offset_s)
         self.glw.setVisible(km is not None)
@@ -119,7 +143,9 @@ class KnowledgeMapView(QWidget):
             self.image.clear()
             self.att_image.clear()
             self.info.setText("The knowledge map appears here after the analysis.")
+            self.legend.hide()
             return
+        self.legend.show()
         self.info.setText("Hover over the map to read a feature; click to see that moment in the video.")
         features = list(km.features)
         region_rank = {r: i for i, r in enumerate(REGION_IDS)}
@@ -146,7 +172,7 @@ class KnowledgeMapView(QWidget):
                 if idx[0] > 0:
                     self._separators.append(self.plot.addLine(y=idx[0], pen=pg.mkPen((90, 90, 90), width=1)))
         self.plot.getAxis("left").setTicks([ticks, []])
-        self.plot.setTitle(f"kinematic knowledge map — {len(features)} features × {n_win} windows", size="9pt")
+        self.plot.setTitle(f"{len(features)} measures × {n_win} windows", size="9pt")
         x1 = self.x0 + n_win * self.hop_s
         if clip_s is not None:
             self._mark_unused(clip_s)
@@ -185,8 +211,8 @@ class KnowledgeMapView(QWidget):
                 plot.addItem(item, ignoreBounds=True)
                 self._unused_items.append((plot, item))
         if self.unused_s:
-            self.plot.setTitle(f"kinematic knowledge map — {len(self.km.features)} features × {self.km.n_windows} "
-                               f"windows; the model used {self.x0:.1f}–{x1:.1f} s (grey: not used)", size="9pt")
+            # short: a long title would widen the plot past the widget and push the colour bar out
+            self.plot.setTitle(f"model used {self.x0:.1f}–{x1:.1f} s (grey: not used)", size="9pt")
 
     def window_at(self, x: float) -> int | None:
         if self.km is None:
@@ -195,17 +221,20 @@ class KnowledgeMapView(QWidget):
         return w if 0 <= w < self.dev.shape[0] else None
 
     def describe(self, window: int, row: int) -> str:
-        """Read-out for a cell: feature name, region, value with unit, normal range, time."""
+        """Read-out for a cell in plain words: what is measured (region), value with its unit,
+        normal range, time; the feature's code name is never shown."""
         j = int(self.order[row])
         feat = self.km.features[j]
         value = float(np.asarray(self.km.values)[window, j])
-        unit = feat.unit or ""
+        unit = unit_words(feat.unit)
         rng = feat.normal_range
-        rng_txt = f"{rng[0]:.3g} to {rng[1]:.3g} {unit}".strip() if rng is not None else "not defined"
-        val_txt = "not computable here" if not np.isfinite(value) else f"{value:.3g} {unit}".strip()
+        rng_txt = (f"normal range {rng[0]:.3g} to {rng[1]:.3g} {unit}".strip() if rng is not None
+                   else "no published normal range (colour: spread within this clip)")
+        val_txt = "not measurable here" if not np.isfinite(value) else f"{value:.3g} {unit}".strip()
         t = float(np.asarray(self.km.window_times_s)[window])
-        return (f"{feat.name} ({REGION_NAMES.get(feat.region, '?')}) — "
-                f"value {val_txt}; normal range {rng_txt}; window at {t:.2f} s")
+        what = feat.description.rstrip(".")
+        return (f"{plain_label(feat)} ({REGION_NAMES.get(feat.region, '?')}) at {t:.2f} s: {val_txt}; "
+                f"{rng_txt}. Measures: {what[:1].lower() + what[1:]}.")
 
     def mark_time(self, seconds: float | None) -> None:
         """Move the cursor to the video's current time (s from the clip start)."""

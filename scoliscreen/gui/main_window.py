@@ -9,24 +9,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPlainTextEdit,
-    QProgressBar, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget,
+    QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPlainTextEdit,
+    QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from scoliscreen import DISCLAIMER, __version__
+from scoliscreen.gui.model_actions import ModelActionsMixin
 from scoliscreen.gui.patient_bar import PatientBar
+from scoliscreen.gui.playback import PlaybackMixin
 from scoliscreen.gui.result_panel import ResultPanel
-from scoliscreen.gui.settings import AppSettings, SettingsDialog
+from scoliscreen.gui.settings import AppSettings
 from scoliscreen.core.constants import VIDEO_SUFFIXES
 from scoliscreen.gui.video_panel import VideoPanel
+from scoliscreen.gui.workflow import WorkflowMixin
 from scoliscreen.workers.base import start_worker
 
 VIDEO_FILTER = "Videos (" + " ".join(f"*{e}" for e in VIDEO_SUFFIXES) + ");;All files (*)"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
     """Signals: ``analysis_done(object)`` (the Analysis, also when the gate refused it),
     ``analysis_failed(str)``, ``model_ready(ModelInfo)``."""
 
@@ -40,12 +43,13 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.model_dir = model_dir
         self.setWindowTitle(f"ScoliScreen {__version__} — {DISCLAIMER}")
-        self.resize(1440, 900)
+        self.fit_to_screen()  # 1440x900, never larger than the screen
         self.video_path: str | None = None
         self.analysis = None
         self.messages: list[tuple[str, str, str]] = []  # (kind, title, text) shown so far
         self._analysis_handle = None
         self._analysed_path: str | None = None
+        self._analysis_notes = ""  # the notes the running analysis was given
         self._model_handle = None
         self.model_info = None  # scoliscreen.app.models.ModelInfo once loaded
 
@@ -55,8 +59,9 @@ class MainWindow(QMainWindow):
         self.video_panel.loaded.connect(self._on_video_loaded)
         self.video_panel.error.connect(self._on_video_error)
         self.video_panel.recording_saved.connect(self.open_video)
+        self.video_panel.file_dropped.connect(self.request_open)
         self.video_panel.frame_shown.connect(self._on_frame_shown)
-        self.video_panel.live_stopped.connect(lambda: self.record_btn.setText("Record from camera"))
+        self.video_panel.live_stopped.connect(self._on_live_stopped)
         self.result_panel = ResultPanel()
         self.result_panel.seek_requested.connect(self.video_panel.seek_time)
         self.result_panel.model_card_requested.connect(self.show_model_card)
@@ -79,13 +84,14 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.progress.setTextVisible(True)
+        self.progress.setTextVisible(False)  # no "0%" before any analysis
         self.stage = QLabel("Open or record a video of the child walking (front or back view, 4+ s).")
         self.stage.setObjectName("muted")
         self.stage.setWordWrap(True)
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Clinician notes (optional; given to the model with the clinical text)")
         self.notes.setMaximumHeight(64)
+        self.notes.setMinimumHeight(36)
 
         buttons = QHBoxLayout()
         for b in (self.open_btn, self.record_btn):
@@ -106,10 +112,12 @@ class MainWindow(QMainWindow):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(video_box)
-        splitter.addWidget(self.result_panel)
+        splitter.addWidget(self._scrolled(self.result_panel))
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 6)
-        splitter.setSizes([620, 800])
+        splitter.setSizes([560, 800])
+        self.splitter = splitter  # PlaybackMixin.resizeEvent keeps the split until the user drags it
+        splitter.splitterMoved.connect(self._on_split_moved)
         central = QWidget()
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -135,6 +143,7 @@ class MainWindow(QMainWindow):
 
         self._make_menus()
         self._make_shortcuts()
+        self._init_workflow()
         if load_model:
             QTimer.singleShot(50, self.load_model)
 
@@ -145,8 +154,12 @@ class MainWindow(QMainWindow):
                                 ("&Record from camera", self.toggle_recording, None),
                                 ("&Save to patient record", self.save_visit, QKeySequence.StandardKey.Save),
                                 ("&Batch queue…", self.open_batch_queue, None),
+                                (None, None, None),
                                 ("Se&ttings…", self.edit_settings, None),
                                 ("&Quit", self.close, QKeySequence.StandardKey.Quit)):
+            if text is None:
+                self._add_recent_menu(m)
+                continue
             act = QAction(text, self)
             if key is not None:
                 act.setShortcut(key)
@@ -157,15 +170,14 @@ class MainWindow(QMainWindow):
         act.triggered.connect(self.show_model_card)
         h.addAction(act)
 
-    def _make_shortcuts(self) -> None:
-        vp = self.video_panel
-        self.shortcuts = {}
-        for key, slot in (("Space", vp.toggle_play), ("Left", lambda: vp.step(-1)), ("Right", lambda: vp.step(1)),
-                          ("Shift+Left", lambda: vp.step(-10)), ("Shift+Right", lambda: vp.step(10))):
-            sc = QShortcut(QKeySequence(key), self)
-            sc.setContext(Qt.ShortcutContext.WindowShortcut)
-            sc.activated.connect(slot)
-            self.shortcuts[key] = sc
+    @staticmethod
+    def _scrolled(widget: QWidget) -> QScrollArea:
+        """``widget`` in a scroll area: on a small screen it scrolls instead of squeezing (overlap)."""
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QScrollArea.Shape.NoFrame)
+        area.setWidget(widget)
+        return area
 
     # ---- dialogs (one place, so tests can intercept) ---------------------------------------
     def show_message(self, kind: str, title: str, text: str) -> None:
@@ -182,8 +194,15 @@ class MainWindow(QMainWindow):
 
     # ---- video --------------------------------------------------------------------------------
     def choose_video(self) -> None:
+        if not self.confirm_discard("open another video"):
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open a gait video", str(Path.home()), VIDEO_FILTER)
         if path:
+            self.open_video(path)
+
+    def request_open(self, path: str) -> None:
+        """Open ``path`` (a drop, a recent file) once an unsaved result is saved or discarded."""
+        if self.confirm_discard("open another video"):
             self.open_video(path)
 
     def open_video(self, path: str) -> None:
@@ -192,20 +211,25 @@ class MainWindow(QMainWindow):
             self.cancel_analysis()  # its result would belong to the previous video
         self.video_path = None
         self.analyse_btn.setEnabled(False)
-        self.save_btn.setEnabled(False)
-        self.analysis = None
-        self.result_panel.clear()
+        self.discard_result()
+        self.clear_notes()  # notes belong to one visit
+        self.remember_recent(path)
         self.stage.setText(f"Opening {Path(path).name}…")
         self.video_panel.open_file(path)
 
     def _on_video_loaded(self, info) -> None:
         self.video_path = info.path
         self.analyse_btn.setEnabled(self._analysis_handle is None)
+        if self.analysis is not None and self._analysed_path == info.path:  # back after a failed Record
+            self.video_panel.set_pose_sequence(self.analysis.sequence)
+            self.stage.setText(f"Nothing was recorded; {Path(info.path).name} and its result are kept.")
+            return
         self.stage.setText(f"{Path(info.path).name}: {info.frame_count} frames at {info.fps:.0f} fps "
                            f"({info.duration_s:.1f} s), {info.size[0]}×{info.size[1]}. Press Analyse.")
 
     def _on_video_error(self, text: str) -> None:
-        self.stage.setText("The video could not be used.")
+        live = self.video_panel.is_live() or self.record_btn.text() == "Stop recording"
+        self.stage.setText("The camera could not be used." if live else "The video could not be used.")
         self.show_message("error", "Video", text)
 
     def _on_frame_shown(self, index: int) -> None:
@@ -218,9 +242,10 @@ class MainWindow(QMainWindow):
         if self.video_panel.is_live():
             self.video_panel.stop_live()
             return
+        if not self.confirm_discard("record a new video"):
+            return
         folder = Path(self.settings.data_folder) / "recordings"
-        self.result_panel.clear()
-        self.analyse_btn.setEnabled(False)
+        self.analyse_btn.setEnabled(False)  # the result stays until the recording opens
         self.video_panel.start_live(self.settings.camera_index, record_folder=folder)
         self.record_btn.setText("Stop recording")
         self.stage.setText("Recording starts after the countdown. Film the child walking toward or away from the camera.")
@@ -233,8 +258,9 @@ class MainWindow(QMainWindow):
         if self.video_path is None or self._analysis_handle is not None:
             return
         self.video_panel.pause()
-        self.result_panel.clear()
-        worker = AnalysisWorker(self.video_path, notes=self.notes.toPlainText().strip(),
+        self.discard_result()
+        self._analysis_notes = self.current_notes()
+        worker = AnalysisWorker(self.video_path, notes=self._analysis_notes,
                                 device=self.settings.device, model_dir=self.model_dir)
         worker.progress.connect(self._on_progress)
         worker.stage.connect(self.stage.setText)
@@ -248,8 +274,10 @@ class MainWindow(QMainWindow):
         self.cancel_btn.setEnabled(True)
         self.save_btn.setEnabled(False)
         self.progress.setRange(0, 0)  # busy until the first progress report
+        self.progress.setTextVisible(True)
         self._analysed_path = self.video_path
         self._analysis_handle = start_worker(worker, "analysis")
+        self.video_panel.view.setFocus()  # never the notes box: Space / arrows drive the player
 
     def cancel_analysis(self) -> None:
         if self._analysis_handle is not None:
@@ -271,6 +299,7 @@ class MainWindow(QMainWindow):
         if self.video_path != self._analysed_path:
             return  # another video was opened meanwhile
         self.analysis = analysis
+        self._adopt_result(analysis, self._analysis_notes)
         self.result_panel.show_analysis(analysis)
         self.video_panel.set_pose_sequence(analysis.sequence)
         usable = analysis.quality.usable
@@ -307,25 +336,28 @@ class MainWindow(QMainWindow):
         self.progress.setValue(1 if self.analysis is not None else 0)
         self.cancel_btn.setEnabled(False)
         self.analyse_btn.setEnabled(self.video_path is not None)
+        self.progress.setTextVisible(self.analysis is not None)
+        self._on_notes_changed()  # notes typed while it ran: the result is stale at once
 
-    def save_visit(self) -> None:
-        """Append the analysis to the selected patient's record."""
-        if self.analysis is None:
-            return
-        patient = self.patient_bar.current_patient()
+    def save_visit(self) -> bool:
+        """Append the analysis to the record of the patient it was made for; True once saved."""
+        if self.analysis is None or self.stale:
+            return False
+        patient = self._save_target()
         if patient is None:
-            self.show_message("warning", "Save", "Choose or create a patient first.")
-            return
+            return False
         from scoliscreen.app.records import record_visit
 
         store = self.patient_bar.store
         try:
-            record_visit(store, self.analysis, patient_id=patient["id"], notes=self.notes.toPlainText().strip())
+            record_visit(store, self.analysis, patient_id=patient["id"], notes=self.result_notes)
         except Exception as exc:  # noqa: BLE001 - a store failure is shown, the window stays usable
             self.show_message("error", "Save", f"The visit could not be saved: {exc}")
-            return
+            return False
+        self.result_owner, self.result_saved = patient, True
         self.save_btn.setEnabled(False)
         self.statusBar().showMessage(f"Saved to {patient['pseudonym']}'s record.", 5000)
+        return True
 
     def open_batch_queue(self):
         """The batch queue dialog (screen a folder of clips); a finished row opens here."""
@@ -338,55 +370,6 @@ class MainWindow(QMainWindow):
         self.batch_dialog = dialog
         return dialog
 
-    # ---- model, settings, card ---------------------------------------------------------------
-    def load_model(self) -> None:
-        """Load the screening model in the background and show device + version in the status bar."""
-        from scoliscreen.workers.analysis import ModelLoadWorker
-
-        worker = ModelLoadWorker(self.settings.device, self.model_dir)
-        worker.result.connect(self._on_model_loaded)
-        worker.error.connect(self._on_model_error)
-        self._model_handle = start_worker(worker, "model-load")
-
-    def _on_model_loaded(self, info) -> None:
-        self.model_info = info
-        self.device_label.setText(f"Device: {info.device_name}")
-        self.model_label.setText(f"Model: {info.model_version}")
-        self.model_ready.emit(info)
-
-    def _on_model_error(self, text: str) -> None:
-        self.device_label.setText("Device: –")
-        self.model_label.setText("Model: not available")
-        self.model_label.setToolTip(text)
-
-    def edit_settings(self) -> None:
-        dlg = SettingsDialog(self.settings, self)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            old_device = self.settings.device
-            dlg.apply()
-            self.patient_bar.set_store_factory(self._open_store)
-            if self.settings.device != old_device:
-                self.device_label.setText("Device: loading model…")
-                self.load_model()
-
-    def model_card_text(self) -> tuple[str, str]:
-        """(format, text) of the model card: rendered markdown if shipped, else the JSON."""
-        from scoliscreen.app.models import model_card_text
-
-        card = model_card_text(self.model_dir)
-        return card.format, card.text
-
-    def show_model_card(self) -> None:
-        fmt, text = self.model_card_text()
-        dlg = QDialog(self)
-        dlg.setWindowTitle("Model card")
-        dlg.resize(760, 640)
-        view = QTextBrowser(dlg)
-        view.setMarkdown(text) if fmt == "markdown" else view.setPlainText(text)
-        QVBoxLayout(dlg).addWidget(view)
-        self.model_card_dialog = dlg
-        dlg.show()
-
     # ---- lifetime --------------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Stop every worker thread and close the store (idempotent)."""
@@ -394,9 +377,14 @@ class MainWindow(QMainWindow):
             self._analysis_handle.stop(30000)
         if self._model_handle is not None:
             self._model_handle.wait(60000)
+        self._rerun_timer.stop()
+        self.wait_reinterpretation()
         self.video_panel.shutdown()
         self.patient_bar.close_store()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if not self.confirm_discard("quit"):
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)

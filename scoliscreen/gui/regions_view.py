@@ -16,7 +16,7 @@ class RegionBars(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.weights: dict[str, float] = {}
-        self.setMinimumSize(210, 8 * 22 + 10)
+        self.setMinimumSize(190, 8 * 22 + 10)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def set_weights(self, weights: dict[str, float] | None) -> None:
@@ -29,7 +29,7 @@ class RegionBars(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         row = (self.height() - 6) / len(REGION_IDS)
-        label_w = 112
+        label_w = 104
         bar_w = max(10.0, self.width() - label_w - 52)
         w_max = max(self.weights.values(), default=0.0)
         font = QFont(self.font())
@@ -76,13 +76,39 @@ _SEGMENTS = {
 }
 
 
+VIEW_CAPTIONS = {"front": "front view", "back": "back view", "side": "side view", "unknown": "view unknown"}
+
+
 class BodyDiagram(QWidget):
-    """A schematic body (front view) whose segments are coloured by their region's weight."""
+    """A schematic body, seen as in the clip (front: the child's left on our right; back: on our
+    left), whose segments are coloured by their region's weight."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.weights: dict[str, float] = {}
-        self.setMinimumSize(110, 190)
+        self.view = "front"
+        self.setMinimumSize(130, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+
+    def set_view(self, view: str | None) -> None:
+        """"front", "back", "side" or "unknown" (the quality gate's guess for the clip)."""
+        self.view = view if view in VIEW_CAPTIONS else "unknown"
+        self.update()
+
+    def mirrored(self) -> bool:
+        """Seen from behind, the child's left side is on our left: the front drawing mirrored."""
+        return self.view == "back"
+
+    def side_labels(self) -> tuple[str, str]:
+        """(our left, our right) side labels: the child's sides as placed in the drawing."""
+        if self.view == "side":
+            return "", ""
+        return ("L", "R") if self.mirrored() else ("R", "L")
+
+    def caption(self) -> str:
+        left, right = self.side_labels()
+        words = VIEW_CAPTIONS[self.view]
+        return f"{left}  ·  {words}  ·  {right}" if left else words
 
     def set_weights(self, weights: dict[str, float] | None) -> None:
         self.weights = {k: float(v) for k, v in (weights or {}).items()}
@@ -101,9 +127,11 @@ class BodyDiagram(QWidget):
         ox = (self.width() - 100 * scale) / 2
         oy = 4
 
+        flip = self.mirrored()
+
         def pt(name):
             x, y = _P[name]
-            return QPointF(ox + x * scale, oy + y * scale)
+            return QPointF(ox + (100 - x if flip else x) * scale, oy + y * scale)
 
         width = max(5.0, 9 * scale)
         for region, segs in _SEGMENTS.items():
@@ -121,5 +149,5 @@ class BodyDiagram(QWidget):
         f.setPointSizeF(8)
         p.setFont(f)
         p.drawText(QRectF(0, self.height() - 16, self.width(), 14), Qt.AlignmentFlag.AlignCenter,
-                   "R  ·  front view  ·  L")
+                   self.caption())
         p.end()

@@ -8,13 +8,13 @@ import html
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
+    QBoxLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from scoliscreen import DISCLAIMER
 from scoliscreen.gui.knowledge_map_view import KnowledgeMapView
 from scoliscreen.gui.regions_view import BodyDiagram, RegionBars
-from scoliscreen.gui.style import MUTED, NEGATIVE, POSITIVE, WARN
+from scoliscreen.gui.style import MUTED, NEGATIVE, NOT_SCREENED, POSITIVE, RE_RECORD, WARN
 
 
 def band_text(band: str) -> str:
@@ -53,20 +53,30 @@ class ResultPanel(QWidget):
         self.card_btn.clicked.connect(self.model_card_requested)
         disclaimer = QLabel(DISCLAIMER)
         disclaimer.setObjectName("disclaimer")
+        disclaimer.setWordWrap(True)  # never cut to "not a diagnos"
+        self.disclaimer = disclaimer
+        self.stale_label = QLabel("Notes changed since this result: the description and the screening "
+                                  "are being updated with them.")
+        self.stale_label.setWordWrap(True)
+        self.stale_label.hide()
         grid = QGridLayout(verdict_box)
         self.verdict.setWordWrap(True)
         self.probability.setWordWrap(True)
+        self.cobb.setWordWrap(True)
+        self.model_line.setWordWrap(True)
         grid.addWidget(self.verdict, 0, 0, 1, 3)
         grid.addWidget(self.probability, 1, 0, 1, 3)
         grid.addWidget(self.cobb, 2, 0, 1, 3)
-        grid.addWidget(self.model_line, 3, 0)
-        grid.addWidget(disclaimer, 3, 1, Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(self.card_btn, 3, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.stale_label, 3, 0, 1, 3)
+        grid.addWidget(self.model_line, 4, 0, 1, 2)
+        grid.addWidget(self.card_btn, 4, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(disclaimer, 5, 0, 1, 3)
         grid.setColumnStretch(0, 1)
         # ---- quality ----
         self.quality = QLabel("")
         self.quality.setWordWrap(True)
         self.quality.setTextFormat(Qt.TextFormat.RichText)
+        self.quality.setContentsMargins(8, 0, 8, 0)
         self.quality.hide()
         # ---- map + regions ----
         map_box = QGroupBox("Kinematic knowledge map and where the model looked")
@@ -74,15 +84,20 @@ class ResultPanel(QWidget):
         self.map_view.seek_requested.connect(self.seek_requested)
         self.bars = RegionBars()
         self.body = BodyDiagram()
-        side = QVBoxLayout()
+        # the map takes the full width; the region bars and the body diagram sit side by side
+        # below it (never on top of each other, at any window size: the panel scrolls instead)
+        bars_col = QVBoxLayout()
         title = QLabel("Attention per body region")
         title.setStyleSheet("font-weight: 600;")
-        side.addWidget(title)
-        side.addWidget(self.bars)
-        side.addWidget(self.body, 1)
-        row = QHBoxLayout(map_box)
-        row.addWidget(self.map_view, 1)
-        row.addLayout(side)
+        bars_col.addWidget(title)
+        bars_col.addWidget(self.bars)
+        bars_col.addStretch(1)
+        regions = QHBoxLayout()
+        regions.addLayout(bars_col, 1)
+        regions.addWidget(self.body)
+        self.map_layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, map_box)
+        self.map_layout.addWidget(self.map_view, 1)
+        self.map_layout.addLayout(regions)
         # ---- text ----
         text_box = QGroupBox("Clinical description (generated from the map)")
         self.text = QTextBrowser()
@@ -96,6 +111,16 @@ class ResultPanel(QWidget):
         layout.addWidget(self.quality)
         layout.addWidget(map_box, 5)
         layout.addWidget(text_box, 1)
+        self.boxes = (verdict_box, self.quality, map_box, text_box)
+
+    WIDE_PX = 1000  # from this width the region bars and the body sit beside the map, not below it
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        wide = self.width() >= self.WIDE_PX
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.map_layout.direction() != direction:
+            self.map_layout.setDirection(direction)
 
     # ---- filling -----------------------------------------------------------------------------
     def clear(self) -> None:
@@ -108,7 +133,9 @@ class ResultPanel(QWidget):
         self.map_view.set_map(None)
         self.bars.set_weights(None)
         self.body.set_weights(None)
+        self.body.set_view("front")
         self.text.clear()
+        self.stale_label.hide()
 
     def show_quality(self, report) -> None:
         """Show the quality gate's verdict and reasons (a ``QualityReport``; before the model runs)."""
@@ -117,7 +144,7 @@ class ResultPanel(QWidget):
         if usable and not reasons:
             self.quality.hide()
             return
-        color = WARN if usable else POSITIVE
+        color = WARN if usable else RE_RECORD
         head = ("Recording usable, with caveats:" if usable
                 else "This recording cannot be screened:")
         items = "".join(
@@ -127,8 +154,8 @@ class ResultPanel(QWidget):
         self.quality.setText(f"<div style='color:{color}'><b>{head}</b><ul style='margin:2px'>{items}</ul></div>")
         self.quality.show()
         if not usable:
-            self.verdict.setText("Not screened — recording unusable")
-            self.verdict.setStyleSheet(f"color: {POSITIVE};")
+            self.verdict.setText("Re-record — recording unusable, not screened")
+            self.verdict.setStyleSheet(f"color: {RE_RECORD};")
 
     def show_analysis(self, analysis) -> None:
         """Fill everything from an ``Analysis`` (screening is None when the gate refused)."""
@@ -140,10 +167,11 @@ class ResultPanel(QWidget):
         self.map_view.set_map(analysis.knowledge_map, s.region_window_weights if s else None, offset,
                               s.window_times_s if s else None, clip_s=(0.0, analysis.duration_s))
         self.text.setPlainText(analysis.clinical_text.text if analysis.clinical_text is not None else "")
+        self.body.set_view(analysis.quality.view)
         problem = analysis.screening_error
         if s is None and problem:
-            self.verdict.setText("No screening result — model unavailable")
-            self.verdict.setStyleSheet(f"color: {WARN};")
+            self.verdict.setText("Not screened — model unavailable")
+            self.verdict.setStyleSheet(f"color: {NOT_SCREENED};")
             self.probability.setText(html.escape(problem))
         if s is None:
             self.bars.set_weights(None)
@@ -154,11 +182,11 @@ class ResultPanel(QWidget):
         if s.label == "re-record":  # inconclusive: no verdict, say why
             why = "; ".join(str(r.get("message", r)) for r in s.reasons)
             self.verdict.setText("Inconclusive — please re-record the walk")
-            self.verdict.setStyleSheet(f"color: {WARN};")
+            self.verdict.setStyleSheet(f"color: {RE_RECORD};")
             self.probability.setText(html.escape(why or "outside what the model was validated on"))
         else:
-            self.verdict.setText("Screen POSITIVE — refer for clinical examination" if positive
-                                 else "Screen negative")
+            self.verdict.setText("Refer — screen POSITIVE; a clinical examination is advised" if positive
+                                 else "No referral — screen negative")
             self.verdict.setStyleSheet(f"color: {POSITIVE if positive else NEGATIVE};")
             self.probability.setText(
                 f"Estimated chance of scoliosis (Cobb ≥ 10°): <b>{p:.1%}</b> &nbsp; (refer when it is "

@@ -1,4 +1,4 @@
-"""User settings (QSettings): camera index, compute device, data folder; and their dialog."""
+"""User settings (QSettings): camera index, compute device, data folder, recent files; and their dialog."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
-    QPushButton, QSpinBox, QWidget,
+    QPushButton, QWidget,
 )
 
 from scoliscreen.core.constants import DEVICE_LABELS
@@ -59,6 +59,18 @@ class AppSettings:
     def data_folder(self, value: str | Path) -> None:
         self.q.setValue("data/folder", str(value))
 
+    @property
+    def recent_files(self) -> list[str]:
+        """Videos opened lately, newest first."""
+        value = self.q.value("files/recent", []) or []
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value if v]
+
+    def add_recent(self, path: str, keep: int = 8) -> None:
+        files = [path] + [p for p in self.recent_files if p != path]
+        self.q.setValue("files/recent", files[:keep])
+
     def sync(self) -> None:
         self.q.sync()
 
@@ -68,9 +80,9 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
-        self.camera = QSpinBox()
-        self.camera.setRange(0, 16)
-        self.camera.setValue(settings.camera_index)
+        from scoliscreen.gui.camera import CameraChooser
+
+        self.camera = CameraChooser(settings.camera_index)  # by name, with a preview
         self.device = QComboBox()
         for code, name in DEVICES:
             self.device.addItem(name, code)
@@ -84,7 +96,7 @@ class SettingsDialog(QDialog):
         h.addWidget(self.folder, 1)
         h.addWidget(browse)
         form = QFormLayout(self)
-        form.addRow("Camera index", self.camera)
+        form.addRow("Camera", self.camera)
         form.addRow("Compute device", self.device)
         form.addRow("Data folder", folder_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
+from scoliscreen.core.report.pdf import VERDICT_COLOURS as _REPORT_RGB
+
 ACCENT = "#1f6feb"
-POSITIVE = "#c0392b"   # refer: screening positive
-NEGATIVE = "#1e8449"   # screening negative
-WARN = "#b9770e"
 MUTED = "#5f6b7a"
 PANEL_BG = "#f6f8fa"
+
+# One colour language for the four outcomes (docs/colours.md). Their one source is the report's
+# table (core/report/pdf.py, Qt-free), so the window and the PDF say the same thing in the same
+# colour. Only "refer" is red: a recording to redo, or a result the model could not give, is not
+# a positive screen.
+VERDICT_COLOURS = {word: "#{:02x}{:02x}{:02x}".format(*rgb) for word, rgb in _REPORT_RGB.items()}
+POSITIVE = VERDICT_COLOURS["refer"]
+NEGATIVE = VERDICT_COLOURS["no referral"]
+RE_RECORD = VERDICT_COLOURS["re-record"]
+NOT_SCREENED = VERDICT_COLOURS["not screened"]
+WARN = RE_RECORD  # quality caveats share the re-record amber
+STALE_STYLE = ("color: #7a4b00; background: #fff4d6; border: 1px dashed #b9770e; border-radius: 4px;"
+               " padding: 2px 6px;")
 
 STYLESHEET = f"""
 QMainWindow, QDialog {{ background: white; }}

@@ -14,15 +14,16 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QVBoxLayout, QWidget,
 )
 
 from scoliscreen.core.constants import VIDEO_SUFFIXES
 from scoliscreen.gui.frame_view import FrameView
-from scoliscreen.workers.base import start_worker
+from scoliscreen.gui.live_view import LiveMixin
 from scoliscreen.workers.frames import FrameReader, VideoInfo
 
 COUNTDOWN_S = 3
+SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # playback speeds offered (slow motion to double)
 
 
 def _fmt_time(seconds: float) -> str:
@@ -30,7 +31,7 @@ def _fmt_time(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:05.2f}"
 
 
-class VideoPanel(QWidget):
+class VideoPanel(LiveMixin, QWidget):
     """Signals: ``loaded(VideoInfo)``, ``error(str)``, ``recording_saved(path)``,
     ``frame_shown(index)``, ``live_stopped()``; ``live_stats_last`` holds the live figures."""
 
@@ -39,6 +40,7 @@ class VideoPanel(QWidget):
     live_stopped = Signal()
     recording_saved = Signal(str)
     frame_shown = Signal(int)
+    file_dropped = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -55,7 +57,9 @@ class VideoPanel(QWidget):
         self.reader = FrameReader()
         self.reader.opened.connect(self._on_opened)
         self.reader.frame_ready.connect(self._on_frame)
-        self.reader.error.connect(self.error)
+        self.reader.error.connect(self._on_reader_error)
+        self.speed = 1.0
+        self.frame_problem = ""  # the last frame that could not be shown (the panel says so on the video)
 
         self.view = FrameView(self)
         self.view.set_message("Open a walking video (or drop it here), or record from the camera.")
@@ -71,15 +75,23 @@ class VideoPanel(QWidget):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.slider.setMinimumWidth(120)
         self.slider.setEnabled(False)
         self.time_label = QLabel("–")
         self.time_label.setObjectName("muted")
-        self.time_label.setMinimumWidth(170)
+        self.time_label.setMinimumWidth(120)
         self.skeleton_box = QCheckBox("Skeleton")
         self.skeleton_box.setChecked(True)
         self.confidence_box = QCheckBox("Landmark confidence")
         for box in (self.skeleton_box, self.confidence_box):
             box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.speed_box = QComboBox()
+        for v in SPEEDS:
+            self.speed_box.addItem(f"{v:g}×", v)
+        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_box.setToolTip("Playback speed ([ slower, ] faster)")
+        self.speed_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
         self.skeleton_box.toggled.connect(self._overlay_changed)
         self.confidence_box.toggled.connect(self._overlay_changed)
 
@@ -98,6 +110,8 @@ class VideoPanel(QWidget):
         overlays.addWidget(QLabel("Overlay:"))
         overlays.addWidget(self.skeleton_box)
         overlays.addWidget(self.confidence_box)
+        overlays.addWidget(QLabel("Speed:"))
+        overlays.addWidget(self.speed_box)
         overlays.addStretch(1)
         self.live_label = QLabel("")
         self.live_label.setObjectName("muted")
@@ -130,7 +144,21 @@ class VideoPanel(QWidget):
         self._sequence = None
         self.view.set_landmarks(None)
         self.view.set_message("Opening…")
+        self.view.set_image(None)
+        self.view.reset_zoom()
+        self.frame_problem = ""
         self.reader.open(str(path))
+
+    def _on_reader_error(self, text: str) -> None:
+        """An open failure goes to ``error``; a frame that cannot be decoded (a truncated file) is
+        said on the video itself, in plain words, and the player goes on."""
+        if self.info is None:
+            self.view.set_message("This video could not be opened.")
+            self.error.emit(text)
+            return
+        self.pause()
+        self.frame_problem = text
+        self.view.set_message(text)
 
     def _on_opened(self, info: VideoInfo) -> None:
         self.info = info
@@ -183,6 +211,28 @@ class VideoPanel(QWidget):
             self.pause()
             self.seek(int(round(seconds * self.info.fps)))
 
+    def go_first(self) -> None:
+        self.step(-self._target)
+
+    def go_last(self) -> None:
+        if self.info is not None:
+            self.step(self.info.frame_count - 1 - self._target)
+
+    def set_speed(self, speed: float) -> None:
+        """Playback speed (0.25x-2x); playing goes on from the frame shown."""
+        self.speed = float(min(max(speed, SPEEDS[0]), SPEEDS[-1]))
+        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
+        if self.speed_box.currentIndex() != i:
+            self.speed_box.blockSignals(True)
+            self.speed_box.setCurrentIndex(i)
+            self.speed_box.blockSignals(False)
+        if self.is_playing():
+            self._play_i0, self._play_t0 = self._target, time.perf_counter()
+
+    def change_speed(self, direction: int) -> None:
+        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
+        self.set_speed(SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))])
+
     def step(self, delta: int) -> None:
         if self.info is None:
             return
@@ -213,7 +263,7 @@ class VideoPanel(QWidget):
         self.play_btn.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
 
     def _tick(self) -> None:
-        index = self._play_i0 + int((time.perf_counter() - self._play_t0) * self.info.fps)
+        index = self._play_i0 + int((time.perf_counter() - self._play_t0) * self.info.fps * self.speed)
         if index >= self.info.frame_count:
             self.seek(self.info.frame_count - 1)
             self.pause()
@@ -230,6 +280,9 @@ class VideoPanel(QWidget):
         if self._live is not None:
             return
         self.current_index = index
+        if self.frame_problem:
+            self.frame_problem = ""
+            self.view.set_message("")
         self.view.set_image(image)
         self._update_overlay()
         self.slider.blockSignals(True)
@@ -237,7 +290,7 @@ class VideoPanel(QWidget):
         self.slider.blockSignals(False)
         if self.info:
             self.time_label.setText(
-                f"{_fmt_time(index / self.info.fps)} / {_fmt_time(self.info.duration_s)}   "
+                f"{_fmt_time(index / self.info.fps)} / {_fmt_time(self.info.duration_s)} · "
                 f"frame {index + 1}/{self.info.frame_count}"
             )
         self.frame_shown.emit(index)
@@ -269,93 +322,7 @@ class VideoPanel(QWidget):
         path = self._dropped_path(event)
         if path:
             event.acceptProposedAction()
-            self.open_file(path)
-
-    # ---- live camera / stand-in ------------------------------------------------------------
-    def is_live(self) -> bool:
-        return self._live is not None
-
-    def start_live(self, source: int | str, record_folder: str | Path | None = None,
-                   pose: bool = True, loop: bool = False) -> None:
-        """Show a camera index (or a file replayed in real time) live with the skeleton.
-
-        With ``record_folder``, a 3-second countdown runs, then the frames are recorded there
-        until :meth:`stop_live`; the saved file is then opened for review and analysis.
-        """
-        from scoliscreen.workers.live import LiveWorker
-
-        self.stop_live()
-        self.pause()
-        self.info = None
-        self._sequence = None
-        self.slider.setEnabled(False)
-        self._set_transport_enabled(False)
-        worker = LiveWorker(source, pose=pose, loop=loop)
-        worker.frame_ready.connect(self._on_live_frame)
-        worker.pose_ready.connect(self._on_live_pose)
-        worker.stats.connect(self._on_live_stats)
-        worker.recording_saved.connect(self._on_recording_saved)
-        worker.error.connect(self.error)
-        worker.finished.connect(self._on_live_finished)
-        self._live_frames = 0
-        self.view.badge = "LIVE"
-        self.view.set_message("")
-        self._live = start_worker(worker, "live")
-        self._record_folder = record_folder
-        if record_folder is not None:
-            self._countdown_left = self.countdown_s
-            self.view.set_message(str(self._countdown_left))
-            self._countdown.start()
-
-    def _countdown_tick(self) -> None:
-        self._countdown_left -= 1
-        if self._countdown_left > 0:
-            self.view.set_message(str(self._countdown_left))
-            return
-        self._countdown.stop()
-        self.view.set_message("")
-        if self._live is not None and self._record_folder is not None:
-            self._live.worker.start_recording(self._record_folder)
-            self.view.badge = "REC ●"
-
-    def stop_live(self) -> None:
-        """Stop the live view (and finish a recording, which is then opened)."""
-        self._countdown.stop()
-        handle, self._live = self._live, None
-        if handle is not None:
-            handle.worker.stop_recording()
-            self.last_stop_clean = handle.stop(10000)  # False if the thread did not end in time
-            self.live_stopped.emit()
-        self.view.badge = ""
-
-    def _on_live_frame(self, index: int, ts_ms: float, image) -> None:
-        if self._live is None:
-            return
-        self._live_frames += 1
-        self.view.set_image(image)
-        self.frame_shown.emit(index)
-
-    def _on_live_pose(self, index: int, landmarks) -> None:
-        if self._live is not None:
-            self.view.set_landmarks(landmarks)
-
-    def _on_live_stats(self, stats: dict) -> None:
-        self.live_stats_last = stats
-        self.live_label.setText(
-            f"video {stats.get('display_fps', 0):.0f} fps · skeleton {stats.get('pose_fps', 0):.0f} fps"
-        )
-
-    def _on_live_finished(self) -> None:
-        if self._live is not None and self.sender() is self._live.worker:
-            self._live = None  # the source ended by itself (camera lost, stand-in file ended)
-            self._countdown.stop()
-            self.view.set_message("")
-            self.live_stopped.emit()
-        self.view.badge = ""
-        self.view.update()
-
-    def _on_recording_saved(self, path: str) -> None:
-        self.recording_saved.emit(path)
+            self.file_dropped.emit(path)  # the window asks before an unsaved result is dropped
 
     # ---- lifetime ------------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -76,3 +76,29 @@ class AnalysisWorker(Worker):
 
         return analysis_steps(self.spec, notes=self.notes, should_cancel=lambda: self.is_cancelled,
                               screener=lambda: get_screener(self.device, self.model_dir))
+
+
+class ReinterpretWorker(Worker):
+    """The cheap part again after the notes changed: the clinical text (with the new notes) and
+    the screening, from the analysis' stored pose sequence (no pose estimation); result: the
+    new ``Analysis``. A refused recording or a missing model keeps what it has."""
+
+    def __init__(self, analysis, notes: str = "", device: str = "auto", model_dir=None):
+        super().__init__()
+        self.analysis = analysis
+        self.notes = notes
+        self.device = device
+        self.model_dir = model_dir
+
+    def work(self):
+        from scoliscreen.app.analysis import interpret, screen
+        from scoliscreen.core.errors import ScoliScreenError
+
+        analysis = interpret(self.analysis, self.notes)
+        if self.analysis.screening is None:
+            return analysis
+        try:
+            return screen(analysis, get_screener(self.device, self.model_dir), self.notes)
+        except ScoliScreenError as exc:
+            return analysis.replace(screening=None,
+                                    screening_error=f"The screening model could not be used: {exc}")

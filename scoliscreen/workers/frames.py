@@ -173,7 +173,7 @@ class FrameReader(Worker):
             frame = self._source.read_at(index)
         except ScoliScreenError as exc:
             return _Problem(str(exc))
-        except Exception as exc:  # noqa: BLE001 - any failure becomes one readable message
-            return _Problem(f"Frame {index} cannot be decoded ({type(exc).__name__}: {exc}).")
+        except Exception:  # noqa: BLE001 - any failure becomes one readable message
+            return _Problem(f"Frame {index + 1} cannot be shown: the file may be truncated or damaged.")
         self.decoded += 1
         return _Decoded(int(frame.index), float(frame.timestamp_ms), frame.image)
