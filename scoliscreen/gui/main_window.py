@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from scoliscreen import DISCLAIMER, __version__
 from scoliscreen.gui.patient_bar import PatientBar
+from scoliscreen.gui.records_controller import install_records
 from scoliscreen.gui.result_panel import ResultPanel
 from scoliscreen.gui.settings import AppSettings, SettingsDialog
 from scoliscreen.core.constants import VIDEO_SUFFIXES
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
 
         self._make_menus()
         self._make_shortcuts()
+        self.records = install_records(self)  # History / Compare tabs, PDF export, measurement tools
         if load_model:
             QTimer.singleShot(50, self.load_model)
 
@@ -319,11 +321,12 @@ class MainWindow(QMainWindow):
 
         store = self.patient_bar.store
         try:
-            record_visit(store, self.analysis, patient_id=patient["id"], notes=self.notes.toPlainText().strip())
+            row = record_visit(store, self.analysis, patient_id=patient["id"], notes=self.notes.toPlainText().strip())
         except Exception as exc:  # noqa: BLE001 - a store failure is shown, the window stays usable
             self.show_message("error", "Save", f"The visit could not be saved: {exc}")
             return
         self.save_btn.setEnabled(False)
+        self.records.visit_saved(row)
         self.statusBar().showMessage(f"Saved to {patient['pseudonym']}'s record.", 5000)
 
     # ---- model, settings, card ---------------------------------------------------------------
@@ -382,6 +385,7 @@ class MainWindow(QMainWindow):
             self._analysis_handle.stop(30000)
         if self._model_handle is not None:
             self._model_handle.wait(60000)
+        self.records.shutdown()
         self.video_panel.shutdown()
         self.patient_bar.close_store()
 
