@@ -264,6 +264,12 @@ def test_comparison_table_formats_probabilities_as_points():
     assert (fmt_value(prob["a"], prob), fmt_diff(prob["diff"], prob)) == ("60%", "-15 points")
     assert (fmt_value(cobb["b"], cobb), fmt_diff(cobb["diff"], cobb)) == ("11.6°", "-4.2°")
     assert table_rows({"rows": [prob, none, cobb]}) == [prob, cobb]
+    feats = [{"key": f"feature.f{i}", "label": f"f{i}", "unit": "deg", "a": 0.0, "b": float(i), "diff": float(i),
+              "normal_range": [-2.0, 2.0]} for i in range(12)]
+    feats.append({"key": "feature.norange", "label": "x", "unit": "", "a": 0.0, "b": 99.0, "diff": 99.0,
+                  "normal_range": None})
+    rows = table_rows({"rows": [prob], "features": feats})
+    assert rows[1]["heading"] and [r["label"] for r in rows[2:]] == [f"f{i}" for i in range(11, 3, -1)]
 
 
 # ---- screenshot views ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ walk the model used), both knowledge maps, and the numbers with their difference
 from __future__ import annotations
 
 import math
+import re
 import time
 
 import numpy as np
@@ -50,9 +51,35 @@ def fmt_diff(v, row: dict) -> str:
     return f"{v:+.3g}{UNIT_SUFFIX.get(unit, ' ' + unit if unit else '')}"
 
 
+FEATURE_ROWS = 8
+
+
+def plain_label(label: str) -> str:
+    """Shorter row names: "Model attention: Pelvis" -> "Attention: Pelvis", catalogue
+    descriptions without their "Window mean of the" preamble."""
+    label = label.replace("Model attention: ", "Attention: ")
+    text = re.sub(r"^(Window|Clip) (mean|median|[a-z]+) of (the )?", "", label)
+    return text[:1].upper() + text[1:]
+
+
+def _shift(row: dict) -> float:
+    """How far a feature moved, in half-widths of its normal range (0 without a range)."""
+    rng = row.get("normal_range")
+    if row.get("diff") is None or not rng or len(rng) != 2 or not rng[1] > rng[0]:
+        return 0.0
+    return abs(row["diff"]) / ((rng[1] - rng[0]) / 2.0)
+
+
 def table_rows(comparison: dict) -> list[dict]:
-    """The rows worth showing: those with a value on at least one side."""
-    return [r for r in comparison["rows"] if r["a"] is not None or r["b"] is not None]
+    """The rows worth showing: the headline numbers with a value on at least one side, then the
+    gait measures (clip medians) that moved most relative to their normal range."""
+    rows = [r for r in comparison["rows"] if r["a"] is not None or r["b"] is not None]
+    moved = sorted((f for f in comparison.get("features") or [] if _shift(f) > 0), key=_shift, reverse=True)
+    if moved:
+        rows.append({"key": "", "label": "Gait measures that changed most (vs their normal range):",
+                     "unit": "", "a": None, "b": None, "diff": None, "heading": True})
+        rows += moved[:FEATURE_ROWS]
+    return rows
 
 
 class ComparePlayer(QWidget):
@@ -157,6 +184,8 @@ class CompareView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(True)
+        self._bold = self.table.font()
+        self._bold.setBold(True)
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for c in (1, 2, 3):
@@ -214,12 +243,22 @@ class CompareView(QWidget):
         self.header.setText(f"<b>Visit {va['id']} → visit {vb['id']}</b>"
                             + (f", {years:.1f} years apart" if years is not None else "") + same)
         rows = table_rows(comparison)
+        self.table.clearSpans()
+        self.table.setRowCount(0)
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            label = row["label"].replace("Model attention: ", "Attention: ")
+            label = plain_label(row["label"])
+            if row.get("heading"):
+                self.table.setItem(r, 0, QTableWidgetItem(label))
+                self.table.item(r, 0).setFont(self._bold)
+                self.table.setSpan(r, 0, 1, 4)
+                continue
             cells = (label, fmt_value(row["a"], row), fmt_value(row["b"], row), fmt_diff(row["diff"], row))
+            rng = row.get("normal_range")
+            tip = row["label"] + (f"\nNormal range {rng[0]:.3g} to {rng[1]:.3g} {row.get('unit') or ''}" if rng else "")
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(tip)
                 if c == 3 and row["key"] in ("probability", "cobb_estimate") and row["diff"]:
                     item.setForeground(Qt.GlobalColor.red if row["diff"] > 0 else Qt.GlobalColor.darkGreen)
                 self.table.setItem(r, c, item)

@@ -9,7 +9,6 @@ calls ``install_records(window)`` once and ``visit_saved(row)`` after a save.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -59,7 +58,7 @@ class RecordsController(QObject):
         self.overlay.measured.connect(self.add_measurement)
         self.measure_bar = MeasureBar()
         self.measure_bar.tool_changed.connect(self._arm)
-        vp.layout().addWidget(self.measure_bar)
+        self._place_measure_bar(vp)
         vp.loaded.connect(self._on_video_loaded)
         vp.frame_shown.connect(self._on_frame)
         window.analysis_done.connect(lambda _a: self._set_current(None))
@@ -74,6 +73,17 @@ class RecordsController(QObject):
             act = QAction(name, window)
             act.triggered.connect(lambda _c=False, i=i: self.tabs.setCurrentIndex(i))
             view.addAction(act)
+
+    def _place_measure_bar(self, vp) -> None:
+        """Beside the overlay check boxes (no extra row) when that row is there, else below."""
+        layout = vp.layout()
+        for i in range(layout.count()):
+            row = layout.itemAt(i).layout()
+            if row is not None and row.indexOf(vp.confidence_box) >= 0:
+                row.insertSpacing(row.indexOf(vp.confidence_box) + 1, 16)
+                row.insertWidget(row.indexOf(vp.confidence_box) + 2, self.measure_bar, 1)
+                return
+        layout.addWidget(self.measure_bar)
 
     # ---- store and tabs -------------------------------------------------------------------------
     def store(self):
@@ -95,13 +105,11 @@ class RecordsController(QObject):
 
     # ---- a stored visit in the result view ----------------------------------------------------------
     def _load(self, visit_id: int, *, with_sequence: bool = True, audit: bool = True):
-        from scoliscreen.core.analyze import Analysis
+        from scoliscreen.app.visits import restore_analysis
 
         store = self.store()
         data = store.open_visit(visit_id, with_sequence=with_sequence, audit=audit)
-        analysis = Analysis.from_dict(data["analysis"])
-        if data.get("sequence") is not None:
-            analysis = dataclasses.replace(analysis, sequence=data["sequence"])
+        analysis = restore_analysis(data["analysis"], data.get("sequence"))
         video = store.video_path(visit_id)
         return data, analysis, (str(video) if video is not None else None)
 
