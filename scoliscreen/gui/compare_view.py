@@ -272,6 +272,10 @@ class CompareView(QWidget):
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, int(total * 1000 / STEP_MS)))
         self.slider.blockSignals(False)
+        for p in (self.a, self.b):  # both maps on the slider's time axis, so their cursors line up
+            if p.info is not None and p.map_view.km is not None and total > 0:
+                x0 = self._start(p) - p.map_view.time_offset_s
+                p.map_view.plot.setXRange(x0, x0 + total, padding=0)
         self.seek(min(self._t, total))
 
     def _start(self, player: ComparePlayer) -> float:

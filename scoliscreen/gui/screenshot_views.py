@@ -54,7 +54,8 @@ def stage_view(app, window, view: str, clip: Path, size, model_dir, wait):
         wait(app, lambda: cv.a.info is not None and cv.b.info is not None, 60)
         cv.gait_sync.setChecked(True)
         cv.seek(1.0)
-        wait(app, lambda: cv.a.current_index >= 0 and cv.b.current_index >= 0, 30)
+        wait(app, lambda: all(p.current_index == min(round((p.offset_s + 1.0) * p.info.fps), p.info.frame_count - 1)
+                              for p in (cv.a, cv.b)), 30)
     else:  # report
         done: list[str] = []
         records.report_exported.connect(done.append)
