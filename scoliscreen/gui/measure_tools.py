@@ -137,23 +137,20 @@ class MeasureBar(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.line_btn = QPushButton("Line tool")
+        self.line_btn = QPushButton("Line")
         self.line_btn.setToolTip("Tilt from horizontal on the paused frame (shoulder or pelvic obliquity)")
-        self.angle_btn = QPushButton("Angle tool")
+        self.angle_btn = QPushButton("Angle")
         self.angle_btn.setToolTip("An angle from three points on the paused frame (vertex second)")
         for b, tool in ((self.line_btn, "line"), (self.angle_btn, "angle")):
             b.setCheckable(True)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.toggled.connect(lambda on, t=tool: self._toggled(t, on))
-        self.status = QLabel("")
-        self.status.setObjectName("muted")
-        self.status.setWordWrap(True)
+        self.status = QLabel("")  # what the tool wants / measured; shown in the window's status bar
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Measure:"))
         row.addWidget(self.line_btn)
         row.addWidget(self.angle_btn)
-        row.addWidget(self.status, 1)
         self.set_enabled(False)
 
     def _toggled(self, tool: str, on: bool) -> None:

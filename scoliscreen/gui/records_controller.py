@@ -58,6 +58,9 @@ class RecordsController(QObject):
         self.overlay.measured.connect(self.add_measurement)
         self.measure_bar = MeasureBar()
         self.measure_bar.tool_changed.connect(self._arm)
+        self.measure_bar.status.setParent(window)  # never laid out: its text goes to the status bar
+        self.measure_bar.status.hide()
+        self.measure_bar.tool_changed.connect(lambda _t: self._show_measure_status())
         self._place_measure_bar(vp)
         vp.loaded.connect(self._on_video_loaded)
         vp.frame_shown.connect(self._on_frame)
@@ -81,7 +84,7 @@ class RecordsController(QObject):
             row = layout.itemAt(i).layout()
             if row is not None and row.indexOf(vp.confidence_box) >= 0:
                 row.insertSpacing(row.indexOf(vp.confidence_box) + 1, 16)
-                row.insertWidget(row.indexOf(vp.confidence_box) + 2, self.measure_bar, 1)
+                row.insertWidget(row.indexOf(vp.confidence_box) + 2, self.measure_bar)
                 return
         layout.addWidget(self.measure_bar)
 
@@ -242,6 +245,11 @@ class RecordsController(QObject):
             self.w.video_panel.pause()
         self.overlay.arm(tool)
 
+    def _show_measure_status(self) -> None:
+        text = self.measure_bar.status.text()
+        if text:
+            self.w.statusBar().showMessage(text, 15000)
+
     def measurements(self) -> list[dict]:
         stored = self.store().measurements(self.current_visit_id) if self.current_visit_id is not None else []
         return stored + self.pending
@@ -255,6 +263,7 @@ class RecordsController(QObject):
             self.pending.append(m)
             self.measure_bar.status.setText(f"{m['kind'].capitalize()}: {value_text(m['kind'], m['value'])} "
                                             "(saved with the visit)")
+            self._show_measure_status()
         self._on_frame(self.w.video_panel.current_index)
 
     def _store_measurement(self, m: dict) -> None:
@@ -262,6 +271,7 @@ class RecordsController(QObject):
                                            frame_index=m["frame_index"], label=m.get("label", ""), unit=m["unit"])
         self.measure_bar.status.setText(f"{m['kind'].capitalize()}: {value_text(m['kind'], row['value'])} "
                                         f"— saved to visit {self.current_visit_id}")
+        self._show_measure_status()
         self.measurement_saved.emit(row)
 
     def _on_frame(self, index: int) -> None:
