@@ -87,7 +87,7 @@ def test_patient_analyse_save_history_compare_export(window, qtbot, wait_until, 
     # History: the patient, both visits (oldest first), the trend over age
     rec.show_view("history")
     hp = rec.history
-    assert rec.tabs.currentWidget() is hp
+    assert rec.current_view() == "history" and hp.isVisible()
     assert hp.patient["id"] == patient["id"]
     assert [v["id"] for v in hp.visits] == [earlier["id"], later]
     assert hp.table.rowCount() == 2
@@ -104,7 +104,7 @@ def test_patient_analyse_save_history_compare_export(window, qtbot, wait_until, 
     assert hp.compare_btn.isEnabled()
     qtbot.mouseClick(hp.compare_btn, Qt.MouseButton.LeftButton)
     cv = rec.compare_view
-    assert rec.tabs.currentWidget() is cv
+    assert rec.current_view() == "compare" and cv.isVisible()
     assert (cv.comparison["a"]["id"], cv.comparison["b"]["id"]) == (earlier["id"], later)
     wait_until(lambda: cv.a.info is not None and cv.b.info is not None, 60)
     labels = [cv.table.item(r, 0).text() for r in range(cv.table.rowCount())]
@@ -148,7 +148,7 @@ def test_patient_analyse_save_history_compare_export(window, qtbot, wait_until, 
     hp.select_visits([earlier["id"]])
     qtbot.mouseClick(hp.open_btn, Qt.MouseButton.LeftButton)
     wait_until(lambda: opened, 60)
-    assert rec.tabs.currentIndex() == 0 and rec.current_visit_id == earlier["id"]
+    assert rec.current_view() == "result" and rec.current_visit_id == earlier["id"]
     assert w.result_panel.analysis is w.analysis
     assert w.analysis.screening.probability == pytest.approx(earlier["probability"])
     assert w.video_path == str(SAMPLE) and not w.save_btn.isEnabled()

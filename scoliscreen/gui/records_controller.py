@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QTabWidget, QVBoxLayout, QWidget
 
 from scoliscreen.gui.compare_view import CompareView
 from scoliscreen.gui.history_panel import HistoryPanel
@@ -40,16 +40,17 @@ class RecordsController(QObject):
         self._opening: tuple | None = None         # (visit_id, analysis, path) while its video opens
         self._report_handle = None
 
-        self.history = HistoryPanel(self.store)
-        self.history.open_requested.connect(self.open_visit)
-        self.history.compare_requested.connect(self.compare)
-        self.history.export_requested.connect(self.export_with_dialog)
-        self.compare_view = CompareView()
+        # History and Compare are built on first use (keeps the cold start short)
+        self._history: HistoryPanel | None = None
+        self._compare_view: CompareView | None = None
+        self._pages = [QWidget(), QWidget()]
+        for page in self._pages:
+            QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(window.takeCentralWidget(), "Analysis")
-        self.tabs.addTab(self.history, "History")
-        self.tabs.addTab(self.compare_view, "Compare")
+        self.tabs.addTab(self._pages[0], "History")
+        self.tabs.addTab(self._pages[1], "Compare")
         self.tabs.currentChanged.connect(self._on_tab)
         window.setCentralWidget(self.tabs)
 
@@ -88,18 +89,45 @@ class RecordsController(QObject):
                 return
         layout.addWidget(self.measure_bar)
 
+    @property
+    def history(self) -> HistoryPanel:
+        if self._history is None:
+            self._history = HistoryPanel(self.store)
+            self._history.open_requested.connect(self.open_visit)
+            self._history.compare_requested.connect(self.compare)
+            self._history.export_requested.connect(self.export_with_dialog)
+            self._pages[0].layout().addWidget(self._history)
+            self._history.show()  # added to a page that may already be shown
+            self._history.reload()
+        return self._history
+
+    @property
+    def compare_view(self) -> CompareView:
+        if self._compare_view is None:
+            self._compare_view = CompareView()
+            self._pages[1].layout().addWidget(self._compare_view)
+            self._compare_view.show()
+        return self._compare_view
+
     # ---- store and tabs -------------------------------------------------------------------------
     def store(self):
         return self.w.patient_bar._open_store()
 
+    def current_view(self) -> str:
+        return TAB_NAMES[self.tabs.currentIndex()]
+
     def show_view(self, name: str) -> None:
         self.tabs.setCurrentIndex(TAB_NAMES.index(name))
+        if name == "history":
+            self.history.reload()
 
     def _on_tab(self, index: int) -> None:
         if index != 0:
             self.w.video_panel.pause()
-        if index != 2:
-            self.compare_view.pause()
+        if index != 2 and self._compare_view is not None:
+            self._compare_view.pause()
+        if index == 2:
+            self.compare_view  # noqa: B018 - built on first show
         if index == 1:
             self.history.reload()
             patient = self.w.patient_bar.current_patient()
@@ -174,7 +202,8 @@ class RecordsController(QObject):
         pending, self.pending = self.pending, []
         for m in pending:
             self._store_measurement(m)
-        self.history.reload()
+        if self._history is not None:
+            self._history.reload()
 
     # ---- comparison ------------------------------------------------------------------------------------
     def compare(self, a: int, b: int) -> bool:
@@ -284,7 +313,8 @@ class RecordsController(QObject):
     def shutdown(self) -> None:
         if self._report_handle is not None:
             self._report_handle.wait(60000)
-        self.compare_view.shutdown()
+        if self._compare_view is not None:
+            self._compare_view.shutdown()
 
 
 def install_records(window) -> RecordsController:
