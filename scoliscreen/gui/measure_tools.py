@@ -151,6 +151,7 @@ class MeasureBar(QWidget):
         row.addWidget(QLabel("Measure:"))
         row.addWidget(self.line_btn)
         row.addWidget(self.angle_btn)
+        row.addStretch(1)
         self.set_enabled(False)
 
     def _toggled(self, tool: str, on: bool) -> None:

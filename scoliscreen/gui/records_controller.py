@@ -79,15 +79,9 @@ class RecordsController(QObject):
             view.addAction(act)
 
     def _place_measure_bar(self, vp) -> None:
-        """Beside the overlay check boxes (no extra row) when that row is there, else below."""
-        layout = vp.layout()
-        for i in range(layout.count()):
-            row = layout.itemAt(i).layout()
-            if row is not None and row.indexOf(vp.confidence_box) >= 0:
-                row.insertSpacing(row.indexOf(vp.confidence_box) + 1, 16)
-                row.insertWidget(row.indexOf(vp.confidence_box) + 2, self.measure_bar)
-                return
-        layout.addWidget(self.measure_bar)
+        """A row of its own under the overlay boxes: the video side has height to spare, while
+        another widget beside the overlay boxes would widen the window's minimum width."""
+        vp.layout().addWidget(self.measure_bar)
 
     @property
     def history(self) -> HistoryPanel:
