@@ -30,6 +30,14 @@ def value_text(kind: str, value: float) -> str:
     return f"{value:.1f}°"
 
 
+def short_text(kind: str, value: float) -> str:
+    """The label drawn on the frame: "tilt 11.3° (right up)" / "158.1°"."""
+    if kind == "line":
+        side = " (right up)" if value > 0 else " (left up)" if value < 0 else ""
+        return f"tilt {abs(value):.1f}°{side}"
+    return f"{value:.1f}°"
+
+
 class MeasureOverlay(QWidget):
     """Signals: ``measured(dict)`` with kind, points (video pixels), value, unit, frame_index."""
 
@@ -123,11 +131,16 @@ class MeasureOverlay(QWidget):
             p.drawEllipse(q, 4, 4)
         if value is not None and len(pts) >= 2:
             anchor = pts[1] if kind == "angle" else (pts[0] + pts[1]) / 2
-            text = value_text(kind, float(value))
+            text = short_text(kind, float(value))
+            width = p.fontMetrics().horizontalAdvance(text)
+            at = anchor + QPointF(8, -8)
+            if at.x() + width > self.width() - 4:  # keep the label inside the picture
+                at.setX(max(4.0, anchor.x() - 8 - width))
+            at.setY(max(float(p.fontMetrics().ascent()) + 2, at.y()))
             p.setPen(QColor(0, 0, 0))
-            p.drawText(anchor + QPointF(9, -7), text)
+            p.drawText(at + QPointF(1, 1), text)
             p.setPen(TOOL_COLOR)
-            p.drawText(anchor + QPointF(8, -8), text)
+            p.drawText(at, text)
 
 
 class MeasureBar(QWidget):
