@@ -21,7 +21,12 @@ def register(subparsers) -> None:
     s.add_argument("--clip", help="video to analyse (default: the bundled sample clip)")
     s.add_argument("--no-analysis", action="store_true", help="only load the clip (quicker)")
     s.add_argument("--model", metavar="DIR", help="screening-model folder (default: the shipped model)")
-    s.add_argument("--size", default="1440x900", help="window size WxH (default 1440x900)")
+    s.add_argument("--size", default="1440x900", help="image size WxH in pixels (default 1440x900)")
+    s.add_argument("--scale", type=float, default=None,
+                   help="Qt scale factor, e.g. 1.5 (the window is SIZE / SCALE logical pixels)")
+    s.add_argument("--view", default="result", choices=("result", "history", "compare", "report"),
+                   help="what to show: the analysis (default), the patient history, a comparison of two "
+                        "visits, or the first page of the visit's PDF report (demo records in a temporary folder)")
     s.set_defaults(func=run_screenshot)
 
 
@@ -32,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_screenshot(args: argparse.Namespace) -> int:
+    import os
+
     from scoliscreen.core.errors import InputError
     from scoliscreen.gui.app import screenshot
 
@@ -39,6 +46,13 @@ def run_screenshot(args: argparse.Namespace) -> int:
         w, h = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
         raise InputError(f"--size must look like 1440x900, got {args.size!r}") from None
-    out = screenshot(args.out, args.clip, size=(w, h), analyse=not args.no_analysis, model_dir=args.model)
+    if w < 320 or h < 240 or w > 8000 or h > 8000:
+        raise InputError(f"--size {args.size}: each side must be 320x240 to 8000x8000 pixels")
+    if args.scale is not None:
+        if not 0.5 <= args.scale <= 4.0:
+            raise InputError(f"--scale must be between 0.5 and 4, got {args.scale}")
+        os.environ["QT_SCALE_FACTOR"] = f"{args.scale:g}"  # before the QApplication exists
+    out = screenshot(args.out, args.clip, size=(w, h), analyse=not args.no_analysis, model_dir=args.model,
+                     view=args.view)
     print(out)
     return 0

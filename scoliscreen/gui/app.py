@@ -93,11 +93,19 @@ def _wait(app, condition, timeout_s: float) -> bool:
 
 
 def screenshot(out: str | Path, clip: str | Path | None = None, size=(1440, 900),
-               timeout_s: float = 600.0, analyse: bool = True, model_dir=None) -> Path:
+               timeout_s: float = 600.0, analyse: bool = True, model_dir=None, view: str = "result") -> Path:
     """Render the main window with ``clip`` (default: the bundled sample) analysed, into ``out``.
 
+    ``view``: ``result`` (the analysis), ``history`` / ``compare`` (a temporary records database
+    with two visits of the clip, see ``gui/demo_records.py``) or ``report`` (the first page of
+    the saved visit's PDF, rendered by QtPdf and fitted into ``size``). ``size`` is in output
+    pixels: with ``QT_SCALE_FACTOR`` set, the window is ``size / factor`` logical pixels.
     Works offscreen and under a real X server. The PNG is written atomically.
     """
+    if view not in ("result", "history", "compare", "report"):
+        raise InputError(f"--view must be result, history, compare or report, got {view!r}")
+    if view != "result" and not analyse:
+        raise InputError(f"--view {view} needs the analysis (drop --no-analysis)")
     ensure_platform()
     from scoliscreen.core.paths import sample_clip_path
 
@@ -111,8 +119,11 @@ def screenshot(out: str | Path, clip: str | Path | None = None, size=(1440, 900)
     window = MainWindow(load_model=False, model_dir=model_dir)
     errors: list[str] = []
     window.show_message = lambda kind, title, text: errors.append(text)
-    window.ask = lambda title, text, choices: "discard"  # nothing to save in a screenshot: never block
-    window.resize(*size)
+    # never block on a prompt: the demo patient keeps the analysis (file it under them), and
+    # closing drops what is left unsaved
+    window.ask = lambda title, text, choices: "keep" if any(k == "keep" for k, _ in choices) else "discard"
+    scale = float(os.environ.get("QT_SCALE_FACTOR") or 1.0)
+    window.resize(round(size[0] / scale), round(size[1] / scale))
     window.show()
     try:
         window.open_video(str(clip))
@@ -135,8 +146,14 @@ def screenshot(out: str | Path, clip: str | Path | None = None, size=(1440, 900)
             if info is not None:
                 window.video_panel.seek(info.frame_count // 2)
             _wait(app, lambda: window.video_panel.current_index == (info.frame_count // 2 if info else -1), 20)
+        image = None
+        if view != "result":
+            from scoliscreen.gui.screenshot_views import stage_view
+
+            image = stage_view(app, window, view, clip, size, model_dir, _wait)
         _wait(app, lambda: False, 0.3)  # let layouts and pyqtgraph settle
-        image = window.grab()
+        if image is None:
+            image = window.grab()
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.stem + ".partial" + (out.suffix or ".png"))
         if not image.save(str(tmp), "PNG"):
@@ -145,4 +162,7 @@ def screenshot(out: str | Path, clip: str | Path | None = None, size=(1440, 900)
     finally:
         window.close()
         window.shutdown()
+        demo = getattr(window, "demo_folder", None)
+        if demo is not None:
+            demo.cleanup()
     return out

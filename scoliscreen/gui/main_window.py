@@ -19,6 +19,7 @@ from scoliscreen import DISCLAIMER, __version__
 from scoliscreen.gui.model_actions import ModelActionsMixin
 from scoliscreen.gui.patient_bar import PatientBar
 from scoliscreen.gui.playback import PlaybackMixin
+from scoliscreen.gui.records_controller import install_records
 from scoliscreen.gui.result_panel import ResultPanel
 from scoliscreen.gui.settings import AppSettings
 from scoliscreen.core.constants import VIDEO_SUFFIXES
@@ -144,6 +145,7 @@ class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
         self._make_menus()
         self._make_shortcuts()
         self._init_workflow()
+        self.records = install_records(self)  # History / Compare tabs, PDF export, measurement tools
         if load_model:
             QTimer.singleShot(50, self.load_model)
 
@@ -350,12 +352,13 @@ class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
 
         store = self.patient_bar.store
         try:
-            record_visit(store, self.analysis, patient_id=patient["id"], notes=self.result_notes)
+            row = record_visit(store, self.analysis, patient_id=patient["id"], notes=self.result_notes)
         except Exception as exc:  # noqa: BLE001 - a store failure is shown, the window stays usable
             self.show_message("error", "Save", f"The visit could not be saved: {exc}")
             return False
         self.result_owner, self.result_saved = patient, True
         self.save_btn.setEnabled(False)
+        self.records.visit_saved(row)
         self.statusBar().showMessage(f"Saved to {patient['pseudonym']}'s record.", 5000)
         return True
 
@@ -379,6 +382,7 @@ class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
             self._model_handle.wait(60000)
         self._rerun_timer.stop()
         self.wait_reinterpretation()
+        self.records.shutdown()
         self.video_panel.shutdown()
         self.patient_bar.close_store()
 

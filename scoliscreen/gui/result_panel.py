@@ -62,6 +62,7 @@ class ResultPanel(QWidget):
         grid = QGridLayout(verdict_box)
         self.verdict.setWordWrap(True)
         self.probability.setWordWrap(True)
+        self.probability.setTextFormat(Qt.TextFormat.RichText)  # escaped text and <b> alike
         self.cobb.setWordWrap(True)
         self.model_line.setWordWrap(True)
         grid.addWidget(self.verdict, 0, 0, 1, 3)
