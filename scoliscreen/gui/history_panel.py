@@ -19,21 +19,23 @@ from PySide6.QtWidgets import (
 )
 
 from scoliscreen.core.constants import POSITIVE_COBB
-from scoliscreen.gui.style import MUTED, NEGATIVE, POSITIVE, WARN
+from scoliscreen.gui.style import MUTED, NEGATIVE, NOT_SCREENED, POSITIVE, RE_RECORD, WARN
 
 VISIT_COLUMNS = ("Date", "Age", "Verdict", "Probability", "Cobb estimate", "Video")
 
 
 def verdict_word(visit: dict) -> tuple[str, str]:
-    """(plain verdict, colour) of a visit row."""
+    """(plain verdict, colour) of a visit row, in the one colour language (docs/colours.md)."""
     if not visit.get("usable"):
-        return "re-record (not screened)", WARN
+        return "re-record (not screened)", RE_RECORD
     label = visit.get("label")
     if label == "positive":
         return "refer", POSITIVE
     if label == "negative":
         return "no referral", NEGATIVE
-    return "no model result", MUTED
+    if label == "re-record":
+        return "re-record (inconclusive)", RE_RECORD
+    return "no model result", NOT_SCREENED
 
 
 def _num(v, fmt: str, none: str = "–") -> str:
@@ -47,7 +49,7 @@ def cobb_text(v: dict) -> str:
 
 
 class TrendPlot(pg.GraphicsLayoutWidget):
-    """Two linked plots over age: probability of Cobb ≥ 10° (with the operating point) and the
+    """Two linked plots over age: probability of Cobb ≥ 10° (with the referral threshold) and the
     Cobb estimate with its interval (error bars + band) and the 10° line."""
 
     def __init__(self, parent=None):
@@ -78,7 +80,7 @@ class TrendPlot(pg.GraphicsLayoutWidget):
         self.points = [r for r in rows if r.get("age") is not None and r.get("probability") is not None]
         if threshold is not None:
             self.prob.addItem(pg.InfiniteLine(threshold * 100, angle=0, pen=pg.mkPen(WARN, style=Qt.PenStyle.DashLine),
-                                              label="operating point", labelOpts={"color": WARN, "position": 0.1}))
+                                              label="referral threshold", labelOpts={"color": WARN, "position": 0.1}))
         self.cobb.addItem(pg.InfiniteLine(POSITIVE_COBB, angle=0, pen=pg.mkPen(POSITIVE, style=Qt.PenStyle.DashLine),
                                           label=f"{POSITIVE_COBB:.0f}°", labelOpts={"color": POSITIVE, "position": 0.05}))
         if not self.points:
