@@ -33,8 +33,10 @@ UNUSED_TORCH = [
 ]
 
 # Qt modules the app (and pyqtgraph) loads: QtCore, QtGui, QtWidgets, QtOpenGL, QtOpenGLWidgets,
-# QtSvg, QtTest. Every other PySide6 module is left out, with its Qt libraries.
-USED_QT = {"QtCore", "QtGui", "QtWidgets", "QtOpenGL", "QtOpenGLWidgets", "QtSvg", "QtTest"}
+# QtSvg, QtTest; QtMultimedia (camera names; its ffmpeg back-end plugin stays out, so the bundle
+# names cameras "Camera N") and QtPdf (the report view of `screenshot`). Every other PySide6
+# module is left out, with its Qt libraries.
+USED_QT = {"QtCore", "QtGui", "QtWidgets", "QtOpenGL", "QtOpenGLWidgets", "QtSvg", "QtTest", "QtMultimedia", "QtPdf"}
 ALL_QT = [
     "Qt3DAnimation", "Qt3DCore", "Qt3DExtras", "Qt3DInput", "Qt3DLogic", "Qt3DRender", "QtBluetooth",
     "QtCanvasPainter", "QtCharts", "QtConcurrent", "QtDBus", "QtDataVisualization", "QtDesigner", "QtGraphs",
