@@ -23,6 +23,7 @@ from pathlib import Path
 
 from scoliscreen.core import store_history as history
 from scoliscreen.core.errors import InputError, ScoliScreenError
+from scoliscreen.core.fileio import sha256_file
 from scoliscreen.core.store_annotations import MEASUREMENT_KINDS, AnnotationsMixin
 from scoliscreen.core.store_history import now as _now
 from scoliscreen.core.store_patients import SEXES, PatientsMixin
@@ -53,14 +54,6 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _sequence_bytes(sequence) -> bytes | None:
@@ -230,7 +223,7 @@ class Store(PatientsMixin, AnnotationsMixin):
             raise InputError("the analysis to record must be a dict (Analysis.to_dict())")
         video_path = Path(video) if video else None
         if video_path is not None and video_sha256 is None and video_path.is_file():
-            video_sha256 = file_sha256(video_path)
+            video_sha256 = sha256_file(video_path)
         copy_path = self._copy_video(video_path, video_sha256) if copy_video else None
         if sequence is None and sequence_file and Path(sequence_file).is_file():
             sequence = sequence_file
