@@ -20,7 +20,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -31,7 +31,8 @@ from scoliscreen.core.fileio import atomic_write_bytes
 from scoliscreen.core.sequence import PoseSequence, save_sequence
 from scoliscreen.core.sim.body import walking_body
 from scoliscreen.core.sim.camera import estimator_output, project
-from scoliscreen.core.sim.params import SubjectParams, sample_clip_params, sample_subject
+from scoliscreen.core.sim.params import SubjectParams, sample_clip_params
+from scoliscreen.core.sim.worlds import check_world, sampler, simulate_clip_in
 
 GENERATOR = "scoliscreen.sim 2"  # 2: one random stream per choice (no seed collision)
 LABEL_COLUMNS = (
@@ -75,16 +76,12 @@ def clip_streams(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
 
 
 def subject_plan(subject_seed: int, subject_id: str, clips: int, world: str = "A",
-                 ) -> tuple[SubjectParams, list[tuple[str, np.random.Generator]]]:
+                 ) -> tuple[Any, list[tuple[str, np.random.Generator]]]:
     """A subject and its clips' (view, generator): the subject's parameters, its first view and
     each clip draw from separate children of ``SeedSequence(subject_seed)``. Views alternate
-    from a fair coin of their own. ``world``: "A" (default) or "B" (``world_b``)."""
+    from a fair coin of their own. ``world``: one of ``worlds.WORLDS`` ("A" default)."""
     children = np.random.SeedSequence(int(subject_seed)).spawn(2 + clips)
-    if world == "B":
-        from scoliscreen.core.sim.world_b import sample_subject_b as sampler
-    else:
-        sampler = sample_subject
-    subject = sampler(np.random.default_rng(children[0]), subject_id=subject_id, seed=subject_seed)
+    subject = sampler(world)(np.random.default_rng(children[0]), subject_id=subject_id, seed=subject_seed)
     first = "front" if np.random.default_rng(children[1]).random() < 0.5 else "back"
     other = "back" if first == "front" else "front"
     return subject, [(first if k % 2 == 0 else other, np.random.default_rng(children[2 + k])) for k in range(clips)]
@@ -109,12 +106,7 @@ def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int, str]) ->
         sid = subject_id(seed, index, world)
         subject, plan = subject_plan(sseed, sid, clips_per_subject, world)
         for k, (view, clip_rng) in enumerate(plan):
-            if world == "B":
-                from scoliscreen.core.sim.world_b import simulate_clip_b
-
-                seq = simulate_clip_b(subject, clip_rng, view=view)
-            else:
-                seq = simulate_clip(subject, clip_rng, view=view)
+            seq = simulate_clip_in(world, subject, clip_rng, view=view)
             rel = f"poses/{sid}_{k + 1}.npz"
             save_sequence(seq, out / rel)
             rows.append({
@@ -175,10 +167,9 @@ def simulate_dataset(
     ``progress(done_subjects, total_subjects)`` is called as work completes. ``workers``: worker
     processes (default: up to 2 CPU cores; 1 = in this process). A folder that already holds a
     ``labels.csv`` is refused unless ``overwrite`` (never silently replace someone's data).
-    ``world``: "A" (the default simulator) or "B" (``world_b``, for leave-one-world-out tests).
+    ``world``: "A" (the default simulator), "B", "C" or "R" (``worlds``; for leave-one-world-out tests).
     """
-    if world not in ("A", "B"):
-        raise InputError(f"world must be 'A' or 'B', got {world!r}")
+    check_world(world)
     out = _check_simulate_args(Path(out_dir), subjects, clips_per_subject, workers, overwrite)
     # Everything is written into a fresh sibling folder, renamed into place at the end: an
     # interrupted run leaves no half dataset, and --overwrite leaves no stale clip behind.
@@ -195,7 +186,7 @@ def simulate_dataset(
         atomic_write_bytes(tmp / PROVENANCE_FILE, json.dumps({
             "simulated": True, "generator": "scoliscreen simulate", "world": world,
             "command": f"scoliscreen simulate OUT --subjects {subjects} --clips-per-subject {clips_per_subject} "
-                       f"--seed {seed}",
+                       f"--seed {seed} --world {world}",
             "subjects": subjects, "clips_per_subject": clips_per_subject, "seed": int(seed),
             "scoliscreen_version": __version__,
         }, indent=2).encode())
