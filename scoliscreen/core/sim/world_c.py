@@ -32,6 +32,7 @@ from scoliscreen.core.constants import POSITIVE_COBB
 from scoliscreen.core.sequence import PoseSequence
 from scoliscreen.core.sim.camera_c import project_c, sample_camera_c
 from scoliscreen.core.sim.gait_c import subject_harmonics, walking_body_c
+from scoliscreen.core.sim.pose_noise import learned_estimator_output
 
 GENERATOR_C = "scoliscreen.sim-C 1"
 SUBJECT_STREAMS_C = ("cobb", "sex", "age", "height", "body", "curve", "gait", "head")
@@ -225,13 +226,7 @@ def simulate_clip_c(subject: SubjectC, rng: np.random.Generator, *, view: str | 
     body = walking_body_c(today, t, speed, cadence, float(day.normal(1.0, 0.12)), motion)
     proj_rng, err_rng = estimator.spawn(2)
     xy, z, body_px = project_c(body, subject.height_m, cam, proj_rng)
-    from types import SimpleNamespace
-
-    from scoliscreen.core.sim.camera import estimator_output
-
-    est = SimpleNamespace(width=cam.width, height=cam.height, fps=cam.fps, view=cam.view, noise_rel=float(err_rng.uniform(0.003, 0.008)),
-                          dropout_rate=0.005, dip_rate_hz=0.3)
-    lm = estimator_output(xy, z, body_px, est, err_rng)  # type: ignore[arg-type]
+    lm = learned_estimator_output(xy, z, body_px, cam.width, cam.height, cam.fps, cam.view, err_rng)
     meta = {
         "view": cam.view, "simulated": True, "generator": GENERATOR_C, "world": "C",
         "subject_id": subject.subject_id, "cobb_angle": subject.cobb_angle, "label": subject.label,
