@@ -201,7 +201,13 @@ def load_segment(folder: Path, seg: Segment) -> dict:
             "vis": part.landmarks[..., 3].astype(float), "det": part.detected, "fps": part.fps,
             "inside": (part.landmarks[..., 0] >= 0) & (part.landmarks[..., 0] <= 1)
             & (part.landmarks[..., 1] >= 0) & (part.landmarks[..., 1] <= 1),
-            "whole_inside": np.asarray((part.landmarks[..., :2] > 0.02) & (part.landmarks[..., :2] < 0.98)).all(axis=(1, 2))[:, None]}
+            "whole_inside": _whole_inside(part.landmarks)}
+
+
+def _whole_inside(lm: np.ndarray) -> np.ndarray:
+    """bool [T, 1]: every landmark of the frame inside [0.02, 0.98] of the picture."""
+    inside = np.asarray((lm[..., :2] > 0.02) & (lm[..., :2] < 0.98))
+    return np.asarray(inside.reshape(len(lm), -1).all(axis=1))[:, None]
 
 
 def fit_segment(d: dict) -> dict:
