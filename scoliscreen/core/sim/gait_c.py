@@ -20,14 +20,11 @@ Body frame as in world A: x = the subject's left, y = up (ground at 0), z = walk
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from scoliscreen.core.landmarks import MP
-
-if TYPE_CHECKING:
-    from scoliscreen.core.sim.world_c import SubjectC
 
 D2R = np.pi / 180.0
 N_HARMONICS = 4
@@ -83,7 +80,7 @@ def _yaw(v: np.ndarray, yaw) -> np.ndarray:
     return np.stack(np.broadcast_arrays(c * x - s * z, v[..., 1], s * x + c * z), axis=-1)
 
 
-def walking_body_c(subject: "SubjectC", t: np.ndarray, speed: float, cadence: float,
+def walking_body_c(subject: Any, t: np.ndarray, speed: float, cadence: float,
                    arm_gain: float, rng: np.random.Generator) -> np.ndarray:
     """3D landmarks [T, 33, 3] of a world-C subject walking at ``speed`` m/s and ``cadence`` steps/min."""
     n, H = len(t), subject.height_m

@@ -28,51 +28,17 @@ from scoliscreen import __version__
 from scoliscreen.core.constants import COBB_BINS, POSITIVE_COBB
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.fileio import atomic_write_bytes
-from scoliscreen.core.sequence import PoseSequence, save_sequence
-from scoliscreen.core.sim.body import walking_body
-from scoliscreen.core.sim.camera import estimator_output, project
-from scoliscreen.core.sim.params import SubjectParams, sample_clip_params
+from scoliscreen.core.sequence import save_sequence
+from scoliscreen.core.sim.world_a import GENERATOR, clip_streams, simulate_clip
 from scoliscreen.core.sim.worlds import check_world, sampler, simulate_clip_in
 
-GENERATOR = "scoliscreen.sim 2"  # 2: one random stream per choice (no seed collision)
+__all__ = ["GENERATOR", "clip_streams", "simulate_clip", "simulate_dataset", "subject_plan", "subject_id",
+           "summarize_rows", "PROVENANCE_FILE", "LABEL_COLUMNS"]
+
 LABEL_COLUMNS = (
     "file", "subject_id", "cobb_angle", "label", "sex", "age", "view",
     "curve_type", "convex_side", "height_m", "fps", "width", "height", "notes",
 )
-
-
-def simulate_clip(
-    subject: SubjectParams, seed: int | np.random.Generator = 0, *, view: str | None = None,
-    fps: float | None = None, resolution: tuple[int, int] | None = None, duration_s: float | None = None,
-) -> PoseSequence:
-    """One simulated recording of ``subject`` as a PoseSequence (meta: view, simulated, cobb, camera...)."""
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    if view is not None and view not in ("front", "back"):
-        raise InputError(f"view must be 'front' or 'back', got {view!r}")
-    setup, motion, noise = clip_streams(rng)
-    clip = sample_clip_params(setup, subject, view=view, fps=fps, resolution=resolution, duration_s=duration_s)
-    n = max(int(round(clip.duration_s * clip.fps)), 2)
-    t = np.arange(n) / clip.fps
-    body = walking_body(subject, clip, t, motion)
-    xy, z, body_px = project(body, subject, clip)
-    landmarks = estimator_output(xy, z, body_px, clip, noise)
-    meta = {
-        "view": clip.view,
-        "simulated": True,
-        "generator": GENERATOR,
-        "subject_id": subject.subject_id,
-        "cobb_angle": subject.cobb_angle,
-        "label": subject.label,
-        "curve_type": subject.curve_type,
-        "convex_side": subject.convex_side,
-        "camera": {k: v for k, v in clip.to_dict().items() if k != "posture_jitter"},
-    }
-    return PoseSequence(landmarks, clip.fps, (clip.width, clip.height), t * 1000.0, meta)
-
-
-def clip_streams(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
-    """(recording setup, body motion, estimator noise): independent children of a clip's generator."""
-    return tuple(rng.spawn(3))
 
 
 def subject_plan(subject_seed: int, subject_id: str, clips: int, world: str = "A",

@@ -142,7 +142,6 @@ def detect_swaps(px: np.ndarray, body_h: np.ndarray) -> tuple[np.ndarray, np.nda
     """Sequential left/right swap detector. Returns (swapped [T, len(PAIRS)] bool relative to
     the majority labelling, landmarks [T, 33, 2] with the swaps undone)."""
     n = len(px)
-    fixed = px.copy()
     state = np.zeros((n, len(PAIRS)), dtype=bool)
     for j, name in enumerate(PAIRS):
         li, ri = MP[f"left_{name}"], MP[f"right_{name}"]
@@ -163,17 +162,23 @@ def detect_swaps(px: np.ndarray, body_h: np.ndarray) -> tuple[np.ndarray, np.nda
             prev = (L, R)
         if state[:, j].mean() > 0.5:
             state[:, j] = ~state[:, j]
+    return state, undo_swaps(px, state)
+
+
+def _pair_indices(name: str) -> tuple[list[int], list[int]]:
+    """(left, right) landmarks that move with a detected swap of pair ``name``."""
+    parts = {"ankle": ("ankle", "heel", "foot_index"), "wrist": ("wrist", "pinky", "index", "thumb")}.get(name, (name,))
+    return [MP[f"left_{k}"] for k in parts], [MP[f"right_{k}"] for k in parts]
+
+
+def undo_swaps(arr: np.ndarray, state: np.ndarray) -> np.ndarray:
+    """``arr`` [T, 33, ...] with the left/right labels of the swapped frames (``detect_swaps``) put back."""
+    fixed = arr.copy()
     for j, name in enumerate(PAIRS):
-        li, ri = MP[f"left_{name}"], MP[f"right_{name}"]
-        idx = [li, ri] if name != "ankle" else [li, MP["left_heel"], MP["left_foot_index"], ri, MP["right_heel"],
-                                                MP["right_foot_index"]]
-        if name in ("wrist",):
-            idx = [MP[f"left_{k}"] for k in ("wrist", "pinky", "index", "thumb")] + \
-                  [MP[f"right_{k}"] for k in ("wrist", "pinky", "index", "thumb")]
-        half = len(idx) // 2
+        left, right = _pair_indices(name)
         rows = np.nonzero(state[:, j])[0]
-        fixed[np.ix_(rows, np.array(idx))] = px[np.ix_(rows, np.array(idx[half:] + idx[:half]))]
-    return state, fixed
+        fixed[np.ix_(rows, np.array(left + right))] = arr[np.ix_(rows, np.array(right + left))]
+    return fixed
 
 
 def _weighted_median(x: list[float], w: list[float]) -> float:

@@ -50,10 +50,12 @@ def _events(rng: np.random.Generator, rate_per_s: float, mean_s: float, n: int, 
 
 
 def learned_estimator_output(xy: np.ndarray, z: np.ndarray, body_px: np.ndarray, width: int, height: int,
-                             fps: float, view: str, rng: np.random.Generator, params: dict | None = None
-                             ) -> np.ndarray:
+                             fps: float, view: str, rng: np.random.Generator, params: dict | None = None,
+                             *, jitter_scale: float = 1.0, visibility: np.ndarray | None = None) -> np.ndarray:
     """Ideal landmarks (xy normalised [T,33,2], z normalised [T,33], body height px [T]) ->
-    MediaPipe-like landmarks float32 [T, 33, 4] with the fitted error model."""
+    MediaPipe-like landmarks float32 [T, 33, 4] with the fitted error model. ``jitter_scale``
+    scales the jitter; ``visibility`` [T, 33] replaces the modelled visibility (world R keeps
+    the real one)."""
     m = (params or load_params())["model"]
     level, jit, vis_rng, swaps, drops = rng.spawn(5)
     n = len(xy)
@@ -63,7 +65,7 @@ def learned_estimator_output(xy: np.ndarray, z: np.ndarray, body_px: np.ndarray,
     zsig = np.zeros(33)
     for g, idx in GROUPS.items():
         lo, hi = m["jitter"][g]["sigma_range"]
-        sig[idx] = np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo)))
+        sig[idx] = jitter_scale * np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo)))
         zsig[idx] = m["jitter"][g]["z_sigma"] * sig[idx] / m["jitter"][g]["sigma"]
     rho = m["common_share"]
     e = np.sqrt(1 - rho) * _ar1(jit, (n, 33, 3), a) + np.sqrt(rho) * _ar1(jit, (n, 1, 3), a)
@@ -72,7 +74,8 @@ def learned_estimator_output(xy: np.ndarray, z: np.ndarray, body_px: np.ndarray,
     out[..., 0] = xy[..., 0] + e[..., 0] * sig * px / width
     out[..., 1] = xy[..., 1] + e[..., 1] * sig * px / height
     out[..., 2] = z + e[..., 2] * zsig * px / width
-    out[..., 3] = _visibility(m, view, z, n, fps, level.random(), vis_rng)
+    w_vis = level.random()
+    out[..., 3] = _visibility(m, view, z, n, fps, w_vis, vis_rng) if visibility is None else visibility
     outside = (out[..., 0] < -0.02) | (out[..., 0] > 1.02) | (out[..., 1] < -0.02) | (out[..., 1] > 1.02)
     out[..., 3] = np.where(outside, out[..., 3] * vis_rng.uniform(0.1, 0.4), out[..., 3])
     for sl in _events(swaps, m["swap_whole_body_per_s"], m["swap_mean_s"], n, fps):

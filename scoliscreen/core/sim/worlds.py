@@ -21,7 +21,7 @@ import numpy as np
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.sequence import PoseSequence
 
-WORLDS = ("A", "B", "C")
+WORLDS = ("A", "B", "C", "R")
 
 
 def check_world(world: str) -> str:
@@ -65,6 +65,6 @@ def simulate_clip_in(world: str, subject: Any, rng: np.random.Generator, view: s
         from scoliscreen.core.sim.world_r import simulate_clip_r
 
         return simulate_clip_r(subject, rng, view=view)
-    from scoliscreen.core.sim.generate import simulate_clip
+    from scoliscreen.core.sim.world_a import simulate_clip
 
     return simulate_clip(subject, rng, view=view)
