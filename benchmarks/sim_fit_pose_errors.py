@@ -5,7 +5,8 @@
 Fits ``scoliscreen.core.sim.pose_errors`` on the walker's frames of the four real clips
 (``REAL_SEGMENTS``) and prints, per segment, the jitter residuals, swap runs, dropped
 frames and visibility, then the model the simulator uses. ``--write`` stores the fit in
-``scoliscreen/core/sim/data/pose_errors.json`` (the one source the worlds read);
+``scoliscreen/core/sim/data/pose_errors.json`` (the one source the worlds read) and the real
+walking frames world R uses in ``data/real_walks.npz``;
 ``tests/test_sim_pose_errors.py`` checks that the stored figures are what this refit gives.
 """
 
@@ -18,6 +19,7 @@ import warnings
 from pathlib import Path
 
 from scoliscreen.core.sim.pose_errors import PARAMS_PATH, fit_pose_errors, save_params
+from scoliscreen.core.sim.real_walks import extract_real_walks, gait_loop_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,6 +49,8 @@ def main() -> int:
     if args.write:
         save_params(fit)
         print(f"\nwrote {PARAMS_PATH}")
+        print(f"wrote {extract_real_walks(args.poses)}")
+    print("\nworld R gait loops:", gait_loop_summary())
     return 0
 
 

@@ -135,3 +135,10 @@ def gait_loop(lm: np.ndarray, image_size: tuple[int, int], fps: float) -> dict:
     return {"pose": periodic(cyc), "vis": periodic(cyc_vis), "hip_motion": periodic(cyc_hm),
             "period_s": m / fps, "frames": m, "fps": fps, "start": a, "seam_cost": cost[m],
             "swapped_frames": br["swapped_frames"]}
+
+
+def gait_loop_summary() -> list[dict]:
+    """Period, frames and seam mismatch of each stored loop (for the benchmark and the docs)."""
+    return [{"clip": lp["clip"], "period_s": round(lp["period_s"], 3), "frames": lp["frames"], "fps": lp["fps"],
+             "seam_cost": round(lp["seam_cost"], 4), "swapped_frames_undone": lp["swapped_frames"]}
+            for lp in load_loops()]

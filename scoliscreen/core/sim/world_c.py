@@ -30,7 +30,7 @@ import numpy as np
 
 from scoliscreen.core.constants import POSITIVE_COBB
 from scoliscreen.core.sequence import PoseSequence
-from scoliscreen.core.sim.camera_c import project_c, sample_camera_c
+from scoliscreen.core.sim.camera_c import CameraC, project_c, sample_camera_c
 from scoliscreen.core.sim.gait_c import subject_harmonics, walking_body_c
 from scoliscreen.core.sim.pose_noise import learned_estimator_output
 
@@ -210,13 +210,20 @@ def _curve(s: SubjectC, r: np.random.Generator) -> None:
     s.counter_rot = float(0.6 * (1.0 - min(0.008 * cobb * r.uniform(0.3, 1.5), 0.6)))
 
 
+def clip_setup_c(subject: SubjectC, rng: np.random.Generator, view: str | None = None, fps: float | None = None,
+                 ) -> tuple[CameraC, float, np.random.Generator, np.random.Generator, np.random.Generator]:
+    """(camera, walking speed, day, motion and estimator streams) of one clip, drawn exactly as
+    ``simulate_clip_c`` draws them (the nuisance test reads the setup without rendering)."""
+    setup, day, motion, estimator = rng.spawn(4)
+    speed = subject.speed_mps * float(day.normal(1.0, 0.05))
+    return sample_camera_c(setup, subject.height_m, speed, view=view, fps=fps), speed, day, motion, estimator
+
+
 def simulate_clip_c(subject: SubjectC, rng: np.random.Generator, *, view: str | None = None,
                     fps: float | None = None) -> PoseSequence:
     """One world-C recording of ``subject`` (setup, day-to-day variation, motion and estimator
     errors each from its own child stream)."""
-    setup, day, motion, estimator = rng.spawn(4)
-    speed = subject.speed_mps * float(day.normal(1.0, 0.05))
-    cam = sample_camera_c(setup, subject.height_m, speed, view=view, fps=fps)
+    cam, speed, day, motion, estimator = clip_setup_c(subject, rng, view, fps)
     cadence = float(np.sqrt(60.0 * speed / subject.walk_ratio))  # steps/min from the walk ratio
     today = dataclasses.replace(
         subject, shoulder_roll_deg=subject.shoulder_roll_deg + float(day.normal(0.0, 0.4)),

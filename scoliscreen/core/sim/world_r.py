@@ -172,9 +172,10 @@ def _roll(v: np.ndarray, ang: float) -> np.ndarray:
     return out
 
 
-def simulate_clip_r(subject: SubjectR, rng: np.random.Generator, *, view: str | None = None,
-                    fps: float | None = None) -> PoseSequence:
-    """One world-R recording of ``subject`` (every choice from its own child stream)."""
+def clip_setup_r(subject: SubjectR, rng: np.random.Generator, view: str | None = None,
+                 fps: float | None = None) -> dict:
+    """Every random choice of one world-R clip, each from its own child stream, drawn exactly as
+    ``simulate_clip_r`` uses them (the nuisance test reads them without rendering)."""
     st = dict(zip(CLIP_STREAMS_R, rng.spawn(len(CLIP_STREAMS_R))))
     if view is None:
         view = "front" if st["view"].random() < 0.5 else "back"
@@ -183,12 +184,31 @@ def simulate_clip_r(subject: SubjectR, rng: np.random.Generator, *, view: str | 
     w, h = RESOLUTIONS[int(st["resolution"].choice(len(RESOLUTIONS), p=[p for _, p in RESOLUTIONS]))][0]
     duration = float(st["duration"].uniform(3.4, 7.0))
     day, cam = st["day"], st["camera"]
+    period = float(day.uniform(0.95, 1.35))  # a child's stride (the real one took 1.53 s)
+    phase0 = float(day.uniform(0.0, 1.0))
+    leg_stretch = float(cam.uniform(1.0, 1.5))  # a lower camera than the real one
+    q0 = float(cam.uniform(0.55, 0.85))  # body height / frame height at the nearest point
+    d0 = float(cam.uniform(2.0, 3.5))
+    speed = 0.75 * subject.height_m / period
+    if q0 * d0 / (d0 + speed * duration) < 0.22:  # the body stays >= 22% of the frame
+        d0 = speed * duration * 0.22 / (q0 - 0.22)
+    return {"view": view, "fps": float(fps), "width": int(w), "height": int(h), "duration_s": duration,
+            "stride_s": period, "phase0": phase0, "leg_stretch": leg_stretch, "near_fraction": q0, "near_m": d0,
+            "speed_mps": speed, "lateral": float(cam.normal(0.0, 0.3)), "heading_deg": float(cam.normal(0.0, 3.0)),
+            "centre_off": float(cam.uniform(-0.08, 0.08)), "roll_deg": float(np.clip(cam.normal(0.0, 2.0), -6.0, 6.0)),
+            "estimator": st["estimator"]}
+
+
+def simulate_clip_r(subject: SubjectR, rng: np.random.Generator, *, view: str | None = None,
+                    fps: float | None = None) -> PoseSequence:
+    """One world-R recording of ``subject``."""
+    c = clip_setup_r(subject, rng, view, fps)
+    view, fps, w, h, duration = c["view"], c["fps"], c["width"], c["height"], c["duration_s"]
     loop = load_loops()[subject.source]
-    period = float(day.uniform(0.95, 1.35))
     n = max(int(round(duration * fps)), 2)
     t = np.arange(n) / fps
-    phase = (t / period + day.uniform(0.0, 1.0)) % 1.0
-    P = inject(_subject_frame(loop["pose"](phase), subject.mirrored), subject, leg_stretch=float(cam.uniform(1.0, 1.5)))
+    phase = (t / c["stride_s"] + c["phase0"]) % 1.0
+    P = inject(_subject_frame(loop["pose"](phase), subject.mirrored), subject, leg_stretch=c["leg_stretch"])
     vis = np.clip(loop["vis"](phase), 0.0, 1.0)
     if subject.mirrored:
         vis = vis[:, MP_MIRROR]
@@ -198,29 +218,23 @@ def simulate_clip_r(subject: SubjectR, rng: np.random.Generator, *, view: str | 
     xs = -1.0 if view == "back" else 1.0
     top, bottom = float(np.max(P[..., 1])), float(np.min(P[..., 1]))
     body = top - bottom  # body height in trunk lengths
-    q0 = cam.uniform(0.55, 0.85)  # body height / frame height at the nearest point
-    d0 = cam.uniform(2.0, 3.5)
-    v = 0.75 * subject.height_m / period
-    if q0 * d0 / (d0 + v * duration) < 0.22:
-        d0 = v * duration * 0.22 / (q0 - 0.22)
+    d0, v = c["near_m"], c["speed_mps"]
     d = d0 + v * t if view == "back" else d0 + v * (duration - t)
-    S = q0 * h / body * d0 / d  # pixels per trunk length
-    u0, psi = cam.normal(0.0, 0.3), cam.normal(0.0, 3.0) * D2R
-    centre_y = 0.5 * (top + bottom) + cam.uniform(-0.08, 0.08) * body
-    x = w / 2 + S[:, None] * (xs * P[..., 0] + u0 + np.tan(psi) * (d - d0)[:, None] / (0.29 * subject.height_m))
+    S = c["near_fraction"] * h / body * d0 / d  # pixels per trunk length
+    drift = np.tan(c["heading_deg"] * D2R) * (d - d0) / (0.29 * subject.height_m)
+    centre_y = 0.5 * (top + bottom) + c["centre_off"] * body
+    x = w / 2 + S[:, None] * (xs * P[..., 0] + c["lateral"] + drift[:, None])
     y = h / 2 + S[:, None] * (centre_y - P[..., 1])
-    roll = np.clip(cam.normal(0.0, 2.0), -6.0, 6.0) * D2R
+    roll = c["roll_deg"] * D2R
     xr = np.cos(roll) * (x - w / 2) - np.sin(roll) * (y - h / 2) + w / 2
     yr = np.sin(roll) * (x - w / 2) + np.cos(roll) * (y - h / 2) + h / 2
     z = (P[..., 2] if view == "back" else -P[..., 2]) * S[:, None] / w
     xy = np.stack([xr / w, yr / h], axis=-1)
-    lm = learned_estimator_output(xy, z, S * body, w, h, float(fps), view, st["estimator"], jitter_scale=0.5,
-                                  visibility=vis)
+    lm = learned_estimator_output(xy, z, S * body, w, h, fps, view, c["estimator"], jitter_scale=0.5, visibility=vis)
     meta = {
         "view": view, "simulated": True, "generator": GENERATOR_R, "world": "R",
         "subject_id": subject.subject_id, "cobb_angle": subject.cobb_angle, "label": subject.label,
-        "curve_type": subject.curve_type, "convex_side": subject.convex_side,
-        "source": loop["clip"], "camera": {"fps": float(fps), "width": w, "height": h, "duration_s": duration,
-                                           "stride_s": period, "mirrored": subject.mirrored},
+        "curve_type": subject.curve_type, "convex_side": subject.convex_side, "source": loop["clip"],
+        "camera": {k: v for k, v in c.items() if k != "estimator"} | {"mirrored": subject.mirrored},
     }
-    return PoseSequence(lm, float(fps), (w, h), t * 1000.0, meta)
+    return PoseSequence(lm, fps, (w, h), t * 1000.0, meta)
