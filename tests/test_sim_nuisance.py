@@ -24,7 +24,7 @@ TOL = 0.05
 
 def _table_a(world: str, subject, plan) -> list[dict]:
     rows = []
-    for k, (view, rng) in enumerate(plan):
+    for view, rng in plan:
         if world == "B":
             c, *_ = clip_setup_b(subject, rng, view)
         else:
