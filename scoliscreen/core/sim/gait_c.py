@@ -1,5 +1,5 @@
-"""World C's walking body: Fourier joint-angle curves, an inverted-pendulum pelvis and a
-geometric spine curve (33 MediaPipe landmarks over time, metres, vectorised over frames).
+"""World C's walking body: Fourier joint-angle curves, an inverted-pendulum pelvis and the
+trunk posture of a spine curve (33 MediaPipe landmarks over time, metres, vectorised over frames).
 
 Structurally different from world A's ``body.py``:
 
@@ -10,10 +10,10 @@ Structurally different from world A's ``body.py``:
   "lowest foot on the floor";
 * arms are coupled to the opposite leg with a per-subject lag, and at slow speeds lock
   partly 2:1 to the steps (a double-frequency component), as in human arm swing;
-* the trunk is a chain of spine points with a lateral curve (half-sine per curve, its
-  amplitude from the Cobb angle by geometry); shoulder tilt, trunk shift and lean *emerge*
-  from the curve, its compensation and the shoulder girdle, instead of being drawn as
-  separate effects.
+* the trunk carries what ``world_c`` derives from a spine curve (half-sine per curve, its
+  amplitude from the Cobb angle by geometry): shoulder roll, trunk shift, pelvic obliquity
+  and axial rotation *emerge* from the curve, its compensation and the shoulder girdle,
+  instead of being drawn as separate effects.
 
 Body frame as in world A: x = the subject's left, y = up (ground at 0), z = walking direction.
 """
