@@ -26,7 +26,7 @@ from scoliscreen.core.sim.signal import signal_check
 from scoliscreen.core.sim.worlds import WORLDS, simulate_clip_in
 
 
-def gate(world: str, subjects: int, seed: int = 9) -> tuple[float, Counter, float, int]:
+def gate(world: str, subjects: int, seed: int = 9, pose_errors: str = "world") -> tuple[float, Counter, float, int]:
     reasons: Counter = Counter()
     usable, n, t0 = 0, 0, time.perf_counter()
     sim_s = 0.0
@@ -34,7 +34,7 @@ def gate(world: str, subjects: int, seed: int = 9) -> tuple[float, Counter, floa
         subject, plan = subject_plan(sseed, subject_id(seed, i, world), 2, world)
         for view, rng in plan:
             t1 = time.perf_counter()
-            seq = simulate_clip_in(world, subject, rng, view)
+            seq = simulate_clip_in(world, subject, rng, view, pose_errors=pose_errors)
             sim_s += time.perf_counter() - t1
             q = assess_quality(seq)
             usable += q.usable
@@ -50,11 +50,16 @@ def main() -> int:
     ap.add_argument("--subjects", type=int, default=100, help="subjects (x 2 clips) for the gate")
     ap.add_argument("--signal-subjects", type=int, default=200)
     ap.add_argument("--nuisance-subjects", type=int, default=3000)
+    ap.add_argument("--pose-errors", choices=("world", "fitted"), default="world",
+                    help="worlds A and B: their own estimator model or the fitted one (gate figures only)")
+    ap.add_argument("--gate-only", action="store_true", help="only the quality-gate figures")
     args = ap.parse_args()
     for world in args.worlds:
-        rate, reasons, per_clip, n = gate(world, args.subjects)
-        print(f"== world {world}: gate accepts {rate:.1%} of {n} clips; refusals {dict(reasons)}; "
-              f"{per_clip * 1000:.0f} ms to simulate a clip")
+        rate, reasons, per_clip, n = gate(world, args.subjects, pose_errors=args.pose_errors)
+        print(f"== world {world} (pose errors: {args.pose_errors}): gate accepts {rate:.1%} of {n} clips; "
+              f"refusals {dict(reasons)}; {per_clip * 1000:.0f} ms to simulate a clip")
+        if args.gate_only:
+            continue
         res = signal_check(args.signal_subjects, seed=1, source="kinematics", world=world)
         top = sorted(res["r"].items(), key=lambda kv: -abs(kv[1]))[:4]
         print(f"   signal ({res['n']} subjects): " + ", ".join(f"{k} {v:+.2f}" for k, v in top))

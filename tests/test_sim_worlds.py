@@ -143,3 +143,28 @@ def test_every_world_carries_a_weak_cobb_signal(world):
     res = signal_check(subjects=150, seed=3, source="kinematics", world=world)
     name, r = res["best"]
     assert 0.3 <= abs(r) <= 0.7, f"world {world}: strongest |r| {r:.3f} ({name})"
+
+
+@pytest.mark.parametrize("world", ("A", "B"))
+def test_worlds_a_and_b_can_use_the_fitted_pose_errors(world, tmp_path):
+    """``pose_errors="fitted"``: the same children and camera, the estimator fitted on real
+    MediaPipe output instead of the world's own; recorded in the clip and the provenance."""
+    subject, plan = subject_plan(21, subject_id(2, 1, world), 1, world)
+    view, _ = plan[0]
+    own = simulate_clip_in(world, subject, subject_plan(21, "x", 1, world)[1][0][1], view)
+    fitted = simulate_clip_in(world, subject, subject_plan(21, "x", 1, world)[1][0][1], view, pose_errors="fitted")
+    assert own.meta["pose_errors"] == "world" and fitted.meta["pose_errors"] == "fitted"
+    assert own.fps == fitted.fps and len(own) == len(fitted)
+    assert not np.array_equal(np.nan_to_num(own.landmarks), np.nan_to_num(fitted.landmarks))
+    # the fitted model's visibility: far hands well below the near ones, as MediaPipe gives them
+    vis = fitted.landmarks[fitted.detected][..., 3]
+    assert np.median(vis[:, [MP["left_wrist"], MP["right_wrist"]]]) < np.median(vis[:, [MP["left_hip"], MP["right_hip"]]])
+    usable = []
+    for i, sseed in enumerate(_subject_seeds(6, 8), start=1):
+        subj, pl = subject_plan(sseed, subject_id(6, i, world), 1, world)
+        usable.append(assess_quality(simulate_clip_in(world, subj, pl[0][1], pl[0][0], pose_errors="fitted")).usable)
+    assert sum(usable) >= 6
+    simulate_dataset(tmp_path / "d", subjects=2, clips_per_subject=1, seed=1, workers=1, world=world, pose_errors="fitted")
+    assert '"pose_errors": "fitted"' in (tmp_path / "d" / "simulation.json").read_text()
+    with pytest.raises(Exception, match="pose errors"):
+        simulate_clip_in(world, subject, np.random.default_rng(0), view, pose_errors="bogus")

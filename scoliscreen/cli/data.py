@@ -32,6 +32,9 @@ def register(subparsers) -> None:
     p.add_argument("--world", default="A", choices=_world_choices(),
                    help="which simulated world (docs/simulator.md): A (default), B, C (a structurally different "
                         "world model) or R (asymmetries injected into real recorded walking)")
+    p.add_argument("--pose-errors", default="world", choices=("world", "fitted"),
+                   help="pose-estimator errors: each world's own model (default), or the model fitted on real "
+                        "MediaPipe output (worlds C and R always use it)")
     p.set_defaults(func=run_simulate)
 
     p = subparsers.add_parser(
@@ -96,7 +99,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     with progress_bar("simulating subjects") as progress:
         summary = simulate_dataset(args.out_dir, args.subjects, args.clips_per_subject, args.seed,
                                    progress=progress, workers=args.workers, overwrite=args.overwrite,
-                                   world=args.world)
+                                   world=args.world, pose_errors=args.pose_errors)
     print_summary(summary)
     print(f"wrote {summary['labels_csv']} in {summary['elapsed_s']:.1f} s ({summary['workers']} worker(s))")
     return 0

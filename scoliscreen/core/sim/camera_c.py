@@ -93,6 +93,11 @@ def _rot(axis: int, a: np.ndarray) -> np.ndarray:
     return R
 
 
+def _lowpass(x: np.ndarray, a: float) -> np.ndarray:
+    """First-order lag along axis 0, starting at x[0]."""
+    return x[0] + lfilter([1.0 - a], [1.0, -a], x - x[0])
+
+
 def project_c(body: np.ndarray, height_m: float, cam: CameraC, rng: np.random.Generator
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Camera view of ``body`` [T, 33, 3] (body frame): (xy normalised [T,33,2], z [T,33], body height px [T])."""
@@ -110,13 +115,22 @@ def project_c(body: np.ndarray, height_m: float, cam: CameraC, rng: np.random.Ge
     d_mid = cam.near_m + 0.5 * walked
     pitch = np.full(n, np.arctan2(cam.height_m - 0.5 * height_m, d_mid) + cam.pitch_err_deg * D2R)
     roll = np.full(n, cam.roll_deg * D2R)
-    yaw = np.zeros(n)
-    if cam.handheld:  # slow hand tremor / drift, AR(1) with a 0.4 s time constant
+    hip = 0.5 * (P[:, MP["left_hip"]] + P[:, MP["right_hip"]])
+    aim = np.arctan2(hip[:, 0], hip[:, 2])  # the walker's horizontal angle from the optical axis
+    if cam.handheld:
+        # the person filming pans and tilts after the walker (with a 0.3 s lag), and shakes
+        # (AR(1) tremor / drift, 0.4 s time constant)
+        lag = np.exp(-1.0 / (0.3 * cam.fps))
+        centre_y = cam.height_m - 0.5 * height_m
+        yaw = _lowpass(aim, lag)
+        pitch = _lowpass(np.arctan2(np.full(n, centre_y), hip[:, 2]), lag) + cam.pitch_err_deg * D2R
         a = np.exp(-1.0 / (0.4 * cam.fps))
         e = rng.standard_normal((n, 3)) * cam.shake_deg * D2R * np.sqrt(1 - a * a)
         e[0] /= np.sqrt(1 - a * a)
         drift = lfilter([1.0], [1.0, -a], e, axis=0)
         pitch, yaw, roll = pitch + drift[:, 0], yaw + drift[:, 1], roll + drift[:, 2]
+    else:  # a tripod aimed at the middle of the walking line
+        yaw = np.full(n, 0.5 * (aim[0] + aim[-1]))
     R = _rot(2, roll) @ _rot(0, pitch) @ _rot(1, yaw)
     Pc = np.einsum("tij,tkj->tki", R, P)
     Zc = np.maximum(Pc[..., 2], 0.3)

@@ -30,7 +30,7 @@ from scoliscreen.core.errors import InputError
 from scoliscreen.core.fileio import atomic_write_bytes
 from scoliscreen.core.sequence import save_sequence
 from scoliscreen.core.sim.world_a import GENERATOR, clip_streams, simulate_clip
-from scoliscreen.core.sim.worlds import check_world, sampler, simulate_clip_in
+from scoliscreen.core.sim.worlds import POSE_ERRORS, check_world, sampler, simulate_clip_in
 
 __all__ = ["GENERATOR", "clip_streams", "simulate_clip", "simulate_dataset", "subject_plan", "subject_id",
            "summarize_rows", "PROVENANCE_FILE", "LABEL_COLUMNS"]
@@ -63,16 +63,16 @@ def subject_id(seed: int, index: int, world: str = "A") -> str:
     return f"sim{seed}-{index:05d}" if world == "A" else f"sim{world}{seed}-{index:05d}"
 
 
-def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int, str]) -> list[dict]:
+def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int, str, str]) -> list[dict]:
     """Worker: simulate and write all clips of the given (index, seed) subjects; returns CSV rows."""
-    out_dir, items, clips_per_subject, seed, world = job
+    out_dir, items, clips_per_subject, seed, world, pose_errors = job
     out = Path(out_dir)
     rows = []
     for index, sseed in items:
         sid = subject_id(seed, index, world)
         subject, plan = subject_plan(sseed, sid, clips_per_subject, world)
         for k, (view, clip_rng) in enumerate(plan):
-            seq = simulate_clip_in(world, subject, clip_rng, view=view)
+            seq = simulate_clip_in(world, subject, clip_rng, view=view, pose_errors=pose_errors)
             rel = f"poses/{sid}_{k + 1}.npz"
             save_sequence(seq, out / rel)
             rows.append({
@@ -126,7 +126,7 @@ PROVENANCE_FILE = "simulation.json"  # how the folder was made; the model card c
 def simulate_dataset(
     out_dir: str | Path, subjects: int, clips_per_subject: int = 3, seed: int = 0,
     progress: Callable[[int, int], None] | None = None, workers: int | None = None, overwrite: bool = False,
-    world: str = "A",
+    world: str = "A", pose_errors: str = "world",
 ) -> dict:
     """Write a simulated dataset folder: ``poses/*.npz`` + ``labels.csv``; return a summary dict.
 
@@ -134,8 +134,12 @@ def simulate_dataset(
     processes (default: up to 2 CPU cores; 1 = in this process). A folder that already holds a
     ``labels.csv`` is refused unless ``overwrite`` (never silently replace someone's data).
     ``world``: "A" (the default simulator), "B", "C" or "R" (``worlds``; for leave-one-world-out tests).
+    ``pose_errors``: "world" (each world's own estimator model) or "fitted" (the model fitted on
+    real MediaPipe output for worlds A and B too; C and R always use it).
     """
     check_world(world)
+    if pose_errors not in POSE_ERRORS:
+        raise InputError(f"pose errors must be one of {', '.join(POSE_ERRORS)}, got {pose_errors!r}")
     out = _check_simulate_args(Path(out_dir), subjects, clips_per_subject, workers, overwrite)
     # Everything is written into a fresh sibling folder, renamed into place at the end: an
     # interrupted run leaves no half dataset, and --overwrite leaves no stale clip behind.
@@ -147,12 +151,12 @@ def simulate_dataset(
         raise InputError(f"cannot create the dataset folder {out}: {exc.strerror or exc}") from None
     start = time.perf_counter()
     try:
-        rows = _run_jobs(tmp, subjects, clips_per_subject, seed, progress, workers, world)
+        rows = _run_jobs(tmp, subjects, clips_per_subject, seed, progress, workers, world, pose_errors)
         _write_csv_atomic(tmp / "labels.csv", rows)
         atomic_write_bytes(tmp / PROVENANCE_FILE, json.dumps({
-            "simulated": True, "generator": "scoliscreen simulate", "world": world,
+            "simulated": True, "generator": "scoliscreen simulate", "world": world, "pose_errors": pose_errors,
             "command": f"scoliscreen simulate OUT --subjects {subjects} --clips-per-subject {clips_per_subject} "
-                       f"--seed {seed} --world {world}",
+                       f"--seed {seed} --world {world} --pose-errors {pose_errors}",
             "subjects": subjects, "clips_per_subject": clips_per_subject, "seed": int(seed),
             "scoliscreen_version": __version__,
         }, indent=2).encode())
@@ -206,13 +210,15 @@ def _workers(workers: int | None, subjects: int, clips_per_subject: int) -> int:
 
 
 def _run_jobs(out: Path, subjects: int, clips_per_subject: int, seed: int,
-              progress: Callable[[int, int], None] | None, workers: int | None, world: str = "A") -> list[dict]:
+              progress: Callable[[int, int], None] | None, workers: int | None, world: str = "A",
+              pose_errors: str = "world") -> list[dict]:
     """Simulate all subjects (in chunks, over worker processes) and return the CSV rows in order."""
     seeds = _subject_seeds(seed, subjects)
     items = list(enumerate(seeds, start=1))
     workers = _workers(workers, subjects, clips_per_subject)
     chunk = max(1, min(25, subjects // (workers * 4) or 1))
-    jobs = [(str(out), items[i:i + chunk], clips_per_subject, seed, world) for i in range(0, len(items), chunk)]
+    jobs = [(str(out), items[i:i + chunk], clips_per_subject, seed, world, pose_errors)
+            for i in range(0, len(items), chunk)]
     results: list[list[dict]] = [None] * len(jobs)  # type: ignore[list-item]
     done = 0
     if workers <= 1:

@@ -28,6 +28,7 @@ from scoliscreen.core.landmarks import MP
 from scoliscreen.core.sequence import PoseSequence
 from scoliscreen.core.sim.body import walking_body
 from scoliscreen.core.sim.camera import _ar1, estimator_output, project
+from scoliscreen.core.sim.pose_noise import learned_estimator_output
 from scoliscreen.core.sim.params import (
     CURVE_REGION_WEIGHT,
     EFFECTS,
@@ -99,16 +100,21 @@ def clip_setup_b(subject: SubjectParams, rng: np.random.Generator, view: str | N
     return clip, motion, noise, extra
 
 
-def simulate_clip_b(subject: SubjectParams, rng: np.random.Generator, *, view: str | None = None) -> PoseSequence:
-    """One world-B recording of ``subject``."""
+def simulate_clip_b(subject: SubjectParams, rng: np.random.Generator, *, view: str | None = None,
+                    pose_errors: str = "world") -> PoseSequence:
+    """One world-B recording of ``subject``. ``pose_errors``: "world" (world B's own estimator
+    model, with its limb swaps) or "fitted" (the model fitted on real MediaPipe output)."""
     clip, motion, noise, extra = clip_setup_b(subject, rng, view)
     n = max(int(round(clip.duration_s * clip.fps)), 2)
     t = np.arange(n) / clip.fps
     body = walking_body(subject, clip, t, motion)
     xy, z, body_px = project(body, subject, clip)
-    lm = estimator_output(xy, z, body_px, clip, noise)
+    if pose_errors == "fitted":
+        lm = learned_estimator_output(xy, z, body_px, clip.width, clip.height, clip.fps, clip.view, noise)
+    else:
+        lm = estimator_output(xy, z, body_px, clip, noise)
     # left/right swaps of a limb group for a few frames
-    for _ in range(extra.poisson(0.15 * n / clip.fps)):
+    for _ in range(extra.poisson(0.15 * n / clip.fps) if pose_errors != "fitted" else 0):
         pairs = _LIMB_SWAPS[int(extra.integers(len(_LIMB_SWAPS)))]
         start = int(extra.integers(0, max(n - 1, 1)))
         sl = slice(start, min(n, start + int(extra.integers(1, 7))))
@@ -119,7 +125,7 @@ def simulate_clip_b(subject: SubjectParams, rng: np.random.Generator, *, view: s
     lm[..., 0] += shake[:, None, 0]
     lm[..., 1] += shake[:, None, 1]
     meta = {
-        "view": clip.view, "simulated": True, "generator": GENERATOR_B, "world": "B",
+        "view": clip.view, "simulated": True, "generator": GENERATOR_B, "world": "B", "pose_errors": pose_errors,
         "subject_id": subject.subject_id, "cobb_angle": subject.cobb_angle, "label": subject.label,
         "curve_type": subject.curve_type, "convex_side": subject.convex_side,
         "camera": {k: v for k, v in clip.to_dict().items() if k != "posture_jitter"},

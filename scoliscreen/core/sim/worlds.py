@@ -50,13 +50,21 @@ def sampler(world: str) -> Callable[..., Any]:
     return sample_subject
 
 
-def simulate_clip_in(world: str, subject: Any, rng: np.random.Generator, view: str | None = None) -> PoseSequence:
-    """One recording of ``subject`` in ``world``."""
+POSE_ERRORS = ("world", "fitted")
+
+
+def simulate_clip_in(world: str, subject: Any, rng: np.random.Generator, view: str | None = None,
+                     pose_errors: str = "world") -> PoseSequence:
+    """One recording of ``subject`` in ``world``. ``pose_errors``: "world" (the world's own
+    pose-estimator model) or "fitted" (the model fitted on real MediaPipe output; worlds C and R
+    use it anyway)."""
     check_world(world)
+    if pose_errors not in POSE_ERRORS:
+        raise InputError(f"pose errors must be one of {', '.join(POSE_ERRORS)}, got {pose_errors!r}")
     if world == "B":
         from scoliscreen.core.sim.world_b import simulate_clip_b
 
-        return simulate_clip_b(subject, rng, view=view)
+        return simulate_clip_b(subject, rng, view=view, pose_errors=pose_errors)
     if world == "C":
         from scoliscreen.core.sim.world_c import simulate_clip_c
 
@@ -67,4 +75,4 @@ def simulate_clip_in(world: str, subject: Any, rng: np.random.Generator, view: s
         return simulate_clip_r(subject, rng, view=view)
     from scoliscreen.core.sim.world_a import simulate_clip
 
-    return simulate_clip(subject, rng, view=view)
+    return simulate_clip(subject, rng, view=view, pose_errors=pose_errors)
