@@ -168,3 +168,24 @@ def test_worlds_a_and_b_can_use_the_fitted_pose_errors(world, tmp_path):
     assert '"pose_errors": "fitted"' in (tmp_path / "d" / "simulation.json").read_text()
     with pytest.raises(Exception, match="pose errors"):
         simulate_clip_in(world, subject, np.random.default_rng(0), view, pose_errors="bogus")
+
+
+def test_world_c_body_proportions_match_a_real_back_view_recording():
+    """Shoulder width / trunk length of world-C walkers seen from behind is in the range of the
+    real MediaPipe back-view walk (as world A's is, tests/test_sim.py)."""
+    from pathlib import Path
+
+    from scoliscreen.core.sequence import load_sequence
+
+    def ratio(seq):
+        px = seq.pixels()
+        sw = np.linalg.norm(px[:, MP["left_shoulder"]] - px[:, MP["right_shoulder"]], axis=1)
+        sho = 0.5 * (px[:, MP["left_shoulder"]] + px[:, MP["right_shoulder"]])
+        hip = 0.5 * (px[:, MP["left_hip"]] + px[:, MP["right_hip"]])
+        return np.nanmedian(sw / np.linalg.norm(sho - hip, axis=1))
+
+    real = load_sequence(Path(__file__).resolve().parent / "data" / "poses" / "intel_worker_back_walk_away.npz")
+    r_real = ratio(real.slice(10, 50))
+    sims = [ratio(simulate_clip_c(sample_subject_c(np.random.default_rng(i)), np.random.default_rng(i), view="back"))
+            for i in range(8)]
+    assert 0.6 * r_real < np.median(sims) < 1.5 * r_real
