@@ -6,7 +6,8 @@ draws from ``SeedSequence(seed).spawn(N)[i]``; that subject's parameters, its fi
 and each clip k come from separate children of it (``SeedSequence(subject_seed).spawn``),
 and inside a clip the recording setup, the body motion and the pose-estimator noise again
 draw from separate children (:func:`clip_streams`). No choice reuses another's numbers, so
-view, fps, camera and body build are independent of the label.
+view, fps, camera and body build are independent of the label. ``world`` picks the world model
+(A, B, C, R: ``worlds``; docs/simulator.md); subject IDs carry the world (``simC<seed>-N``).
 """
 
 from __future__ import annotations
