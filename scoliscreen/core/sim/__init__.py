@@ -4,7 +4,9 @@
 
 ``simulate_dataset(out_dir, subjects, clips_per_subject, seed)`` writes ``poses/*.npz`` and a
 ``labels.csv`` in the dataset folder format (docs/dataset_format.md); ``simulate_clip(subject,
-seed)`` returns one PoseSequence. The model and its parameters: docs/simulator.md.
+seed)`` returns one PoseSequence (world A). ``simulate_dataset(..., world="A"|"B"|"C"|"R")``
+picks one of the family of world models (``worlds``). The models and their parameters:
+docs/simulator.md.
 """
 
 from scoliscreen.core.sim.generate import simulate_clip, simulate_dataset, summarize_rows

@@ -6,7 +6,8 @@ draws from ``SeedSequence(seed).spawn(N)[i]``; that subject's parameters, its fi
 and each clip k come from separate children of it (``SeedSequence(subject_seed).spawn``),
 and inside a clip the recording setup, the body motion and the pose-estimator noise again
 draw from separate children (:func:`clip_streams`). No choice reuses another's numbers, so
-view, fps, camera and body build are independent of the label.
+view, fps, camera and body build are independent of the label. ``world`` picks the world model
+(A, B, C, R: ``worlds``; docs/simulator.md); subject IDs carry the world (``simC<seed>-N``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -28,63 +29,26 @@ from scoliscreen import __version__
 from scoliscreen.core.constants import COBB_BINS, POSITIVE_COBB
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.fileio import atomic_write_bytes
-from scoliscreen.core.sequence import PoseSequence, save_sequence
-from scoliscreen.core.sim.body import walking_body
-from scoliscreen.core.sim.camera import estimator_output, project
-from scoliscreen.core.sim.params import SubjectParams, sample_clip_params, sample_subject
+from scoliscreen.core.sequence import save_sequence
+from scoliscreen.core.sim.world_a import GENERATOR, clip_streams, simulate_clip
+from scoliscreen.core.sim.worlds import POSE_ERRORS, check_world, sampler, simulate_clip_in
 
-GENERATOR = "scoliscreen.sim 2"  # 2: one random stream per choice (no seed collision)
+__all__ = ["GENERATOR", "clip_streams", "simulate_clip", "simulate_dataset", "subject_plan", "subject_id",
+           "summarize_rows", "PROVENANCE_FILE", "LABEL_COLUMNS"]
+
 LABEL_COLUMNS = (
     "file", "subject_id", "cobb_angle", "label", "sex", "age", "view",
     "curve_type", "convex_side", "height_m", "fps", "width", "height", "notes",
 )
 
 
-def simulate_clip(
-    subject: SubjectParams, seed: int | np.random.Generator = 0, *, view: str | None = None,
-    fps: float | None = None, resolution: tuple[int, int] | None = None, duration_s: float | None = None,
-) -> PoseSequence:
-    """One simulated recording of ``subject`` as a PoseSequence (meta: view, simulated, cobb, camera...)."""
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    if view is not None and view not in ("front", "back"):
-        raise InputError(f"view must be 'front' or 'back', got {view!r}")
-    setup, motion, noise = clip_streams(rng)
-    clip = sample_clip_params(setup, subject, view=view, fps=fps, resolution=resolution, duration_s=duration_s)
-    n = max(int(round(clip.duration_s * clip.fps)), 2)
-    t = np.arange(n) / clip.fps
-    body = walking_body(subject, clip, t, motion)
-    xy, z, body_px = project(body, subject, clip)
-    landmarks = estimator_output(xy, z, body_px, clip, noise)
-    meta = {
-        "view": clip.view,
-        "simulated": True,
-        "generator": GENERATOR,
-        "subject_id": subject.subject_id,
-        "cobb_angle": subject.cobb_angle,
-        "label": subject.label,
-        "curve_type": subject.curve_type,
-        "convex_side": subject.convex_side,
-        "camera": {k: v for k, v in clip.to_dict().items() if k != "posture_jitter"},
-    }
-    return PoseSequence(landmarks, clip.fps, (clip.width, clip.height), t * 1000.0, meta)
-
-
-def clip_streams(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
-    """(recording setup, body motion, estimator noise): independent children of a clip's generator."""
-    return tuple(rng.spawn(3))
-
-
 def subject_plan(subject_seed: int, subject_id: str, clips: int, world: str = "A",
-                 ) -> tuple[SubjectParams, list[tuple[str, np.random.Generator]]]:
+                 ) -> tuple[Any, list[tuple[str, np.random.Generator]]]:
     """A subject and its clips' (view, generator): the subject's parameters, its first view and
     each clip draw from separate children of ``SeedSequence(subject_seed)``. Views alternate
-    from a fair coin of their own. ``world``: "A" (default) or "B" (``world_b``)."""
+    from a fair coin of their own. ``world``: one of ``worlds.WORLDS`` ("A" default)."""
     children = np.random.SeedSequence(int(subject_seed)).spawn(2 + clips)
-    if world == "B":
-        from scoliscreen.core.sim.world_b import sample_subject_b as sampler
-    else:
-        sampler = sample_subject
-    subject = sampler(np.random.default_rng(children[0]), subject_id=subject_id, seed=subject_seed)
+    subject = sampler(world)(np.random.default_rng(children[0]), subject_id=subject_id, seed=subject_seed)
     first = "front" if np.random.default_rng(children[1]).random() < 0.5 else "back"
     other = "back" if first == "front" else "front"
     return subject, [(first if k % 2 == 0 else other, np.random.default_rng(children[2 + k])) for k in range(clips)]
@@ -100,21 +64,16 @@ def subject_id(seed: int, index: int, world: str = "A") -> str:
     return f"sim{seed}-{index:05d}" if world == "A" else f"sim{world}{seed}-{index:05d}"
 
 
-def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int, str]) -> list[dict]:
+def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int, str, str]) -> list[dict]:
     """Worker: simulate and write all clips of the given (index, seed) subjects; returns CSV rows."""
-    out_dir, items, clips_per_subject, seed, world = job
+    out_dir, items, clips_per_subject, seed, world, pose_errors = job
     out = Path(out_dir)
     rows = []
     for index, sseed in items:
         sid = subject_id(seed, index, world)
         subject, plan = subject_plan(sseed, sid, clips_per_subject, world)
         for k, (view, clip_rng) in enumerate(plan):
-            if world == "B":
-                from scoliscreen.core.sim.world_b import simulate_clip_b
-
-                seq = simulate_clip_b(subject, clip_rng, view=view)
-            else:
-                seq = simulate_clip(subject, clip_rng, view=view)
+            seq = simulate_clip_in(world, subject, clip_rng, view=view, pose_errors=pose_errors)
             rel = f"poses/{sid}_{k + 1}.npz"
             save_sequence(seq, out / rel)
             rows.append({
@@ -168,17 +127,20 @@ PROVENANCE_FILE = "simulation.json"  # how the folder was made; the model card c
 def simulate_dataset(
     out_dir: str | Path, subjects: int, clips_per_subject: int = 3, seed: int = 0,
     progress: Callable[[int, int], None] | None = None, workers: int | None = None, overwrite: bool = False,
-    world: str = "A",
+    world: str = "A", pose_errors: str = "world",
 ) -> dict:
     """Write a simulated dataset folder: ``poses/*.npz`` + ``labels.csv``; return a summary dict.
 
     ``progress(done_subjects, total_subjects)`` is called as work completes. ``workers``: worker
     processes (default: up to 2 CPU cores; 1 = in this process). A folder that already holds a
     ``labels.csv`` is refused unless ``overwrite`` (never silently replace someone's data).
-    ``world``: "A" (the default simulator) or "B" (``world_b``, for leave-one-world-out tests).
+    ``world``: "A" (the default simulator), "B", "C" or "R" (``worlds``; for leave-one-world-out tests).
+    ``pose_errors``: "world" (each world's own estimator model) or "fitted" (the model fitted on
+    real MediaPipe output for worlds A and B too; C and R always use it).
     """
-    if world not in ("A", "B"):
-        raise InputError(f"world must be 'A' or 'B', got {world!r}")
+    check_world(world)
+    if pose_errors not in POSE_ERRORS:
+        raise InputError(f"pose errors must be one of {', '.join(POSE_ERRORS)}, got {pose_errors!r}")
     out = _check_simulate_args(Path(out_dir), subjects, clips_per_subject, workers, overwrite)
     # Everything is written into a fresh sibling folder, renamed into place at the end: an
     # interrupted run leaves no half dataset, and --overwrite leaves no stale clip behind.
@@ -190,12 +152,12 @@ def simulate_dataset(
         raise InputError(f"cannot create the dataset folder {out}: {exc.strerror or exc}") from None
     start = time.perf_counter()
     try:
-        rows = _run_jobs(tmp, subjects, clips_per_subject, seed, progress, workers, world)
+        rows = _run_jobs(tmp, subjects, clips_per_subject, seed, progress, workers, world, pose_errors)
         _write_csv_atomic(tmp / "labels.csv", rows)
         atomic_write_bytes(tmp / PROVENANCE_FILE, json.dumps({
-            "simulated": True, "generator": "scoliscreen simulate", "world": world,
+            "simulated": True, "generator": "scoliscreen simulate", "world": world, "pose_errors": pose_errors,
             "command": f"scoliscreen simulate OUT --subjects {subjects} --clips-per-subject {clips_per_subject} "
-                       f"--seed {seed}",
+                       f"--seed {seed} --world {world} --pose-errors {pose_errors}",
             "subjects": subjects, "clips_per_subject": clips_per_subject, "seed": int(seed),
             "scoliscreen_version": __version__,
         }, indent=2).encode())
@@ -249,13 +211,15 @@ def _workers(workers: int | None, subjects: int, clips_per_subject: int) -> int:
 
 
 def _run_jobs(out: Path, subjects: int, clips_per_subject: int, seed: int,
-              progress: Callable[[int, int], None] | None, workers: int | None, world: str = "A") -> list[dict]:
+              progress: Callable[[int, int], None] | None, workers: int | None, world: str = "A",
+              pose_errors: str = "world") -> list[dict]:
     """Simulate all subjects (in chunks, over worker processes) and return the CSV rows in order."""
     seeds = _subject_seeds(seed, subjects)
     items = list(enumerate(seeds, start=1))
     workers = _workers(workers, subjects, clips_per_subject)
     chunk = max(1, min(25, subjects // (workers * 4) or 1))
-    jobs = [(str(out), items[i:i + chunk], clips_per_subject, seed, world) for i in range(0, len(items), chunk)]
+    jobs = [(str(out), items[i:i + chunk], clips_per_subject, seed, world, pose_errors)
+            for i in range(0, len(items), chunk)]
     results: list[list[dict]] = [None] * len(jobs)  # type: ignore[list-item]
     done = 0
     if workers <= 1:
