@@ -62,7 +62,8 @@ class QualityThresholds:
     switch_jump_torsos: float = 1.0  # hip centre jump between frames, in torso lengths ...
     switch_speed_torsos: float = 8.0  # ... beyond this speed (torso lengths/s) = other person
     switch_scale_ratio: float = 1.6  # torso length changing by this factor between frames
-    switch_min_frames: int = 3  # the body must stay put this many frames on both sides of a jump
+    switch_min_frames: int = 3  # the body must stay put this many frames on both sides of a jump ...
+    switch_min_s: float = 0.3  # ... and this long: a pose estimate thrown off for a few frames is not a switch
     # a person lying sideways (trunk axis nearer horizontal than vertical) in this share of the
     # frames with a pose: the video is rotated by 90 deg without a rotation tag
     lying_share: float = 0.6
@@ -192,9 +193,9 @@ def walking_frames(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> np.
 def identity_switches(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> list[int]:
     """Frame indices where the tracked body jumps (position or size) = probably another person.
 
-    A jump counts only when the body stays put for ``switch_min_frames`` detected frames on
-    both sides: a one-frame glitch (e.g. a person entering at the picture's edge) is not a
-    second person.
+    A jump counts only when the body stays put for ``switch_min_frames`` detected frames and
+    ``switch_min_s`` on both sides: a glitch of a few frames (e.g. a person entering at the
+    picture's edge, a pose thrown off by motion blur) is not a second person.
     """
     _, hip, _, torso = _geometry(seq)
     ok = np.nonzero(np.isfinite(hip).all(axis=1) & np.isfinite(torso) & (torso > 0))[0]
@@ -209,9 +210,14 @@ def identity_switches(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> 
         ):
             jumps.append(k)
     bounds = [0] + jumps + [len(ok)]
+    t = seq.timestamps_ms
+
+    def steady(a: int, b: int) -> bool:  # ok[a:b] is one stretch without a jump
+        return b - a >= th.switch_min_frames and (t[ok[b - 1]] - t[ok[a]]) / 1000.0 >= th.switch_min_s
+
     switches = []
     for n, k in enumerate(jumps, start=1):
-        if k - bounds[n - 1] >= th.switch_min_frames and bounds[n + 1] - k >= th.switch_min_frames:
+        if steady(bounds[n - 1], k) and steady(k, bounds[n + 1]):
             switches.append(int(ok[k]))
     return switches
 
@@ -299,6 +305,7 @@ def assess_quality(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> Qua
     switches = identity_switches(filt, th)
     view, ratio = guess_view(filt, usable_frames if usable_frames.any() else None, th)
     filt.meta["view"] = view
+    filt.meta["identity_switches"] = switches  # the model's decision reads it: "re-record" (decision.py)
 
     n_det = int(det.sum())
     det_rate = n_det / n if n else 0.0
@@ -346,8 +353,9 @@ def assess_quality(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> Qua
         if switches:
             reasons.append(Reason("second_person", WARN,
                                   f"Another person seems to be in the picture: the tracked body jumped to a "
-                                  f"different place or size {len(switches)} time(s). Make sure only the child is "
-                                  "filmed, or check the skeleton follows the child."))
+                                  f"different place or size {len(switches)} time(s), so the screening cannot be "
+                                  "trusted (re-record). Make sure only the child is filmed, or choose the child "
+                                  "(click on them in the video, or --subject)."))
     if bad.any() and n_det:
         reasons.append(Reason("false_detections", WARN,
                               f"{int(bad.sum())} frame(s) with an implausibly small or faint 'person' "
