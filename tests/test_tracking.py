@@ -128,3 +128,60 @@ def test_the_chosen_walker_passes_the_gate_without_a_switch(people):
     r = assess_quality(seq)
     assert r.usable and r.stats["identity_switch_frames"] == []
     assert r.segment[0] >= 55 and r.stats["usable_walking_s"] >= 4.0
+
+
+# ---- the tracked person changes: "re-record" ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def screener():
+    from scoliscreen.core.model.predict import Screener
+
+    return Screener.load()
+
+
+def _screen(seq, screener):
+    r = assess_quality(seq)
+    assert r.usable, r.codes()
+    return r, screener.predict(r.sequence, segment=r.segment)
+
+
+def test_the_decision_rule_turns_a_switch_into_re_record():
+    from scoliscreen.core.model.decision import Decision
+
+    d = Decision(margin=0.0)
+    assert d.reasons(3.0, "front") == [] and d.label(3.0, []) == "positive"
+    reasons = d.reasons(3.0, "front", identity_switches=[75])
+    assert [x["code"] for x in reasons] == ["subject_changed"] and "frame 75" in reasons[0]["message"]
+    assert d.label(3.0, reasons) == "re-record"
+
+
+@pytest.mark.slow
+def test_the_wrong_person_followed_by_num_poses_1_gives_re_record(screener):
+    """The real clip as num_poses=1 tracked it: the man on the box, then the walker."""
+    r, res = _screen(load_sequence(POSES / "sports2d_demo_multiperson.npz"), screener)
+    assert any(160 <= f <= 175 for f in r.stats["identity_switch_frames"])
+    assert res.label == "re-record"
+    reason = next(x for x in res.reasons if x["code"] == "subject_changed")
+    assert "another person" in reason["message"]
+
+
+def _front_walk(seed):
+    from scoliscreen.core.sim.generate import simulate_clip
+    from scoliscreen.core.sim.params import sample_subject
+
+    rng = np.random.default_rng(seed)
+    return simulate_clip(sample_subject(rng), rng, view="front", fps=30.0, resolution=(1920, 1080), duration_s=5.0)
+
+
+@pytest.mark.slow
+def test_a_clip_spliced_from_two_people_gives_re_record_and_each_alone_does_not(screener):
+    a, b = _front_walk(11), _front_walk(12)
+    assert "subject_changed" not in [x["code"] for x in _screen(a, screener)[1].reasons]
+    assert "subject_changed" not in [x["code"] for x in _screen(b, screener)[1].reasons]
+    lm = a.landmarks.copy()
+    other = b.landmarks[75:].copy()
+    other[..., 0] = np.clip(other[..., 0] + 0.25, 0.0, 1.0)  # the other child walks on another line
+    lm[75:] = other
+    r, res = _screen(PoseSequence(lm, a.fps, a.image_size, a.timestamps_ms), screener)
+    assert r.stats["identity_switch_frames"] == [75]
+    assert res.label == "re-record" and "subject_changed" in [x["code"] for x in res.reasons]

@@ -18,7 +18,9 @@
 
 Refusals: no person, person lost in most frames, body out of frame most of the time, less
 than 3.2 s of usable walking. Warnings: side view, low frame rate, partial visibility,
-second person, false detections filtered. Every threshold is in :data:`THRESHOLDS`.
+second person (the tracked body jumped: the model's answer is then "re-record"), other people
+in view (the pose stage followed the walker, :mod:`scoliscreen.core.tracking`), false
+detections filtered. Every threshold is in :data:`THRESHOLDS`.
 """
 
 from __future__ import annotations
@@ -44,13 +46,15 @@ class QualityThresholds:
     min_mean_visibility: float = 0.30  # mean visibility over the 33 landmarks
     min_torso_to_height: float = 0.12  # torso length / pose height (degenerate skeletons)
     # whole body in frame
-    body_visibility: float = 0.5  # shoulders, hips, ankles each at least this visible
-    frame_margin: float = 0.02  # ... and inside [-margin, 1 + margin] of the picture
+    body_visibility: float = 0.5  # of each left/right pair (shoulders, hips, ankles) one at least this visible ...
+    far_side_visibility: float = 0.2  # ... and the other (the far side, often faint) at least this
+    visibility_smooth_s: float = 0.5  # visibility is a running median over this long (brief dips do not count)
+    frame_margin: float = 0.02  # ... and all six inside [-margin, 1 + margin] of the picture
     # walking (over a window)
     walk_window_s: float = 1.0
     walk_min_ankle_sd: float = 0.10  # SD of the ankle-to-ankle vector, in torso lengths
     walk_min_speed: float = 0.35  # hip-centre speed, torso lengths per second
-    segment_max_gap_s: float = 0.25  # unusable frames tolerated inside a walking segment
+    segment_max_gap_s: float = 0.4  # unusable frames tolerated inside a walking segment (a blur, a dip)
     min_walk_samples: int = CLIP_FRAMES  # at TARGET_FPS: 96 frames at 30 Hz = 3.2 s
     # refusals
     min_detection_rate: float = 0.5  # person found in at least half of the frames
@@ -151,13 +155,36 @@ def filter_implausible(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) ->
     return PoseSequence(lm, seq.fps, seq.image_size, seq.timestamps_ms.copy(), dict(seq.meta)), bad
 
 
+def _running_median(v: np.ndarray, t_ms: np.ndarray, width_s: float) -> np.ndarray:
+    """Per column of ``v`` [T, K]: the median over the frames within ``width_s / 2`` (NaN skipped)."""
+    if width_s <= 0 or len(v) < 3:
+        return v
+    half = width_s * 500.0
+    lo = np.searchsorted(t_ms, t_ms - half, side="left")
+    hi = np.searchsorted(t_ms, t_ms + half, side="right")
+    out = np.full_like(v, np.nan)
+    for i in range(len(v)):
+        win = v[lo[i]:hi[i]]
+        ok = np.isfinite(win)
+        for k in range(v.shape[1]):
+            if ok[:, k].any():
+                out[i, k] = np.median(win[ok[:, k], k])
+    return np.where(np.isfinite(v), out, np.nan)
+
+
 def full_body_frames(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> np.ndarray:
-    """bool [T]: shoulders, hips and ankles all visible and inside the picture."""
+    """bool [T]: shoulders, hips and ankles all inside the picture and seen: of each left/right
+    pair one visible (>= ``body_visibility``) and the other not hidden (>= ``far_side_visibility``:
+    MediaPipe gives the far side of the body a low visibility), visibility taken as a running
+    median over ``visibility_smooth_s`` so that a dip of a few frames does not cut the walk."""
     body = seq.landmarks[:, _BODY]
+    vis = _running_median(body[..., 3].astype(np.float64), seq.timestamps_ms, th.visibility_smooth_s)
     with np.errstate(invalid="ignore"):
         inside = (body[..., :2] >= -th.frame_margin).all(-1) & (body[..., :2] <= 1 + th.frame_margin).all(-1)
-        visible = body[..., 3] >= th.body_visibility
-    return np.asarray((inside & visible).all(axis=1))
+        near = np.maximum(vis[:, 0::2], vis[:, 1::2])  # _BODY is (left, right) pairs
+        far = np.minimum(vis[:, 0::2], vis[:, 1::2])
+        visible = (near >= th.body_visibility) & (far >= th.far_side_visibility)
+    return np.asarray(inside.all(axis=1) & visible.all(axis=1))
 
 
 def walking_frames(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> np.ndarray:
@@ -284,6 +311,15 @@ def samples_at(t_ms: np.ndarray, segment: tuple[int, int] | None, fps: float = T
     return int(np.floor(span / (1000.0 / fps) + 1e-6)) + 1
 
 
+def _other_people(seq: PoseSequence, min_s: float = 0.5) -> int:
+    """How many people besides the subject the pose stage tracked for ``min_s`` or more
+    (``meta["tracking"]``, :mod:`scoliscreen.core.tracking`)."""
+    tracking = seq.meta.get("tracking") or {}
+    tracks = tracking.get("tracks", []) if isinstance(tracking, dict) else []
+    chosen = tracking.get("chosen") if isinstance(tracking, dict) else None
+    return sum(1 for t in tracks if t.get("index") != chosen and t.get("frames", 0) >= min_s * seq.fps)
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
@@ -356,6 +392,13 @@ def assess_quality(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> Qua
                                   f"different place or size {len(switches)} time(s), so the screening cannot be "
                                   "trusted (re-record). Make sure only the child is filmed, or choose the child "
                                   "(click on them in the video, or --subject)."))
+    others = _other_people(seq)
+    if others and n_det:
+        who = "the person who walks" if str(seq.meta["tracking"].get("subject", "auto")) == "auto" else \
+            "the person you chose"
+        reasons.append(Reason("other_people", WARN,
+                              f"{others} other person(s) were in view; the skeleton follows {who}. If that is "
+                              "not the child, choose the child (click on them in the video, or --subject)."))
     if bad.any() and n_det:
         reasons.append(Reason("false_detections", WARN,
                               f"{int(bad.sum())} frame(s) with an implausibly small or faint 'person' "

@@ -300,7 +300,17 @@ def select_subject(cands: np.ndarray, t_ms: np.ndarray, size: tuple[int, int],
     n = len(cands)
     if chosen is not None:
         chosen = merge_pieces(chosen, tracks, np.asarray(t_ms, np.float64), size)
-    lm = chosen.landmarks if chosen is not None else np.full((n, NUM_MP, 4), np.nan, np.float32)
+    lm = chosen.landmarks.copy() if chosen is not None else np.full((n, NUM_MP, 4), np.nan, np.float32)
+    # where the subject is absent, the first pose if it is a false detection (a table leg, a
+    # shadow): kept, so that the raw sequence shows what the model returned and the quality
+    # gate can count (and filter) it as before
+    c = np.asarray(cands, np.float32)
+    c = c[:, None] if c.ndim == 3 else c
+    if n:
+        first = c[:, 0]
+        false = np.isfinite(first[:, :, 0]).any(axis=1) & ~_plausible(c[:, :1], t_ms, size)[:, 0]
+        fill = false & ~np.isfinite(lm[:, :, 0]).any(axis=1)
+        lm[fill] = first[fill]
     info = {"subject": (subject or AUTO), "chosen": None if chosen is None else chosen.index,
             "frames": 0 if chosen is None else int(chosen.present.sum()), "tracks": [t.summary() for t in tracks]}
     return lm, info
