@@ -40,8 +40,8 @@ def realistic_noise(seq: PoseSequence, rng: np.random.Generator) -> PoseSequence
     n = len(lm)
     w, h = seq.image_size
     fps = seq.fps
-    ys = lm[..., 1]
-    height = np.nanmedian(np.nanmax(ys, 1) - np.nanmin(ys, 1)) * h  # body height, px
+    ys = lm[np.isfinite(lm[:, :, 1]).any(axis=1), :, 1]
+    height = float(np.nanmedian(np.nanmax(ys, 1) - np.nanmin(ys, 1))) * h  # body height, px
     # temporally correlated jitter (~0.1 s correlation time), 0.5-1.5 % of body height
     sd = rng.uniform(0.005, 0.015) * height
     jit = _ar1(rng, (n, 33, 2), 0.7 ** (30.0 / fps)) * sd

@@ -315,7 +315,7 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
             self.device_label.setText(f"Device: {device_description(screening.device)}")
             self.model_label.setText(f"Model: {screening.model_version}")
         if screening is not None:
-            self.stage.setText("Analysis complete. Click the map to see a moment in the video." + self.subject_hint(analysis))
+            self.stage.setText("Analysis complete. Click the map to see a moment in the video.")
             self.save_btn.setEnabled(True)
         elif not usable:
             self.stage.setText("The recording was refused by the quality check; see the reasons on the right.")
@@ -323,6 +323,7 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
         problem = analysis.screening_error
         if problem:
             self.stage.setText("Map and description ready; the screening model is unavailable.")
+        self.stage.setText(self.stage.text() + self.subject_hint(analysis))
         self.analysis_done.emit(analysis)
         if problem:
             self.show_message("warning", "Screening model", problem)
