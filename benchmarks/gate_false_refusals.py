@@ -27,17 +27,25 @@ def main() -> None:
     ap.add_argument("--clips", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-noise", action="store_true", help="the worlds' own estimator model only")
+    ap.add_argument("--old-gate", action="store_true",
+                    help="the gate's thresholds before issue 9 (both sides visible >= 0.5 per frame, 0.25 s gaps)")
     args = ap.parse_args()
     from gate_sim import walks, worlds
 
-    from scoliscreen.core.quality import assess_quality
+    from dataclasses import replace
+
+    from scoliscreen.core.quality import THRESHOLDS, assess_quality
+
+    th = THRESHOLDS
+    if args.old_gate:
+        th = replace(th, far_side_visibility=th.body_visibility, visibility_smooth_s=0.0, segment_max_gap_s=0.25)
 
     for world in worlds():
         t0 = time.perf_counter()
         codes: collections.Counter[str] = collections.Counter()
         refused = 0
         for seq in walks(world, args.clips, args.seed, noise=not args.no_noise):
-            r = assess_quality(seq)
+            r = assess_quality(seq, th)
             if not r.usable:
                 refused += 1
                 codes.update(x.code for x in r.refusals)

@@ -75,24 +75,30 @@ def _world_a(rng: np.random.Generator, duration: float) -> PoseSequence:
     return simulate_clip(sample_subject(subj_rng), clip_rng, duration_s=duration)
 
 
-def _world_b(rng: np.random.Generator, duration: float) -> PoseSequence:
-    from scoliscreen.core.sim.world_b import sample_subject_b, simulate_clip_b
+def _family_world(name: str) -> Callable[[np.random.Generator, float], PoseSequence]:
+    from scoliscreen.core.sim.worlds import sampler, simulate_clip_in
 
-    subj_rng, clip_rng = rng.spawn(2)
-    return simulate_clip_b(sample_subject_b(subj_rng), clip_rng)  # draws its own 4-6 s
+    def make(rng: np.random.Generator, duration: float) -> PoseSequence:
+        subj_rng, clip_rng = rng.spawn(2)
+        return simulate_clip_in(name, sampler(name)(subj_rng), clip_rng)  # draws its own length
+
+    return make
 
 
 def worlds() -> dict[str, Callable[[np.random.Generator, float], PoseSequence]]:
-    """Every world of the generator family this checkout has (name -> clip maker)."""
-    out = {"A": _world_a, "B": _world_b}
-    try:  # worlds C and R (helper `worlds`), when merged
-        from scoliscreen.core.sim import family  # type: ignore[attr-defined]
-    except ImportError:
-        return out
-    for name in getattr(family, "WORLDS", ()):
-        if name not in out:
-            out[name] = lambda rng, d, _n=name: family.simulate_world_clip(_n, rng, duration_s=d)
-    return out
+    """Every world of the generator family this checkout has (name -> clip maker). World A
+    is made at the drawn length; the others draw their own and are cut to it when longer."""
+    try:
+        from scoliscreen.core.sim.worlds import WORLDS
+    except ImportError:  # before the world family: A and B
+        from scoliscreen.core.sim.world_b import sample_subject_b, simulate_clip_b
+
+        def _b(rng: np.random.Generator, duration: float) -> PoseSequence:
+            subj_rng, clip_rng = rng.spawn(2)
+            return simulate_clip_b(sample_subject_b(subj_rng), clip_rng)
+
+        return {"A": _world_a, "B": _b}
+    return {name: (_world_a if name == "A" else _family_world(name)) for name in WORLDS}
 
 
 def fully_visible(seq: PoseSequence) -> bool:

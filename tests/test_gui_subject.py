@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MULTI = REPO / "tests" / "data" / "real" / "sports2d_demo_multiperson.mp4"
-PEOPLE = REPO / "tests" / "data" / "poses" / "sports2d_demo_multiperson_people.npz"
+PEOPLE = REPO / "tests" / "data" / "people" / "sports2d_demo_multiperson_people.npz"
 
 
 def _no_model():

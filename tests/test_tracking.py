@@ -20,13 +20,14 @@ from scoliscreen.core.sequence import PoseSequence, load_sequence
 from scoliscreen.core.tracking import build_tracks, choose_track, count_people, parse_subject, select_subject
 
 POSES = Path(__file__).parent / "data" / "poses"
+PEOPLE_DIR = Path(__file__).parent / "data" / "people"
 CROP_TOP, CROP_H, FIRST = 466, 528, 44  # how the single clip was cut from the multi-person one
 _LH, _RH, _LA, _RA = MP["left_hip"], MP["right_hip"], MP["left_ankle"], MP["right_ankle"]
 
 
 @pytest.fixture(scope="module")
 def people():
-    d = np.load(POSES / "sports2d_demo_multiperson_people.npz")
+    d = np.load(PEOPLE_DIR / "sports2d_demo_multiperson_people.npz")
     return d["people"], d["timestamps_ms"], tuple(int(v) for v in d["image_size"])
 
 
