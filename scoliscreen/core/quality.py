@@ -183,8 +183,8 @@ def full_body_frames(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> n
         inside = (body[..., :2] >= -th.frame_margin).all(-1) & (body[..., :2] <= 1 + th.frame_margin).all(-1)
         near = np.maximum(vis[:, 0::2], vis[:, 1::2])  # _BODY is (left, right) pairs
         far = np.minimum(vis[:, 0::2], vis[:, 1::2])
-        visible = (near >= th.body_visibility) & (far >= th.far_side_visibility)
-    return np.asarray(inside.all(axis=1) & visible.all(axis=1))
+        visible = np.asarray((near >= th.body_visibility) & (far >= th.far_side_visibility))
+    return np.asarray(np.all(inside, axis=1) & np.all(visible, axis=1))
 
 
 def walking_frames(seq: PoseSequence, th: QualityThresholds = THRESHOLDS) -> np.ndarray:

@@ -113,8 +113,9 @@ def build_tracks(cands: np.ndarray, t_ms: np.ndarray, size: tuple[int, int]) -> 
     tracks: list[np.ndarray] = []
     state: list[tuple[int, np.ndarray, float]] = []  # per track: last frame, hip, torso
     for f in range(n):
-        poses = []  # one person returned twice (hips within half a torso): keep the more visible pose
-        order = sorted(np.nonzero(ok[f])[0], key=lambda j: -float(np.nanmean(cands[f, j, :, 3])))
+        # one person returned twice (hips within half a torso): keep the more visible pose
+        poses: list[tuple[int, np.ndarray, float]] = []
+        order = sorted((int(j) for j in np.nonzero(ok[f])[0]), key=lambda j: -float(np.nanmean(cands[f, j, :, 3])))
         for j in order:
             hip, torso = _hip_torso(cands[f, j], size)
             if np.isfinite(hip).all() and torso > 0 and all(
