@@ -186,3 +186,27 @@ def test_a_clip_spliced_from_two_people_gives_re_record_and_each_alone_does_not(
     r, res = _screen(PoseSequence(lm, a.fps, a.image_size, a.timestamps_ms), screener)
     assert r.stats["identity_switch_frames"] == [75]
     assert res.label == "re-record" and "subject_changed" in [x["code"] for x in res.reasons]
+
+
+@pytest.mark.parametrize("command", ["analyze", "predict"])
+def test_cli_refuses_a_bad_subject_in_one_line(command, capsys):
+    from scoliscreen.cli import main
+
+    rc = main([command, str(POSES / "sports2d_side_walk_single.npz"), "--subject", "the tall one", "--no-record"]
+              if command == "analyze" else [command, str(POSES / "sports2d_side_walk_single.npz"),
+                                            "--subject", "the tall one"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "--subject" in err[0] and "Traceback" not in err[0]
+
+
+@pytest.mark.slow
+def test_forcing_the_man_on_the_box_gives_no_verdict(people, screener):
+    """The user picks the wrong person (jumping jacks, then a backflip): never refer / no referral."""
+    cands, t, size = people
+    lm, _ = select_subject(cands, t, size, "689,455@10")
+    r = assess_quality(PoseSequence(lm, 30.0, size, t))
+    if r.usable:
+        res = screener.predict(r.sequence, segment=r.segment)
+        assert res.label == "re-record", res.reasons
+    else:
+        assert r.refusals
