@@ -106,6 +106,7 @@ def _hip_y(analysis, frames=slice(70, 150)):
     return float(np.nanmedian((lm[:, MP["left_hip"], 1] + lm[:, MP["right_hip"], 1]) / 2))
 
 
+@pytest.mark.slow
 def test_click_on_the_other_person_analyses_them_and_back(window, qtbot, recorded, wait_until):
     w = window
     w.open_video(str(MULTI))

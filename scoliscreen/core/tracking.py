@@ -79,7 +79,7 @@ def _hip_torso(pose: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, flo
 
 def _plausible(cands: np.ndarray, t_ms: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """bool [T, K]: candidate poses that the quality gate would not call a false detection."""
-    from scoliscreen.core.quality import implausible_frames
+    from scoliscreen.core.quality_measures import implausible_frames
 
     t, k = cands.shape[:2]
     flat = PoseSequence(cands.reshape(t * k, NUM_MP, 4), 30.0, size, np.arange(t * k, dtype=np.float64))
@@ -156,7 +156,7 @@ def build_tracks(cands: np.ndarray, t_ms: np.ndarray, size: tuple[int, int]) -> 
 
 def _score(track: Track, t_ms: np.ndarray, size: tuple[int, int]) -> None:
     """Fill ``track``'s walking seconds, travel and score (0 for a track too short to be a walk)."""
-    from scoliscreen.core.quality import walking_frames
+    from scoliscreen.core.quality_measures import walking_frames
 
     seq = PoseSequence(track.landmarks, 30.0, size, np.asarray(t_ms, np.float64))
     pres = track.present
