@@ -1,22 +1,24 @@
 """Several people in view: associate the poses of each frame into tracks, and pick the subject.
 
-MediaPipe's ``PoseLandmarker`` with ``num_poses > 1`` returns up to K poses per frame in no
-stable order. :func:`build_tracks` links them frame to frame (greedy, nearest hip centre in
+The pose stage (:meth:`~scoliscreen.core.pose.PoseEstimator.detect_people_rgb`) returns up
+to K poses per frame in no stable order, sometimes one person twice. :func:`build_tracks` links them frame to frame (greedy, nearest hip centre in
 torso lengths, similar size); :func:`choose_track` picks the subject:
 
 * ``auto`` (default): the person who *walks* - the track with the most travel (robust range
   of the hip centre in torso lengths, plus the change of body size for walking towards or
   away from the camera) over frames where the legs alternate or the body moves
-  (:func:`~scoliscreen.core.quality.walking_frames`), present long enough. Someone jumping on
+  (:func:`~scoliscreen.core.quality_measures.walking_frames`), present long enough. Someone jumping on
   the spot, doing a backflip or standing has legs that move but goes nowhere.
 * ``X,Y`` (pixels, or fractions of the picture when both are <= 1), optionally ``@FRAME``: the
   track whose body box holds (or is nearest to) that point at that frame (default: the first
   frame where any track is present) - what a click on the person in the app gives;
 * ``#N`` (or ``N``): the N-th track, numbered by first appearance (0-based).
 
-Pieces of the chosen person that the linking split off (never overlapping it, continuing
-where it was) are merged back (:func:`merge_pieces`). Poses too small or too faint to be a person (the quality gate's false-detection filter) are
-dropped before tracking, so a tiny figure in the background is never the subject.
+Pieces of the chosen person that the linking split off (continuing where it was; where they
+overlap it, on the same body) are merged back (:func:`merge_pieces`). Poses too small or too
+faint to be a person (the quality gate's false-detection filter) are dropped before tracking,
+so a tiny figure in the background is never the subject; where the subject is absent, such a
+false pose is kept in the output so that the gate can count and filter it as before.
 """
 
 from __future__ import annotations
