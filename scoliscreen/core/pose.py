@@ -43,7 +43,7 @@ MAX_INFER_SIDE = 1920  # px: larger frames (4K phone video) are shrunk before Me
 QUEUE_FRAMES = 8  # decoded frames buffered ahead of inference (video files)
 CAMERA_QUEUE_BYTES = 256 << 20  # a camera does not wait: buffer up to this much while inference catches up
 NUM_POSES = 2  # people the multi-person landmarker looks for (besides the single tracker's one)
-SCOUT_INTERVAL_S = 0.5  # how often the multi-person landmarker looks for a second person
+SCOUT_INTERVAL_S = 1.0  # how often the IMAGE-mode scout looks for another person (a newcomer is found within 1 s)
 GENERATOR = f"mediapipe PoseLandmarker (pose_landmarker_full, VIDEO mode, num_poses={NUM_POSES}, tracked)"
 
 _verified: dict[tuple[str, int, int], str] = {}
