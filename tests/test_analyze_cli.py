@@ -9,6 +9,7 @@ import pytest
 from scoliscreen.cli import main
 from scoliscreen.core.analyze import Analysis, analyze
 from scoliscreen.core.errors import Cancelled, InputError
+from scoliscreen.core.landmarks import MP
 from scoliscreen.core.sequence import load_sequence
 
 
@@ -109,9 +110,13 @@ def test_default_is_the_bundled_sample(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_multi_person_clip_gets_a_warning(real_dir):
+def test_multi_person_clip_follows_the_walker_with_a_warning(real_dir):
     a = analyze(real_dir / "sports2d_demo_multiperson.mp4")
-    assert "second_person" in a.quality.codes()
+    assert "other_people" in a.quality.codes() and "second_person" not in a.quality.codes()
+    lm = a.sequence.landmarks
+    hip_y = (lm[60:166, MP["left_hip"], 1] + lm[60:166, MP["right_hip"], 1]) / 2
+    assert np.isfinite(hip_y).mean() > 0.9 and (hip_y[np.isfinite(hip_y)] > 0.55).all()  # not the man on the box
+    assert a.quality.usable and a.quality.segment[0] >= 55
 
 
 @pytest.mark.slow

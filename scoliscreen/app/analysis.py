@@ -46,7 +46,8 @@ class _Done:
         self.analysis, self.error = analysis, error
 
 
-def _record(spec: Spec, seconds: float, cancelled: Callable[[], bool]) -> Generator[Event, None, Analysis]:
+def _record(spec: Spec, seconds: float, cancelled: Callable[[], bool],
+            subject: str | None = None) -> Generator[Event, None, Analysis]:
     """Pose estimation + gate; a video or camera runs on a helper thread whose per-frame
     callbacks come back here as events (closing this generator stops that thread)."""
     if not isinstance(spec, int) and str(spec).lower().endswith(SEQUENCE_SUFFIXES):
@@ -64,7 +65,8 @@ def _record(spec: Spec, seconds: float, cancelled: Callable[[], bool]) -> Genera
     def body() -> None:
         try:
             result = analyze(spec, lambda d, t: q.put(Progress(int(d), t)),
-                             lambda: stop.is_set() or cancelled(), seconds=seconds, on_frame=on_frame)
+                             lambda: stop.is_set() or cancelled(), seconds=seconds, on_frame=on_frame,
+                             subject=subject)
             q.put(_Done(result, None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
             q.put(_Done(None, exc))
@@ -123,12 +125,14 @@ def analysis_steps(
     screener: Screener | Callable[[], Screener] | None = None,
     seconds: float = DEFAULT_CAMERA_SECONDS,
     should_cancel: Callable[[], bool] | None = None,
+    subject: str | None = None,
 ) -> Generator[Event, None, Analysis]:
     """Analyse one recording, yielding typed events; returns the frozen :class:`Analysis`.
 
     ``screener``: a loaded ``Screener``, a zero-argument callable returning one (called only
     for a usable recording), or None for the shipped model. A model that cannot be used keeps
-    the map and the text; its message goes to ``Analysis.screening_error``."""
+    the map and the text; its message goes to ``Analysis.screening_error``. ``subject``: who
+    to follow when several people are in view (``auto``, ``X,Y[@FRAME]``, ``#N``)."""
     def cancelled() -> bool:
         return should_cancel is not None and should_cancel()
 
@@ -141,7 +145,7 @@ def analysis_steps(
 
         raise InputError("the recording length (seconds) must be a positive number")
     yield Stage("Recording and finding the body…" if isinstance(spec, int) else "Finding the body in each frame…")
-    analysis = yield from _record(spec, seconds, cancelled)
+    analysis = yield from _record(spec, seconds, cancelled, subject)
     check()
     yield QualityJudged(analysis.quality)
     check()
@@ -181,9 +185,11 @@ def run_analysis(
     seconds: float = DEFAULT_CAMERA_SECONDS,
     should_cancel: Callable[[], bool] | None = None,
     on_event: Callable[[Event], None] | None = None,
+    subject: str | None = None,
 ) -> Analysis:
     """Drain :func:`analysis_steps` (``on_event`` sees every event) and return its Analysis."""
-    steps = analysis_steps(spec, notes=notes, screener=screener, seconds=seconds, should_cancel=should_cancel)
+    steps = analysis_steps(spec, notes=notes, screener=screener, seconds=seconds, should_cancel=should_cancel,
+                           subject=subject)
     while True:
         try:
             event = next(steps)

@@ -30,7 +30,8 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def screen_file(path: str | Path, screener: Screener, notes: str = "",
-                progress: Callable[[int, int | None], None] | None = None) -> dict[str, object]:
+                progress: Callable[[int, int | None], None] | None = None,
+                subject: str | None = None) -> dict[str, object]:
     """The ``predict --format jsonl`` object of one file: input, probability, label, threshold,
     cobb_estimate, severity_band, ..., quality, model_version; or input + error (+ quality)."""
     path = Path(path)
@@ -43,7 +44,7 @@ def screen_file(path: str | Path, screener: Screener, notes: str = "",
     try:
         if not path.exists():
             raise InputError(f"{path}: no such file")
-        analysis = run_analysis(path, notes=notes, screener=screener, on_event=on_event)
+        analysis = run_analysis(path, notes=notes, screener=screener, on_event=on_event, subject=subject)
         q = analysis.quality
         quality = {"verdict": q.verdict, "usable": q.usable, "reasons": [r.to_dict() for r in q.reasons]}
         if not q.usable:

@@ -4,6 +4,7 @@
     scoliscreen analyze VIDEO [--save-sequence OUT.npz] [--json]
     scoliscreen analyze POSES.npz             # a pose-sequence file: skips pose estimation
     scoliscreen analyze --camera 0 --seconds 6
+    scoliscreen analyze VIDEO --subject 850,600  # follow the person at that point (default: the walker)
 
 Exit status: 0 usable recording, 3 refused by the quality gate (reasons printed), 2 bad input.
 Heavy libraries (cv2, mediapipe) are imported inside ``run``.
@@ -31,6 +32,10 @@ def register(subparsers) -> None:
     p.add_argument("--camera", type=int, metavar="INDEX", help="record from this camera (OpenCV index) instead")
     p.add_argument("--seconds", type=float, default=6.0, help="recording length with --camera (default 6)")
     p.add_argument("--save-sequence", metavar="OUT.npz", help="write the pose sequence (docs/sequence_format.md)")
+    p.add_argument("--subject", default="auto", metavar="WHO",
+                   help="who to follow when several people are in view: 'auto' (the person who walks; "
+                        "default), a point 'X,Y' on them in the first frames (pixels, or fractions of the "
+                        "picture; '@FRAME' picks another frame), or a track number '#N'")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.add_argument("--notes", default="", help="clinician's notes (appended to the clinical text)")
     p.add_argument("--patient", metavar="ID", help="record the visit under this patient (see `scoliscreen patients`)")
@@ -133,6 +138,9 @@ def _check_args(args) -> None:
         raise InputError(f"--camera must be a camera number between 0 and {MAX_CAMERA_INDEX}, got {args.camera}")
     if not (math.isfinite(args.seconds) and 0 < args.seconds <= MAX_SECONDS):
         raise InputError(f"--seconds must be a number in (0, {MAX_SECONDS:.0f}], got {args.seconds}")
+    from scoliscreen.core.tracking import parse_subject
+
+    parse_subject(args.subject)
     if args.patient and args.no_record:
         raise InputError("--patient records the visit; it cannot be combined with --no-record")
 
@@ -160,7 +168,7 @@ def run(args) -> int:
     screener = load_screener(args.model, device=args.device)
     label = "Recording + pose" if args.camera is not None else "Pose estimation"
     with progress_bar(label) as update:
-        result = run_analysis(spec, notes=args.notes, seconds=args.seconds, screener=screener,
+        result = run_analysis(spec, notes=args.notes, seconds=args.seconds, screener=screener, subject=args.subject,
                               on_event=lambda e: update(e.done, e.total) if isinstance(e, Progress) else None)
     if result.quality.usable and result.screening is None:  # never record a visit without a result
         from scoliscreen.core.errors import ModelIntegrityError

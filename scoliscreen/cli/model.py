@@ -57,6 +57,9 @@ def register(subparsers) -> None:
     p.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped model)")
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     p.add_argument("--notes", default="", help="clinician notes added to the clinical text")
+    p.add_argument("--subject", default="auto", metavar="WHO",
+                   help="who to follow in videos with several people: 'auto' (the person who walks), "
+                        "a point 'X,Y[@FRAME]' or a track number '#N' (see `scoliscreen analyze --help`)")
     p.add_argument("--device", default="auto", choices=DEVICES)
     p.set_defaults(func=run_predict)
 
@@ -186,7 +189,9 @@ def run_predict(args) -> int:
     from scoliscreen.core.errors import InputError
     from scoliscreen.app.models import load_screener
     from scoliscreen.app.screening import expand_inputs, screen_file
+    from scoliscreen.core.tracking import parse_subject
 
+    parse_subject(args.subject)  # a bad --subject: one line, exit 2, before the model loads
     paths = expand_inputs(args.paths)
     if not paths:
         raise InputError("no video or pose-sequence file found in the given paths")
@@ -197,7 +202,8 @@ def run_predict(args) -> int:
     with _bar() as bar:
         for path in paths:
             obj = screen_file(path, screener, args.notes,
-                              progress=lambda d, n, name=path.name: bar(f"pose {name}", d, n or 0))
+                              progress=lambda d, n, name=path.name: bar(f"pose {name}", d, n or 0),
+                              subject=args.subject)
             failures += "error" in obj
             print(json.dumps(obj) if args.format == "jsonl" else _table_row(obj), flush=True)
             if "error" in obj:  # also on stderr, one line per failed input; the batch goes on

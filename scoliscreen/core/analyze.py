@@ -169,8 +169,11 @@ def analyze(
     seconds: float = DEFAULT_CAMERA_SECONDS,
     model_path: str | Path | None = None,
     on_frame: Callable[[Frame, npt.NDArray[np.float32]], None] | None = None,
+    subject: str | None = None,
 ) -> Analysis:
-    """Run pose estimation (unless ``spec`` is a ``.npz``) and the quality gate."""
+    """Run pose estimation (unless ``spec`` is a ``.npz``) and the quality gate. ``subject``:
+    who to follow when several people are in view (:mod:`scoliscreen.core.tracking`: ``auto``,
+    ``X,Y[@FRAME]`` or ``#N``); a pose-sequence file holds one person already."""
     t0 = time.perf_counter()
     if _is_sequence_file(spec):
         assert not isinstance(spec, int)
@@ -185,7 +188,8 @@ def analyze(
             if not seconds or seconds <= 0:
                 raise InputError("the recording length (seconds) must be a positive number")
         with open_source(spec, seconds=seconds) as source:
-            raw = estimate_poses(source, progress, should_cancel, model_path=model_path, on_frame=on_frame)
+            raw = estimate_poses(source, progress, should_cancel, model_path=model_path, on_frame=on_frame,
+                                 subject=subject)
             info = SourceInfo(source.kind, source.description, source.fps, source.size, len(raw),
                               getattr(source, "rotation", 0))
         if len(raw) == 0:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -17,7 +17,10 @@ MAX_ZOOM = 8.0
 
 class FrameView(QWidget):
     """Shows a ``QImage``; optional skeleton (``landmarks`` [33,4], x/y normalised to the image)
-    and landmark-confidence colouring; a big centred message (countdown, hints)."""
+    and landmark-confidence colouring; a big centred message (countdown, hints).
+    ``clicked(x, y)``: a left click (not a drag) on the picture, x/y as fractions of the image."""
+
+    clicked = Signal(float, float)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -34,6 +37,7 @@ class FrameView(QWidget):
         self.zoom = 1.0
         self.pan = QPointF(0.0, 0.0)  # offset of the image centre, widget pixels
         self._drag_from: QPointF | None = None
+        self._press_at: QPointF | None = None
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setToolTip("Wheel or +/- to zoom, drag to pan, 0 to fit")
 
@@ -74,6 +78,8 @@ class FrameView(QWidget):
         return super().event(event)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press_at = event.position()
         if event.button() == Qt.MouseButton.LeftButton and self.zoom > 1.0:
             self._drag_from = event.position()
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -88,6 +94,15 @@ class FrameView(QWidget):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
+        at, self._press_at = self._press_at, None
+        if at is not None and event.button() == Qt.MouseButton.LeftButton and self.image is not None:
+            d = event.position() - at
+            r = self.image_rect()
+            if abs(d.x()) + abs(d.y()) <= 6 and r.width() > 0 and r.height() > 0:
+                x = (event.position().x() - r.x()) / r.width()
+                y = (event.position().y() - r.y()) / r.height()
+                if 0.0 <= x <= 1.0 and 0.0 <= y <= 1.0:
+                    self.clicked.emit(float(x), float(y))
         self._drag_from = None
         self.unsetCursor()
         super().mouseReleaseEvent(event)

@@ -22,6 +22,7 @@ from scoliscreen.gui.playback import PlaybackMixin
 from scoliscreen.gui.records_controller import install_records
 from scoliscreen.gui.result_panel import ResultPanel
 from scoliscreen.gui.settings import AppSettings
+from scoliscreen.gui.subject_pick import SubjectPickMixin
 from scoliscreen.core.constants import VIDEO_SUFFIXES
 from scoliscreen.gui.video_panel import VideoPanel
 from scoliscreen.gui.workflow import WorkflowMixin
@@ -30,7 +31,7 @@ from scoliscreen.workers.base import start_worker
 VIDEO_FILTER = "Videos (" + " ".join(f"*{e}" for e in VIDEO_SUFFIXES) + ");;All files (*)"
 
 
-class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
+class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
     """Signals: ``analysis_done(object)`` (the Analysis, also when the gate refused it),
     ``analysis_failed(str)``, ``model_ready(ModelInfo)``."""
 
@@ -63,6 +64,7 @@ class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
         self.video_panel.file_dropped.connect(self.request_open)
         self.video_panel.frame_shown.connect(self._on_frame_shown)
         self.video_panel.live_stopped.connect(self._on_live_stopped)
+        self.video_panel.person_clicked.connect(self._on_person_clicked)
         self.result_panel = ResultPanel()
         self.result_panel.seek_requested.connect(self.video_panel.seek_time)
         self.result_panel.model_card_requested.connect(self.show_model_card)
@@ -212,6 +214,7 @@ class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
         if self._analysis_handle is not None:
             self.cancel_analysis()  # its result would belong to the previous video
         self.video_path = None
+        self.subject = None  # the walker, until the user clicks on someone
         self.analyse_btn.setEnabled(False)
         self.discard_result()
         self.clear_notes()  # notes belong to one visit
@@ -263,7 +266,7 @@ class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
         self.discard_result()
         self._analysis_notes = self.current_notes()
         worker = AnalysisWorker(self.video_path, notes=self._analysis_notes,
-                                device=self.settings.device, model_dir=self.model_dir)
+                                device=self.settings.device, model_dir=self.model_dir, subject=self.subject)
         worker.progress.connect(self._on_progress)
         worker.stage.connect(self.stage.setText)
         worker.quality_ready.connect(self.result_panel.show_quality)
@@ -320,6 +323,7 @@ class MainWindow(WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
         problem = analysis.screening_error
         if problem:
             self.stage.setText("Map and description ready; the screening model is unavailable.")
+        self.stage.setText(self.stage.text() + self.subject_hint(analysis))
         self.analysis_done.emit(analysis)
         if problem:
             self.show_message("warning", "Screening model", problem)

@@ -41,6 +41,7 @@ class VideoPanel(LiveMixin, QWidget):
     recording_saved = Signal(str)
     frame_shown = Signal(int)
     file_dropped = Signal(str)
+    person_clicked = Signal(int, float, float)  # frame on screen, x, y (fractions of the picture)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -62,6 +63,7 @@ class VideoPanel(LiveMixin, QWidget):
         self.frame_problem = ""  # the last frame that could not be shown (the panel says so on the video)
 
         self.view = FrameView(self)
+        self.view.clicked.connect(self._on_view_clicked)
         self.view.set_message("Open a walking video (or drop it here), or record from the camera.")
 
         style = self.style()
@@ -177,6 +179,10 @@ class VideoPanel(LiveMixin, QWidget):
     def _set_transport_enabled(self, on: bool) -> None:
         for w in (self.play_btn, self.back_btn, self.fwd_btn):
             w.setEnabled(on)
+
+    def _on_view_clicked(self, x: float, y: float) -> None:
+        if self.info is not None and self._live is None:
+            self.person_clicked.emit(self.current_index, x, y)
 
     def set_pose_sequence(self, seq) -> None:
         """Overlay the landmarks of an analysed sequence (matched to frames by timestamp)."""

@@ -49,9 +49,11 @@ class AnalysisWorker(Worker):
     quality_ready = Signal(object)
     preview = Signal(int, object, object)  # frame index, QImage, landmarks [33,4]
 
-    def __init__(self, spec, notes: str = "", device: str = "auto", model_dir=None, preview: bool = True):
+    def __init__(self, spec, notes: str = "", device: str = "auto", model_dir=None, preview: bool = True,
+                 subject: str | None = None):
         super().__init__()
         self.spec = spec
+        self.subject = subject  # who to follow (core.tracking); None: the person who walks
         self.want_preview = preview
         self.notes = notes
         self.device = device
@@ -75,7 +77,7 @@ class AnalysisWorker(Worker):
         from scoliscreen.app.analysis import analysis_steps
 
         return analysis_steps(self.spec, notes=self.notes, should_cancel=lambda: self.is_cancelled,
-                              screener=lambda: get_screener(self.device, self.model_dir))
+                              screener=lambda: get_screener(self.device, self.model_dir), subject=self.subject)
 
 
 class ReinterpretWorker(Worker):

@@ -11,6 +11,8 @@ validated on (:meth:`Decision.reasons`):
 
 * ``view``: a view without validated performance (the simulator makes front and back views
   only, so a side view or an undetermined view is refused);
+* ``subject_changed``: the quality gate saw the tracked body jump to another place or size
+  (``identity_switches``: another person was followed for part of the clip);
 * ``few_good_frames``: less than :data:`MIN_GOOD_FRACTION` of the model's frames (every 3rd of
   the 96-frame segment) with the torso seen;
 * ``out_of_distribution``: the knowledge map's clip medians are far from the training clips
@@ -122,10 +124,15 @@ class Decision:
         return float(ood_scores(clip_medians(km), self.ood["centre"], self.ood["scale"])[0])
 
     def reasons(self, raw_logit: float, view: str | None = None, frame_valid=None,
-                ood_score: float | None = None) -> list[dict]:
+                ood_score: float | None = None, identity_switches=None) -> list[dict]:
         """Why this clip gets "re-record" (empty: a verdict can be given). ``frame_valid``: the
-        model frames' torso-seen flags."""
+        model frames' torso-seen flags; ``identity_switches``: frames where the gate saw the
+        tracked person change."""
         out = []
+        if identity_switches:
+            out.append({"code": "subject_changed", "message": "the tracked person changed during the clip "
+                        f"(at frame {', '.join(str(f) for f in list(identity_switches)[:3])}): another person was "
+                        "followed for part of it; film the child alone, or choose the child to follow"})
         if self.validated_views and view is not None and view not in self.validated_views:
             out.append({"code": "view", "message": f"{view} view: the model is validated on "
                         f"{' and '.join(self.validated_views)} views only; film the child walking "

@@ -200,7 +200,8 @@ class Screener:
 
             view = guess_view(seq)[0]
         ood = d.ood_score(clip.km)
-        reasons = d.reasons(raw, view, clip.frame_valid, ood)
+        switches = seq.meta.get("identity_switches") if seq is not None else None
+        reasons = d.reasons(raw, view, clip.frame_valid, ood, switches)
         return ScreeningResult(
             probability=oc.probability, label=d.label(raw, reasons), threshold=d.threshold,
             cobb_estimate=oc.median, severity_band=oc.severity_band, region_weights={}, window_weights=[],
