@@ -81,25 +81,6 @@ def operating_markdown(card: dict, roc_path: str | None = "roc.png") -> str:
     return "\n".join(lines)
 
 
-def cross_world_markdown(cw: dict) -> str:
-    """The leave-one-world-out result (``benchmarks/cross_world.py``)."""
-    lines = [f"## Leave-one-world-out: trained on world {cw['train_world']}, tested on world {cw['test_world']}", "",
-             f"`{cw['command']}` — {cw['clips']} clips ({cw['positive_clips']} positive), never seen in training; "
-             "95 % bootstrap CIs over subjects.", "", "| metric | value |", "|---|---|"]
-    for key, name in (("roc_auc", "ROC-AUC"), ("sensitivity", "sensitivity"), ("specificity", "specificity")):
-        if cw.get(key):
-            lines.append(f"| {name} | {_ci(cw[key])} |")
-    lines.append(f"| macro-F1 at the operating point | {cw['macro_f1_at_operating_point']:.3f} |")
-    if cw.get("cobb_mae") is not None:
-        lines.append(f"| Cobb median MAE | {cw['cobb_mae']:.1f}° |")
-    r = cw.get("re_record") or {}
-    if r:
-        lines.append(f"| re-record (deferred) | {100 * r['deferred_fraction']:.1f} % of clips; accuracy on the rest "
-                     f"{r['accuracy_on_rest']:.3f} |")
-    lines.append("")
-    return "\n".join(lines)
-
-
 def _replace_section(text: str, body: str) -> str:
     block = f"{BEGIN}\n_Generated from the model card by `scoliscreen model-report`; do not edit._\n\n{body}\n{END}"
     if BEGIN in text and END in text:
@@ -133,7 +114,15 @@ def update_docs(model_dir: str | Path, docs_dir: str | Path) -> list[Path]:
     body = " ".join(head) + "\n\n" + operating_markdown(card, rel)
     cw = model_dir / "cross_world.json"
     if cw.is_file():
-        body += "\n" + cross_world_markdown(json.loads(cw.read_text()))
+        from scoliscreen.core.model.crossworld_report import ROC_FILE, cross_world_markdown
+
+        roc_cw = None
+        if (model_dir / ROC_FILE).is_file():
+            (docs_dir / "figures").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(model_dir / ROC_FILE, docs_dir / "figures" / ROC_FILE)
+            written.append(docs_dir / "figures" / ROC_FILE)
+            roc_cw = f"figures/{ROC_FILE}"
+        body += "\n" + cross_world_markdown(json.loads(cw.read_text()), roc_cw)
     for name in ("model.md", "results.md"):
         p = docs_dir / name
         if p.is_file():
