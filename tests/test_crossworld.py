@@ -76,13 +76,22 @@ def test_paired_bootstrap_names_a_winner_only_when_the_difference_excludes_zero(
     assert d[out["paired"]["roc_auc"]["runner_up"]]["lo"] <= 0
 
 
+@pytest.fixture(scope="module")
+def two_worlds(tmp_path_factory):
+    from scoliscreen.core.model.crossworld import load_world, world_dataset
+
+    root = tmp_path_factory.mktemp("worlds")
+    folders = [world_dataset(w, 24, 1, 900 + k, root) for k, w in enumerate("AB")]
+    return folders, [load_world(w, f) for w, f in zip("AB", folders)], root
+
+
 @pytest.mark.slow
-def test_leave_one_world_out_on_two_small_worlds(tmp_path):
-    from scoliscreen.core.model.crossworld import VARIANTS, load_world, run_cross_world, world_dataset
+def test_leave_one_world_out_on_two_small_worlds(two_worlds, tmp_path):
+    from scoliscreen.core.model.crossworld import VARIANTS, run_cross_world
     from scoliscreen.core.model.crossworld_report import cross_world_markdown, write_roc
     from scoliscreen.core.model.train import TrainConfig
 
-    worlds = [load_world(w, world_dataset(w, 24, 1, 900 + k, tmp_path)) for k, w in enumerate("AB")]
+    _, worlds, _ = two_worlds
     assert not set(worlds[0].inputs.subjects) & set(worlds[1].inputs.subjects)
     lr = [v for v in VARIANTS if v[2] == "lr"]
     run = run_cross_world(worlds, TrainConfig(epochs=1), lr, n_boot=50)
@@ -97,3 +106,19 @@ def test_leave_one_world_out_on_two_small_worlds(tmp_path):
     assert "### Held out: world A" in md and "### Held out: world B" in md
     png = write_roc(run, tmp_path / "roc.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_train_on_a_mixture_of_worlds_from_the_cli(two_worlds, tmp_path):
+    import json
+
+    from scoliscreen.cli import main
+
+    folders, _, _ = two_worlds
+    out = tmp_path / "model"
+    assert main(["train", *map(str, folders), "--out", str(out), "--epochs", "1", "--dim", "16",
+                 "--modalities", "map", "--val", "0.25", "--test", "0.25"]) == 0
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["data"]["worlds"] == ["A", "B"]
+    assert card["config"]["modalities"] == ["map"]
+    assert card["data"]["clips"] == 48
