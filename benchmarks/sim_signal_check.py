@@ -1,6 +1,6 @@
 """Is the scoliosis signal in the simulated data there, but weak?
 
-    python benchmarks/sim_signal_check.py [--subjects 400] [--seed 1] [--source kinematics|quick]
+    python benchmarks/sim_signal_check.py [--subjects 400] [--seed 1] [--source kinematics|quick] [--world A|B|C|R]
 
 Simulates one clip per subject (front and back views alternating), computes the knowledge
 map's asymmetry summaries (``scoliscreen.core.kinematics``; or the simulator's own quick
@@ -27,12 +27,13 @@ def main() -> int:
     ap.add_argument("--subjects", type=int, default=400)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--source", choices=("kinematics", "quick"), default="kinematics")
+    ap.add_argument("--world", choices=("A", "B", "C", "R"), default="A", help="simulated world (docs/simulator.md)")
     ap.add_argument("--top", type=int, default=20)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    res = signal_check(args.subjects, args.seed, args.source, keep_rows=True)
+    res = signal_check(args.subjects, args.seed, args.source, keep_rows=True, world=args.world)
     wall = time.perf_counter() - t0
-    print(f"source: {res['source']}, subjects: {res['n']}, {len(res['r'])} correlations, {wall:.1f} s")
+    print(f"world {args.world}, source: {res['source']}, subjects: {res['n']}, {len(res['r'])} correlations, {wall:.1f} s")
     print(f"{'feature':48s} {'r with Cobb':>12s}")
     for name, r in sorted(res["r"].items(), key=lambda kv: -abs(kv[1]))[: args.top]:
         print(f"{name:48s} {r:+12.3f}")

@@ -29,6 +29,9 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: up to 2)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing labels.csv in OUT_DIR")
+    p.add_argument("--world", default="A", choices=_world_choices(),
+                   help="which simulated world (docs/simulator.md): A (default), B, C (a structurally different "
+                        "world model) or R (asymmetries injected into real recorded walking)")
     p.set_defaults(func=run_simulate)
 
     p = subparsers.add_parser(
@@ -81,12 +84,19 @@ def print_summary(summary: dict, out=None) -> None:
         print("fps: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["fps"].items())), file=out)
 
 
+def _world_choices() -> tuple[str, ...]:
+    from scoliscreen.core.sim.worlds import WORLDS
+
+    return WORLDS
+
+
 def run_simulate(args: argparse.Namespace) -> int:
     from scoliscreen.core.sim import simulate_dataset
 
     with progress_bar("simulating subjects") as progress:
         summary = simulate_dataset(args.out_dir, args.subjects, args.clips_per_subject, args.seed,
-                                   progress=progress, workers=args.workers, overwrite=args.overwrite)
+                                   progress=progress, workers=args.workers, overwrite=args.overwrite,
+                                   world=args.world)
     print_summary(summary)
     print(f"wrote {summary['labels_csv']} in {summary['elapsed_s']:.1f} s ({summary['workers']} worker(s))")
     return 0

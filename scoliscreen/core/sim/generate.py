@@ -20,7 +20,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -28,63 +28,26 @@ from scoliscreen import __version__
 from scoliscreen.core.constants import COBB_BINS, POSITIVE_COBB
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.fileio import atomic_write_bytes
-from scoliscreen.core.sequence import PoseSequence, save_sequence
-from scoliscreen.core.sim.body import walking_body
-from scoliscreen.core.sim.camera import estimator_output, project
-from scoliscreen.core.sim.params import SubjectParams, sample_clip_params, sample_subject
+from scoliscreen.core.sequence import save_sequence
+from scoliscreen.core.sim.world_a import GENERATOR, clip_streams, simulate_clip
+from scoliscreen.core.sim.worlds import check_world, sampler, simulate_clip_in
 
-GENERATOR = "scoliscreen.sim 2"  # 2: one random stream per choice (no seed collision)
+__all__ = ["GENERATOR", "clip_streams", "simulate_clip", "simulate_dataset", "subject_plan", "subject_id",
+           "summarize_rows", "PROVENANCE_FILE", "LABEL_COLUMNS"]
+
 LABEL_COLUMNS = (
     "file", "subject_id", "cobb_angle", "label", "sex", "age", "view",
     "curve_type", "convex_side", "height_m", "fps", "width", "height", "notes",
 )
 
 
-def simulate_clip(
-    subject: SubjectParams, seed: int | np.random.Generator = 0, *, view: str | None = None,
-    fps: float | None = None, resolution: tuple[int, int] | None = None, duration_s: float | None = None,
-) -> PoseSequence:
-    """One simulated recording of ``subject`` as a PoseSequence (meta: view, simulated, cobb, camera...)."""
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    if view is not None and view not in ("front", "back"):
-        raise InputError(f"view must be 'front' or 'back', got {view!r}")
-    setup, motion, noise = clip_streams(rng)
-    clip = sample_clip_params(setup, subject, view=view, fps=fps, resolution=resolution, duration_s=duration_s)
-    n = max(int(round(clip.duration_s * clip.fps)), 2)
-    t = np.arange(n) / clip.fps
-    body = walking_body(subject, clip, t, motion)
-    xy, z, body_px = project(body, subject, clip)
-    landmarks = estimator_output(xy, z, body_px, clip, noise)
-    meta = {
-        "view": clip.view,
-        "simulated": True,
-        "generator": GENERATOR,
-        "subject_id": subject.subject_id,
-        "cobb_angle": subject.cobb_angle,
-        "label": subject.label,
-        "curve_type": subject.curve_type,
-        "convex_side": subject.convex_side,
-        "camera": {k: v for k, v in clip.to_dict().items() if k != "posture_jitter"},
-    }
-    return PoseSequence(landmarks, clip.fps, (clip.width, clip.height), t * 1000.0, meta)
-
-
-def clip_streams(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
-    """(recording setup, body motion, estimator noise): independent children of a clip's generator."""
-    return tuple(rng.spawn(3))
-
-
 def subject_plan(subject_seed: int, subject_id: str, clips: int, world: str = "A",
-                 ) -> tuple[SubjectParams, list[tuple[str, np.random.Generator]]]:
+                 ) -> tuple[Any, list[tuple[str, np.random.Generator]]]:
     """A subject and its clips' (view, generator): the subject's parameters, its first view and
     each clip draw from separate children of ``SeedSequence(subject_seed)``. Views alternate
-    from a fair coin of their own. ``world``: "A" (default) or "B" (``world_b``)."""
+    from a fair coin of their own. ``world``: one of ``worlds.WORLDS`` ("A" default)."""
     children = np.random.SeedSequence(int(subject_seed)).spawn(2 + clips)
-    if world == "B":
-        from scoliscreen.core.sim.world_b import sample_subject_b as sampler
-    else:
-        sampler = sample_subject
-    subject = sampler(np.random.default_rng(children[0]), subject_id=subject_id, seed=subject_seed)
+    subject = sampler(world)(np.random.default_rng(children[0]), subject_id=subject_id, seed=subject_seed)
     first = "front" if np.random.default_rng(children[1]).random() < 0.5 else "back"
     other = "back" if first == "front" else "front"
     return subject, [(first if k % 2 == 0 else other, np.random.default_rng(children[2 + k])) for k in range(clips)]
@@ -109,12 +72,7 @@ def _simulate_subjects(job: tuple[str, list[tuple[int, int]], int, int, str]) ->
         sid = subject_id(seed, index, world)
         subject, plan = subject_plan(sseed, sid, clips_per_subject, world)
         for k, (view, clip_rng) in enumerate(plan):
-            if world == "B":
-                from scoliscreen.core.sim.world_b import simulate_clip_b
-
-                seq = simulate_clip_b(subject, clip_rng, view=view)
-            else:
-                seq = simulate_clip(subject, clip_rng, view=view)
+            seq = simulate_clip_in(world, subject, clip_rng, view=view)
             rel = f"poses/{sid}_{k + 1}.npz"
             save_sequence(seq, out / rel)
             rows.append({
@@ -175,10 +133,9 @@ def simulate_dataset(
     ``progress(done_subjects, total_subjects)`` is called as work completes. ``workers``: worker
     processes (default: up to 2 CPU cores; 1 = in this process). A folder that already holds a
     ``labels.csv`` is refused unless ``overwrite`` (never silently replace someone's data).
-    ``world``: "A" (the default simulator) or "B" (``world_b``, for leave-one-world-out tests).
+    ``world``: "A" (the default simulator), "B", "C" or "R" (``worlds``; for leave-one-world-out tests).
     """
-    if world not in ("A", "B"):
-        raise InputError(f"world must be 'A' or 'B', got {world!r}")
+    check_world(world)
     out = _check_simulate_args(Path(out_dir), subjects, clips_per_subject, workers, overwrite)
     # Everything is written into a fresh sibling folder, renamed into place at the end: an
     # interrupted run leaves no half dataset, and --overwrite leaves no stale clip behind.
@@ -195,7 +152,7 @@ def simulate_dataset(
         atomic_write_bytes(tmp / PROVENANCE_FILE, json.dumps({
             "simulated": True, "generator": "scoliscreen simulate", "world": world,
             "command": f"scoliscreen simulate OUT --subjects {subjects} --clips-per-subject {clips_per_subject} "
-                       f"--seed {seed}",
+                       f"--seed {seed} --world {world}",
             "subjects": subjects, "clips_per_subject": clips_per_subject, "seed": int(seed),
             "scoliscreen_version": __version__,
         }, indent=2).encode())

@@ -95,22 +95,23 @@ def correlations(rows: list[dict[str, float]], cobb: np.ndarray) -> dict[str, fl
     return out
 
 
-def signal_check(subjects: int = 300, seed: int = 1, source: str = "kinematics", keep_rows: bool = False) -> dict:
-    """Simulate one clip per subject and correlate asymmetry summaries with Cobb.
+def signal_check(subjects: int = 300, seed: int = 1, source: str = "kinematics", keep_rows: bool = False,
+                 world: str = "A") -> dict:
+    """Simulate one clip per subject of ``world`` and correlate asymmetry summaries with Cobb.
 
     ``source``: "kinematics" (the knowledge map) or "quick" (``quick_asymmetry``). Returns
     ``{"source", "n", "r": {feature: r}, "best": (feature, r)}``; with ``keep_rows`` also
     ``"X"`` [subjects, features] (magnitudes and signed values), ``"names"`` and ``"cobb"``.
     """
-    from scoliscreen.core.sim.generate import simulate_clip, subject_id
-    from scoliscreen.core.sim.params import sample_subject
+    from scoliscreen.core.sim.generate import subject_id
+    from scoliscreen.core.sim.worlds import sampler, simulate_clip_in
 
     compute = knowledge_map_asymmetry if source == "kinematics" else quick_asymmetry
     rows, cobb = [], []
     for i, s in enumerate(np.random.SeedSequence(seed).spawn(subjects)):
         sseed = int(s.generate_state(1)[0])
-        subject = sample_subject(np.random.default_rng(sseed), subject_id=subject_id(seed, i), seed=sseed)
-        seq = simulate_clip(subject, np.random.default_rng([sseed, 1]), view="back" if i % 2 else "front")
+        subject = sampler(world)(np.random.default_rng(sseed), subject_id=subject_id(seed, i, world), seed=sseed)
+        seq = simulate_clip_in(world, subject, np.random.default_rng([sseed, 1]), view="back" if i % 2 else "front")
         rows.append(compute(seq))
         cobb.append(subject.cobb_angle)
     r = correlations(rows, np.asarray(cobb))

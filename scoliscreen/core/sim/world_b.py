@@ -28,7 +28,14 @@ from scoliscreen.core.landmarks import MP
 from scoliscreen.core.sequence import PoseSequence
 from scoliscreen.core.sim.body import walking_body
 from scoliscreen.core.sim.camera import _ar1, estimator_output, project
-from scoliscreen.core.sim.params import CURVE_REGION_WEIGHT, EFFECTS, SubjectParams, sample_clip_params, sample_subject
+from scoliscreen.core.sim.params import (
+    CURVE_REGION_WEIGHT,
+    EFFECTS,
+    ClipParams,
+    SubjectParams,
+    sample_clip_params,
+    sample_subject,
+)
 
 GENERATOR_B = "scoliscreen.sim-B 1"
 
@@ -75,8 +82,10 @@ def sample_subject_b(rng: np.random.Generator, subject_id: str = "simB00000", se
     return s
 
 
-def simulate_clip_b(subject: SubjectParams, rng: np.random.Generator, *, view: str | None = None) -> PoseSequence:
-    """One world-B recording of ``subject``."""
+def clip_setup_b(subject: SubjectParams, rng: np.random.Generator, view: str | None = None,
+                 ) -> tuple[ClipParams, np.random.Generator, np.random.Generator, np.random.Generator]:
+    """(clip setup, motion, noise and extra streams) of one world-B clip, drawn exactly as
+    ``simulate_clip_b`` draws them (the nuisance test reads the setup without rendering)."""
     setup, motion, noise, extra = rng.spawn(4)
     fps = float(setup.spawn(1)[0].choice([24.0, 30.0, 50.0], p=[0.3, 0.5, 0.2]))
     clip = sample_clip_params(setup, subject, view=view, fps=fps)
@@ -87,6 +96,12 @@ def simulate_clip_b(subject: SubjectParams, rng: np.random.Generator, *, view: s
     clip.noise_rel = float(cam.uniform(0.006, 0.014))
     clip.dropout_rate = float(cam.uniform(0.005, 0.03))
     clip.dip_rate_hz = float(cam.uniform(0.3, 1.0))
+    return clip, motion, noise, extra
+
+
+def simulate_clip_b(subject: SubjectParams, rng: np.random.Generator, *, view: str | None = None) -> PoseSequence:
+    """One world-B recording of ``subject``."""
+    clip, motion, noise, extra = clip_setup_b(subject, rng, view)
     n = max(int(round(clip.duration_s * clip.fps)), 2)
     t = np.arange(n) / clip.fps
     body = walking_body(subject, clip, t, motion)
