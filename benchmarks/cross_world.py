@@ -3,7 +3,7 @@ world, train every variant on the other worlds, choose its operating point on th
 subjects, and test it on the held-out world; the same model on its training worlds' test
 subjects beside it. Paired bootstrap CIs over held-out subjects.
 
-    python benchmarks/cross_world.py [--worlds A B] [--subjects 300] [--clips-per-subject 2]
+    python benchmarks/cross_world.py [--worlds A B C R] [--subjects 300 ...] [--clips-per-subject 2]
         [--epochs 6] [--variants lr_medians net_map ...] [--work /tmp/scoliscreen_xworld]
 
 Writes ``MODEL/cross_world.json`` and ``MODEL/roc_cross_world.png`` (read by
@@ -24,8 +24,9 @@ from pathlib import Path
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--worlds", nargs="+", default=["A", "B"])
-    ap.add_argument("--subjects", type=int, default=300)
+    ap.add_argument("--worlds", nargs="+", default=["A", "B", "C", "R"])
+    ap.add_argument("--subjects", type=int, nargs="+", default=[300],
+                    help="subjects per world (one number for all, or one per --worlds entry)")
     ap.add_argument("--clips-per-subject", type=int, default=2)
     ap.add_argument("--seed", type=int, default=77)
     ap.add_argument("--epochs", type=int, default=6)
@@ -46,13 +47,16 @@ def main() -> None:
     variants = [v for v in VARIANTS if not args.variants or v[0] in args.variants]
     worlds = []
     for k, w in enumerate(args.worlds):
-        folder = world_dataset(w, args.subjects, args.clips_per_subject, args.seed + 1000 * k, Path(args.work))
+        n = args.subjects[k] if len(args.subjects) == len(args.worlds) else args.subjects[0]
+        folder = world_dataset(w, n, args.clips_per_subject, args.seed + 1000 * k, Path(args.work))
         worlds.append(load_world(w, folder))
         print(f"world {w}: {len(worlds[-1].inputs)} clips ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     net, card = load_model(args.model, "cpu")
     trained_on = card.get("data", {}).get("worlds") or [card.get("data", {}).get("world", "A")]
     cfg = TrainConfig(epochs=args.epochs, patience=args.patience, device="cpu", threads=2)
-    run = run_cross_world(worlds, cfg, variants, seed=0, n_boot=args.boot, shipped=(net, card, trained_on),
+    label = (f"shipped model before this run: {card.get('model_version')} ({'+'.join(card['config']['modalities'])}, "
+             f"{card['config']['fusion']}; trained on world {'+'.join(trained_on)}; its own operating point)")
+    run = run_cross_world(worlds, cfg, variants, seed=0, n_boot=args.boot, shipped=(net, card, trained_on, label),
                           progress=lambda msg: print(f"[{time.perf_counter() - t0:.0f} s] {msg}", file=sys.stderr))
     run["command"] = "python benchmarks/cross_world.py " + " ".join(sys.argv[1:])
     run["shipped_model"] = {"model_version": card.get("model_version"), "trained_on_worlds": trained_on}

@@ -225,7 +225,8 @@ def _ci(values) -> dict:
 def run_cross_world(worlds: list[WorldData], cfg, variants=VARIANTS, seed: int = 0, n_boot: int = 1000,
                     shipped=None, progress=None) -> dict:
     """Leave each world out in turn; see the module doc. ``shipped``: (net, card, trained-on
-    worlds) of the shipped model, scored as a reference where it did not see the held-out world.
+    worlds, label) of the shipped model, scored as a reference (with its own calibration and
+    operating point) where it did not see the held-out world.
     ``progress(message)`` is told what runs."""
     from scoliscreen.core.model.operating import roc_points
     from scoliscreen.core.model.train import sigmoid
@@ -268,6 +269,13 @@ def run_cross_world(worlds: list[WorldData], cfg, variants=VARIANTS, seed: int =
             d = Decision.from_card(shipped[1])
             cal = d.calibrated(predict_arrays(shipped[0], inputs, test)["logit"])
             scores["shipped"], preds["shipped"] = cal, cal >= d.threshold_logit
+            # beside it: the test subjects of the worlds it was trained on (unseen subject IDs)
+            seen = [i for i, n in enumerate(names) if n in shipped[2]]
+            mine = np.flatnonzero(np.isin(world_of, seen) & (part == 2))
+            if len(mine):
+                c2 = d.calibrated(predict_arrays(shipped[0], inputs, mine)["logit"])
+                res["shipped_own_metrics"] = paired_bootstrap(y[mine], inputs.subjects[mine], {"shipped": c2},
+                                                              {"shipped": c2 >= d.threshold_logit}, n_boot, seed)
         res["held_out_metrics"] = paired_bootstrap(y[test], inputs.subjects[test], scores, preds, n_boot, seed)
         res["own_world_metrics"] = paired_bootstrap(y[own], inputs.subjects[own], own_scores, own_preds, n_boot, seed)
         res["roc"] = {k: roc_points(y[test], v) for k, v in scores.items()}
@@ -276,7 +284,7 @@ def run_cross_world(worlds: list[WorldData], cfg, variants=VARIANTS, seed: int =
         "worlds": [{"name": w.name, "clips": int(len(w.inputs)), "subjects": int(len(np.unique(w.inputs.subjects))),
                     "positive_clips": int((w.inputs.cobb >= POSITIVE_COBB).sum()), "provenance": w.provenance}
                    for w in worlds],
-        "variants": [[v[0], v[1]] for v in variants] + ([["shipped", "shipped model (as shipped)"]] if shipped else []),
+        "variants": [[v[0], v[1]] for v in variants] + ([["shipped", shipped[3]]] if shipped else []),
         "folds": folds, "config": cfg.to_dict(), "split_seed": seed, "n_boot": n_boot,
         "seconds": round(time.perf_counter() - t0, 1),
     }

@@ -54,7 +54,8 @@ def cross_world_markdown(run: dict, roc_path: str | None = None) -> str:
                   "| variant | ROC-AUC held out | macro-F1 held out | sensitivity | specificity | "
                   "AUC own worlds | macro-F1 own worlds |", "|---|---|---|---|---|---|---|"]
         for k, m in h["variants"].items():
-            om = o["variants"].get(k)
+            om = o["variants"].get(k) or (f.get("shipped_own_metrics", {}).get("variants", {}).get(k)
+                                          if k == "shipped" else None)
             own = (f"{_short(om['roc_auc'])} | {_short(om['macro_f1'])}" if om else "– | –")
             lines.append(f"| {labels.get(k, k)} | {_ci(m['roc_auc'])} | {_ci(m['macro_f1'])} | "
                          f"{_ci(m['sensitivity'])} | {_ci(m['specificity'])} | {own} |")
