@@ -6,7 +6,8 @@ subjects beside it. Paired bootstrap CIs over held-out subjects.
     python benchmarks/cross_world.py [--worlds A B C R] [--subjects 300 ...] [--clips-per-subject 2]
         [--epochs 6] [--variants lr_medians net_map ...] [--work /tmp/scoliscreen_xworld]
 
-Writes ``MODEL/cross_world.json`` and ``MODEL/roc_cross_world.png`` (read by
+Writes ``MODEL/cross_world.json`` and ``MODEL/roc_cross_world.png`` (``--out
+MODEL/cross_world_X.json``: ``roc_cross_world_X.png``; every ``cross_world*.json`` is read by
 ``scoliscreen model-report``, which writes the table into docs/results.md) and prints a summary.
 World datasets use the seed ``--seed + 1000 * k`` for the k-th world, so subject IDs differ
 between worlds (and from the shipped model's training set, seed 0).
@@ -33,6 +34,7 @@ def main() -> None:
     ap.add_argument("--patience", type=int, default=3)
     ap.add_argument("--variants", nargs="*", default=None, help="variant keys (default: all)")
     ap.add_argument("--boot", type=int, default=1000)
+    ap.add_argument("--held-out", nargs="*", default=None, help="only these held-out worlds (default: each)")
     ap.add_argument("--model", default="models/screening", help="shipped model (reference row) and output folder")
     ap.add_argument("--out", default=None, help="JSON output (default: MODEL/cross_world.json)")
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "scoliscreen_xworld"))
@@ -40,7 +42,7 @@ def main() -> None:
 
     from scoliscreen.core.model.card import load_model
     from scoliscreen.core.model.crossworld import VARIANTS, load_world, run_cross_world, world_dataset
-    from scoliscreen.core.model.crossworld_report import ROC_FILE, write_roc
+    from scoliscreen.core.model.crossworld_report import roc_name, write_roc
     from scoliscreen.core.model.train import TrainConfig
 
     t0 = time.perf_counter()
@@ -57,12 +59,13 @@ def main() -> None:
     label = (f"shipped model before this run: {card.get('model_version')} ({'+'.join(card['config']['modalities'])}, "
              f"{card['config']['fusion']}; trained on world {'+'.join(trained_on)}; its own operating point)")
     run = run_cross_world(worlds, cfg, variants, seed=0, n_boot=args.boot, shipped=(net, card, trained_on, label),
+                          held_out=args.held_out,
                           progress=lambda msg: print(f"[{time.perf_counter() - t0:.0f} s] {msg}", file=sys.stderr))
     run["command"] = "python benchmarks/cross_world.py " + " ".join(sys.argv[1:])
     run["shipped_model"] = {"model_version": card.get("model_version"), "trained_on_worlds": trained_on}
     out = Path(args.out or Path(args.model) / "cross_world.json")
     out.write_text(json.dumps(run, indent=1) + "\n")
-    write_roc(run, out.with_name(ROC_FILE))
+    write_roc(run, out.with_name(roc_name(out)))
     for f in run["folds"]:
         print(f"held out {f['held_out']} (trained on {'+'.join(f['trained_on'])}):")
         for k, m in f["held_out_metrics"]["variants"].items():

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 # key, label, kind, features / (modalities, fusion)
 VARIANTS: tuple[tuple, ...] = (
     ("lr_medians", "LR on the knowledge map's clip medians", "lr", "medians"),
-    ("lr_side_blind", "LR on side-blind map features (|signed|, |left-right|)", "lr", "side_blind"),
+    ("lr_side_blind", "LR on side-blind map features (magnitudes of signed and left-right asymmetries)", "lr", "side_blind"),
     ("lr_nuisance", "nuisance only: view, fps, resolution, good frames, sex, age, stature (LR)", "lr", "nuisance"),
     ("net_map", "network: knowledge map only", "net", (("map",), "latent")),
     ("net_video", "network: skeleton-map sequence only", "net", (("video",), "latent")),
@@ -223,10 +223,10 @@ def _ci(values) -> dict:
 
 
 def run_cross_world(worlds: list[WorldData], cfg, variants=VARIANTS, seed: int = 0, n_boot: int = 1000,
-                    shipped=None, progress=None) -> dict:
+                    shipped=None, progress=None, held_out: list[str] | None = None) -> dict:
     """Leave each world out in turn; see the module doc. ``shipped``: (net, card, trained-on
     worlds, label) of the shipped model, scored as a reference (with its own calibration and
-    operating point) where it did not see the held-out world.
+    operating point) where it did not see the held-out world. ``held_out``: only these folds.
     ``progress(message)`` is told what runs."""
     from scoliscreen.core.model.operating import roc_points
     from scoliscreen.core.model.train import sigmoid
@@ -240,6 +240,8 @@ def run_cross_world(worlds: list[WorldData], cfg, variants=VARIANTS, seed: int =
     for h, held in enumerate(names):
         if len(names) < 2:
             break
+        if held_out and held not in held_out:
+            continue
         train_w = np.flatnonzero(world_of != h)
         tr, va = train_w[part[train_w] == 0], train_w[part[train_w] == 1]
         own = train_w[part[train_w] == 2]

@@ -11,7 +11,11 @@ from pathlib import Path
 import numpy as np
 
 BAR_AUC, BAR_F1 = 0.75, 0.68  # issue 9's acceptance bar on a held-out world
-ROC_FILE = "roc_cross_world.png"  # beside cross_world.json in the model folder
+
+
+def roc_name(json_path: Path) -> str:
+    """The ROC image beside a run's JSON: cross_world.json -> roc_cross_world.png."""
+    return f"roc_{Path(json_path).stem}.png"
 _NAMES = {"roc_auc": "ROC-AUC", "macro_f1": "macro-F1"}
 
 
@@ -28,7 +32,7 @@ def cross_world_markdown(run: dict, roc_path: str | None = None) -> str:
     own training worlds' test subjects, paired differences to the best, and the verdict."""
     if "folds" not in run:  # an older single-pair record
         return ""
-    labels = dict(tuple(v) for v in run["variants"])
+    labels = {k: v.replace("|", "\\|") for k, v in run["variants"]}  # a "|" would split a table cell
     cfg = run.get("config", {})
     lines = ["## Leave-one-world-out (cross-world) ablation", "",
              f"`{run.get('command', '')}` — {run.get('seconds', 0) / 60:.0f} min on 2 shared CPU threads.", "",
@@ -41,7 +45,9 @@ def cross_world_markdown(run: dict, roc_path: str | None = None) -> str:
              "world**. \"Own worlds\" is the same model on its training worlds' test subjects. 95 % CIs from "
              f"{run.get('n_boot', 0)} bootstrap resamples of subjects; the resample is shared by all variants "
              "(paired). Macro-F1, sensitivity and specificity at the operating point; AUC threshold-free. "
-             f"Networks: up to {cfg.get('epochs')} epochs (patience {cfg.get('patience')}), width {cfg.get('dim')}.",
+             + (f"Networks: up to {cfg.get('epochs')} epochs (patience {cfg.get('patience')}), width {cfg.get('dim')}."
+              if any(k.startswith("net_") for k in labels) else "Logistic regressions: L2 strength chosen on the "
+              "validation subjects."),
              "",
              "What the inputs are: the skeleton maps, the knowledge map and the text all come from **one "
              "MediaPipe skeleton**; the text is a template over knowledge-map medians embedded by MiniLM. "

@@ -112,16 +112,15 @@ def update_docs(model_dir: str | Path, docs_dir: str | Path) -> list[Path]:
                     f"{m.get('macro_f1', 0):.3f}, Cobb median MAE {m.get('cobb_mae', 0):.1f}°, band accuracy "
                     f"{m.get('severity_accuracy', 0):.3f}.")
     body = " ".join(head) + "\n\n" + operating_markdown(card, rel)
-    cw = model_dir / "cross_world.json"
-    if cw.is_file():
-        from scoliscreen.core.model.crossworld_report import ROC_FILE, cross_world_markdown
+    for cw in sorted(model_dir.glob("cross_world*.json")):  # leave-one-world-out runs (benchmarks/cross_world.py)
+        from scoliscreen.core.model.crossworld_report import cross_world_markdown, roc_name
 
         roc_cw = None
-        if (model_dir / ROC_FILE).is_file():
+        if (model_dir / roc_name(cw)).is_file():
             (docs_dir / "figures").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(model_dir / ROC_FILE, docs_dir / "figures" / ROC_FILE)
-            written.append(docs_dir / "figures" / ROC_FILE)
-            roc_cw = f"figures/{ROC_FILE}"
+            shutil.copyfile(model_dir / roc_name(cw), docs_dir / "figures" / roc_name(cw))
+            written.append(docs_dir / "figures" / roc_name(cw))
+            roc_cw = f"figures/{roc_name(cw)}"
         body += "\n" + cross_world_markdown(json.loads(cw.read_text()), roc_cw)
     for name in ("model.md", "results.md"):
         p = docs_dir / name
