@@ -77,6 +77,15 @@ def cross_world_markdown(run: dict, roc_path: str | None = None) -> str:
         ok = best["roc_auc"]["value"] >= BAR_AUC and best["macro_f1"]["value"] >= BAR_F1
         lines += [f"- Bar (AUC ≥ {BAR_AUC}, macro-F1 ≥ {BAR_F1}) on held-out world {f['held_out']}: "
                   + ("**met** by the best variant." if ok else "**not met** by any variant."), ""]
+    if run["folds"]:
+        lines += ["**Summary** (best ROC-AUC on each held-out world; a winner only where the paired CI excludes "
+                  "the runner-up):", ""]
+        for f in run["folds"]:
+            p = f["held_out_metrics"]["paired"]["roc_auc"]
+            m = f["held_out_metrics"]["variants"][p["best"]]
+            lines.append(f"- world {f['held_out']}: `{p['best']}` AUC {_ci(m['roc_auc'])}, macro-F1 "
+                         f"{_ci(m['macro_f1'])}; " + (f"winner `{p['winner']}`" if p["winner"] else "no winner"))
+        lines.append("")
     if roc_path:
         lines += [f"![ROC curves on each held-out world]({roc_path})", ""]
     return "\n".join(lines)
