@@ -26,9 +26,14 @@ def register(subparsers) -> None:
                     "split, early stopping, calibration and a high-sensitivity operating point; write weights "
                     "and model card to --out.",
     )
-    p.add_argument("dataset", type=Path, help="dataset folder (labels.csv + files)")
+    p.add_argument("dataset", type=Path, nargs="+",
+                   help="dataset folder (labels.csv + files); several folders (e.g. one per simulated world) "
+                        "train on their mixture")
     p.add_argument("--out", type=Path, required=True, help="output folder for model.safetensors + model card")
     _train_args(p, epochs=30)
+    p.add_argument("--modalities", nargs="+", choices=("video", "map", "text"), default=["video", "map", "text"],
+                   help="network inputs (default: all three)")
+    p.add_argument("--fusion", choices=("latent", "concat", "attention"), default="latent")
     p.add_argument("--val", type=float, default=0.15, help="fraction of subjects for validation (default 0.15)")
     p.add_argument("--test", type=float, default=0.15, help="fraction of subjects held out for the card's test "
                                                             "metrics (default 0.15)")
@@ -120,8 +125,13 @@ def _config(args):
             raise InputError(f"--{name} must be a fraction in [0, 1), got {v}")
     if getattr(args, "val", 0) + getattr(args, "test", 0) >= 1:
         raise InputError("--val and --test together must leave subjects for training (sum below 1)")
+    extra = {k: getattr(args, k) for k in ("modalities", "fusion") if getattr(args, k, None)}
+    if "modalities" in extra:
+        from scoliscreen.core.model.network import MODALITIES
+
+        extra["modalities"] = tuple(m for m in MODALITIES if m in extra["modalities"])
     return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
-                       seed=args.seed, dim=args.dim, device=args.device, threads=args.threads)
+                       seed=args.seed, dim=args.dim, device=args.device, threads=args.threads, **extra)
 
 
 @contextmanager
@@ -144,7 +154,14 @@ def run_train(args) -> int:
             else:
                 bar("preparing inputs", done, total)
 
-        card = train_pipeline(args.dataset, args.out, cfg, args.val, args.test, progress=progress)
+        if len(args.dataset) == 1:
+            card = train_pipeline(args.dataset[0], args.out, cfg, args.val, args.test, progress=progress)
+        else:
+            from scoliscreen.core.model.crossworld import load_world, train_mixture
+
+            worlds = [load_world(_world_name(d), d, progress=lambda n, t: bar("preparing inputs", n, t))
+                      for d in args.dataset]
+            card = train_mixture(worlds, args.out, cfg, args.val, args.test, progress=progress)
     m = card.get("metrics_test") or card.get("metrics_val", {})
     which = "held-out test" if card.get("metrics_test") else "validation"
     print(f"saved {card['model_version']} to {args.out}")
@@ -154,6 +171,14 @@ def run_train(args) -> int:
     tr = card["training"]
     print(f"{tr['epochs_run']} epochs (best {tr['best_epoch']}) on {tr['device_used']}, {tr['seconds_total']:.0f} s")
     return 0
+
+
+def _world_name(folder: Path) -> str:
+    """The simulated world of a dataset folder (its simulation.json), else the folder name."""
+    try:
+        return str(json.loads((folder / "simulation.json").read_text()).get("world") or folder.name)
+    except (OSError, ValueError):
+        return folder.name
 
 
 def run_evaluate(args) -> int:

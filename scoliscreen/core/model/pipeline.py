@@ -69,13 +69,15 @@ def _is_simulated(dataset, inputs) -> bool:
 
 
 def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.15, test_frac: float = 0.15,
-                   progress=None, should_cancel=None, inputs=None, dataset_info: dict | None = None) -> dict:
+                   progress=None, should_cancel=None, inputs=None, dataset_info: dict | None = None,
+                   views: np.ndarray | None = None) -> dict:
     """Train on a dataset folder and save weights + card in ``out_dir``; returns the card.
+    With ``inputs`` given (e.g. a mixture of worlds), ``views`` are their clips' views.
 
     ``progress(stage, done, total, info)`` with stage "inputs" or "train"."""
     t0 = time.perf_counter()
-    provenance = Path(dataset_dir) / PROVENANCE_FILE  # written by `scoliscreen simulate`
-    if provenance.is_file():
+    provenance = Path(dataset_dir or ".") / PROVENANCE_FILE  # written by `scoliscreen simulate`
+    if dataset_dir is not None and provenance.is_file():
         dataset_info = {**json.loads(provenance.read_text()), **(dataset_info or {})}
     dataset = None
     if inputs is None:
@@ -110,14 +112,15 @@ def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.1
         m_te = _metrics(inputs, te, pt, decision)
         card["metrics_test"] = flat_metrics(m_te)
         card["metrics_test_detail"] = m_te
-        card["operating_point_test"] = _honest_report(inputs, te, pt, decision, _views(dataset, inputs))
+        card["operating_point_test"] = _honest_report(inputs, te, pt, decision,
+                                                      _views(dataset, inputs) if dataset is not None else views)
     salt = secrets.token_hex(8)
     simulated = _is_simulated(dataset, inputs) if dataset is not None else bool((dataset_info or {}).get("simulated"))
     uniq = lambda idx: sorted(set(inputs.subjects[idx].astype(str)))  # noqa: E731 - a one-line helper reads best as a lambda
     card.update({
         "trained_on_simulated_only": simulated,
         "data": {
-            "dataset": str(dataset_dir), "simulated": simulated, **(dataset_info or {}),
+            "dataset": str(dataset_dir) if dataset_dir is not None else "mixture", "simulated": simulated, **(dataset_info or {}),
             "clips": int(len(inputs)), "subjects": int(len(np.unique(inputs.subjects))),
             "positive_clips": int(y.sum()), "negative_clips": int((~y).sum()),
             "train_clips": int(len(tr)), "val_clips": int(len(va)), "test_clips": int(len(te)),

@@ -81,25 +81,6 @@ def operating_markdown(card: dict, roc_path: str | None = "roc.png") -> str:
     return "\n".join(lines)
 
 
-def cross_world_markdown(cw: dict) -> str:
-    """The leave-one-world-out result (``benchmarks/cross_world.py``)."""
-    lines = [f"## Leave-one-world-out: trained on world {cw['train_world']}, tested on world {cw['test_world']}", "",
-             f"`{cw['command']}` — {cw['clips']} clips ({cw['positive_clips']} positive), never seen in training; "
-             "95 % bootstrap CIs over subjects.", "", "| metric | value |", "|---|---|"]
-    for key, name in (("roc_auc", "ROC-AUC"), ("sensitivity", "sensitivity"), ("specificity", "specificity")):
-        if cw.get(key):
-            lines.append(f"| {name} | {_ci(cw[key])} |")
-    lines.append(f"| macro-F1 at the operating point | {cw['macro_f1_at_operating_point']:.3f} |")
-    if cw.get("cobb_mae") is not None:
-        lines.append(f"| Cobb median MAE | {cw['cobb_mae']:.1f}° |")
-    r = cw.get("re_record") or {}
-    if r:
-        lines.append(f"| re-record (deferred) | {100 * r['deferred_fraction']:.1f} % of clips; accuracy on the rest "
-                     f"{r['accuracy_on_rest']:.3f} |")
-    lines.append("")
-    return "\n".join(lines)
-
-
 def _replace_section(text: str, body: str) -> str:
     block = f"{BEGIN}\n_Generated from the model card by `scoliscreen model-report`; do not edit._\n\n{body}\n{END}"
     if BEGIN in text and END in text:
@@ -131,9 +112,16 @@ def update_docs(model_dir: str | Path, docs_dir: str | Path) -> list[Path]:
                     f"{m.get('macro_f1', 0):.3f}, Cobb median MAE {m.get('cobb_mae', 0):.1f}°, band accuracy "
                     f"{m.get('severity_accuracy', 0):.3f}.")
     body = " ".join(head) + "\n\n" + operating_markdown(card, rel)
-    cw = model_dir / "cross_world.json"
-    if cw.is_file():
-        body += "\n" + cross_world_markdown(json.loads(cw.read_text()))
+    for cw in sorted(model_dir.glob("cross_world*.json")):  # leave-one-world-out runs (benchmarks/cross_world.py)
+        from scoliscreen.core.model.crossworld_report import cross_world_markdown, roc_name
+
+        roc_cw = None
+        if (model_dir / roc_name(cw)).is_file():
+            (docs_dir / "figures").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(model_dir / roc_name(cw), docs_dir / "figures" / roc_name(cw))
+            written.append(docs_dir / "figures" / roc_name(cw))
+            roc_cw = f"figures/{roc_name(cw)}"
+        body += "\n" + cross_world_markdown(json.loads(cw.read_text()), roc_cw)
     for name in ("model.md", "results.md"):
         p = docs_dir / name
         if p.is_file():

@@ -1,0 +1,124 @@
+"""Cross-world harness and its baselines: side-blind features, logistic regression, the paired
+bootstrap, and (slow) a leave-one-world-out run on two small generated worlds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scoliscreen.core.kinematics import FEATURES
+from scoliscreen.core.model.baselines import LogisticModel, clip_medians, nuisance_matrix, sign_invariant
+from scoliscreen.core.model.crossworld import paired_bootstrap
+from scoliscreen.core.model.train import roc_auc
+
+
+def _real_pair(poses_dir):
+    from scoliscreen.core.model.features import clip_pair
+    from scoliscreen.core.sequence import load_sequence
+
+    seq = load_sequence(poses_dir / "intel_worker_back_walk_away.npz")
+    return clip_pair(seq)
+
+
+def test_side_blind_features_are_the_same_for_a_real_clip_and_its_mirror(poses_dir):
+    a, b = _real_pair(poses_dir)
+    med_a, med_b = clip_medians(a.km[None]), clip_medians(b.km[None])
+    signed = [i for i, f in enumerate(FEATURES) if f.signed]
+    both = np.isfinite(med_a[0, signed]) & (np.abs(med_a[0, signed]) > 1e-6)
+    assert both.any()
+    np.testing.assert_allclose(med_b[0, signed][both], -med_a[0, signed][both], rtol=1e-5, atol=1e-6)
+    sa, sb = sign_invariant(a.km[None]), sign_invariant(b.km[None])
+    fin = np.isfinite(sa)
+    assert fin.sum() > 50
+    np.testing.assert_array_equal(fin, np.isfinite(sb))
+    np.testing.assert_allclose(sa[fin], sb[fin], rtol=1e-5, atol=1e-6)
+
+
+def test_logistic_model_learns_a_signal_and_ignores_missing_values():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 5))
+    y = (x[:, 0] - 0.5 * x[:, 2] + 0.3 * rng.normal(size=400)) > 0
+    x[rng.random(x.shape) < 0.1] = np.nan
+    m = LogisticModel.fit(x[:300], y[:300])
+    assert roc_auc(y[300:], m.score(x[300:])) > 0.85
+    assert np.all(np.isfinite(m.score(x[300:])))
+    assert abs(m.w[0]) > 3 * abs(m.w[1])
+
+
+def test_nuisance_matrix_reads_the_label_columns():
+    rows = [{"view": "front", "fps": "30", "width": "1080", "height": "1920", "sex": "F", "age": "12.5",
+             "height_m": "1.5"}, {"view": "back", "fps": "", "sex": ""}]
+    x = nuisance_matrix(rows, np.array([[True, False], [True, True]]))
+    assert x.shape == (2, 9)
+    assert x[0].tolist() == [1.0, 30.0, 1080.0, 1920.0, 1.0, 0.5, 1.0, 12.5, 1.5]
+    assert x[1, 0] == 0.0 and x[1, 5] == 1.0 and np.isnan(x[1, 1]) and np.isnan(x[1, 6])
+
+
+def test_paired_bootstrap_names_a_winner_only_when_the_difference_excludes_zero():
+    rng = np.random.default_rng(1)
+    subjects = np.repeat(np.arange(150), 2).astype(str)
+    y = np.repeat(rng.random(150) < 0.4, 2)
+    good = y + rng.normal(0, 0.4, len(y))
+    noise = rng.normal(size=len(y))
+    twin = good + 1e-9 * rng.normal(size=len(y))
+    scores = {"good": good, "noise": noise}
+    preds = {k: v > np.median(v) for k, v in scores.items()}
+    out = paired_bootstrap(y, subjects, scores, preds, n_boot=200)
+    assert out["paired"]["roc_auc"]["best"] == "good"
+    assert out["paired"]["roc_auc"]["winner"] == "good"
+    assert out["n_subjects"] == 150
+    v = out["variants"]["good"]["roc_auc"]
+    assert v["lo"] <= v["value"] <= v["hi"]
+    out = paired_bootstrap(y, subjects, {"good": good, "twin": twin},
+                           {"good": good > 0.5, "twin": twin > 0.5}, n_boot=200)
+    assert out["paired"]["roc_auc"]["winner"] is None
+    d = out["paired"]["roc_auc"]["diff_to_best"]
+    assert d[out["paired"]["roc_auc"]["runner_up"]]["lo"] <= 0
+
+
+@pytest.fixture(scope="module")
+def two_worlds(tmp_path_factory):
+    from scoliscreen.core.model.crossworld import load_world, world_dataset
+
+    root = tmp_path_factory.mktemp("worlds")
+    folders = [world_dataset(w, 24, 1, 900 + k, root) for k, w in enumerate("AB")]
+    return folders, [load_world(w, f) for w, f in zip("AB", folders)], root
+
+
+@pytest.mark.slow
+def test_leave_one_world_out_on_two_small_worlds(two_worlds, tmp_path):
+    from scoliscreen.core.model.crossworld import VARIANTS, run_cross_world
+    from scoliscreen.core.model.crossworld_report import cross_world_markdown, write_roc
+    from scoliscreen.core.model.train import TrainConfig
+
+    _, worlds, _ = two_worlds
+    assert not set(worlds[0].inputs.subjects) & set(worlds[1].inputs.subjects)
+    lr = [v for v in VARIANTS if v[2] == "lr"]
+    run = run_cross_world(worlds, TrainConfig(epochs=1), lr, n_boot=50)
+    assert [f["held_out"] for f in run["folds"]] == ["A", "B"]
+    for f in run["folds"]:
+        h = f["held_out_metrics"]
+        held = worlds["AB".index(f["held_out"])]
+        assert h["n_clips"] == len(held.inputs)
+        assert set(h["variants"]) == {v[0] for v in lr}
+        assert f["own_world_metrics"]["n_clips"] == f["own_test_clips"] > 0
+    md = cross_world_markdown(run, "figures/roc_cross_world.png")
+    assert "### Held out: world A" in md and "### Held out: world B" in md
+    png = write_roc(run, tmp_path / "roc.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_train_on_a_mixture_of_worlds_from_the_cli(two_worlds, tmp_path):
+    import json
+
+    from scoliscreen.cli import main
+
+    folders, _, _ = two_worlds
+    out = tmp_path / "model"
+    assert main(["train", *map(str, folders), "--out", str(out), "--epochs", "1", "--dim", "16",
+                 "--modalities", "map", "--val", "0.25", "--test", "0.25"]) == 0
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["data"]["worlds"] == ["A", "B"]
+    assert card["config"]["modalities"] == ["map"]
+    assert card["data"]["clips"] == 48
