@@ -148,6 +148,10 @@ def test_ablation_writes_the_paper_table(tiny, tmp_path):
     text = out.read_text()
     assert "| knowledge map only |" in text and "| fusion: concat |" in text and "latent pooling" in text
     assert "do not edit by hand" in text
+    assert "**" not in text.split("## Per fold")[0].split("| model |")[1].split("\n\n")[0]  # no bold row
+    assert "| fusion: concat + latent pooling |" not in text  # the fused row is not printed twice under a second name
+    assert set(run["fold_verdict"]) == {"macro_f1", "roc_auc"}
+    assert ("no winner" in text) != all(v["every_fold"] for v in run["fold_verdict"].values())
     assert set(run["summary"]) == {"map", "full", "concat"}
     assert len(run["results"]["full"]["folds"]) == 2
 

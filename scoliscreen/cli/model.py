@@ -261,10 +261,9 @@ def run_ablate(args) -> int:
     print(f"wrote {out}")
     for key, s in run["summary"].items():
         print(f"{key:<10} macro-F1 {s['macro_f1'][0]:.3f}  AUC {s['roc_auc'][0]:.3f}")
-    v = run.get("fused_beats_single")
-    if v:
-        print("fused model beats every single modality on macro-F1 and AUC: "
-              + ("yes" if v["macro_f1"] and v["roc_auc"] else f"NO ({v})"))
+    for metric, v in (run.get("fold_verdict") or {}).items():
+        print(f"{metric}: best mean {v['best']}, runner-up {v['runner_up']}; "
+              + ("ahead in every fold" if v["every_fold"] else "not ahead in every fold: no winner"))
     return 0
 
 
