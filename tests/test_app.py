@@ -105,7 +105,7 @@ def test_round_trip_of_the_stored_form(bundled):
     assert back.to_dict() == d
     assert back.screening is not None and back.screening.label == bundled.screening.label
     assert back.knowledge_map is not None and back.knowledge_map.n_windows == bundled.knowledge_map.n_windows
-    assert back.screening.windows_s == pytest.approx(bundled.screening.windows_s, abs=1e-3)
+    np.testing.assert_allclose(back.screening.windows_s, bundled.screening.windows_s, atol=1e-3)
     assert back.sequence is None
 
 

@@ -32,6 +32,7 @@ from scoliscreen.core.fileio import sha256_file
 if TYPE_CHECKING:
     from scoliscreen.core.video import Frame
 from scoliscreen.core.landmarks import NUM_MP
+from scoliscreen.core.pose_mirror import MIRROR_POSE, MirroredEstimator
 from scoliscreen.core.sequence import PoseSequence
 from scoliscreen.core.video import quiet_native_logs
 
@@ -182,6 +183,7 @@ def estimate_poses(
     estimator: PoseEstimator | None = None,
     model_path: str | Path | None = None,
     on_frame: Callable[[Frame, np.ndarray], None] | None = None,
+    symmetric: bool = MIRROR_POSE,
 ) -> PoseSequence:
     """Pose of every frame of ``source`` -> PoseSequence (NaN rows where nobody was found).
 
@@ -190,7 +192,8 @@ def estimate_poses(
     ``on_frame(frame, landmarks)`` lets a viewer draw the live skeleton (called on this thread).
     Pass ``estimator`` to reuse a loaded model; use a fresh one per recording all the same if
     you can, as VIDEO mode carries tracking state (and timestamps) from one frame to the next.
-    A camera recording's ``fps`` is the rate its frames really arrived at.
+    A camera recording's ``fps`` is the rate its frames really arrived at. ``symmetric``: each
+    frame and its mirror image are estimated and averaged (``pose_mirror.py``; own estimator only).
     """
     own = estimator is None
     if own:
@@ -206,11 +209,11 @@ def estimate_poses(
     rows: list[np.ndarray] = []
     times: list[float] = []
     total = getattr(source, "frame_count", None)
-    est = estimator
+    est: PoseEstimator | MirroredEstimator | None = estimator
     worker.start()  # the first frames decode while the model loads
     try:
         if est is None:
-            est = PoseEstimator(model_path)
+            est = MirroredEstimator(lambda: PoseEstimator(model_path)) if symmetric else PoseEstimator(model_path)
         while True:
             item = q.get()
             if item is _END:
