@@ -184,7 +184,7 @@ class Screener:
             from scoliscreen.core.model.pooling import walk_windows, window_inputs
 
             assert seq is not None
-            seg = walk_windows(seq, segment, min_good_fraction=self.decision.min_good_fraction or 0.0)
+            seg = walk_windows(seq, segment)
             km = compute_knowledge_map(seg.part)
             pairs = window_inputs(seg, km, compose_text(km, notes), notes)
         start = pairs[0][0].start_s
@@ -221,7 +221,8 @@ class Screener:
         cum_win = (cum_all[:n] + cum_all[n:]) / 2.0  # each window: clip and mirror image
         d = self.decision
         cum = pool_cumulative(cum_win, d.a, d.b)
-        km = span_windows(pairs)
+        # the map windows the answer rests on (one clip: each once; a visit: every clip's)
+        km = span_windows(pairs) if offsets is not None else np.concatenate([p[0].km for p in pairs])
         fv = np.concatenate([p[0].frame_valid for p in pairs])
         bad_views = [v for v in views if v and d.validated_views and v not in d.validated_views]
         result = self._answer(bad_views[0] if bad_views else next((v for v in views if v), None), km, fv, cum)
