@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoliscreen.core.constants import CLIP_FRAMES, HOP_FRAMES, POOL_STRIDE_FRAMES
+from scoliscreen.core.constants import CLIP_FRAMES, HOP_FRAMES, POOL_MAX_WINDOWS, POOL_STRIDE_FRAMES
 from scoliscreen.core.landmarks import MP
 from scoliscreen.core.model.outcome import COBB_THRESHOLDS, POSITIVE_INDEX, outcome
 from scoliscreen.core.model.pooling import (
@@ -37,6 +37,8 @@ def test_windows_without_the_trunk_are_not_used():
     seq = load_sequence(POSES / "intel_one_by_one_back_walk_22s.npz").resampled(30.0)
     full = walk_windows(seq)
     assert len(full.offsets) >= 3 and full.n_frames == full.offsets[-1] + CLIP_FRAMES
+    assert len(full.offsets) <= POOL_MAX_WINDOWS  # a long walk: evenly thinned
+    assert len(walk_windows(seq, max_windows=3).offsets) == 3
     # hide the shoulders in the second half of the clip: windows there lose the trunk
     lm = seq.landmarks.copy()
     half = len(seq) // 2

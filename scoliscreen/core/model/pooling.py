@@ -3,7 +3,8 @@ clips of one visit) pooled into one answer.
 
 Windows (:func:`walk_windows`): ``CLIP_FRAMES`` (96) frames at 30 fps, one every
 ``POOL_STRIDE_FRAMES`` (48) inside the quality gate's walking segment, plus one ending at the
-segment's end (start rounded down to the knowledge map's hop), so the whole walk is covered.
+segment's end (start rounded down to the knowledge map's hop), so the whole walk is covered;
+more than ``POOL_MAX_WINDOWS`` usable windows are thinned to that many, evenly spread.
 A window is *usable* when at least :data:`~scoliscreen.core.model.decision.MIN_GOOD_FRACTION`
 of its model frames show the trunk (the re-record rule's own test). No usable window: the
 single best window is screened (and gets the ``few_good_frames`` reason).
@@ -28,7 +29,9 @@ import dataclasses
 
 import numpy as np
 
-from scoliscreen.core.constants import CLIP_FRAMES, HOP_FRAMES, POOL_STRIDE_FRAMES, TARGET_FPS, WINDOW_FRAMES
+from scoliscreen.core.constants import (
+    CLIP_FRAMES, HOP_FRAMES, POOL_MAX_WINDOWS, POOL_STRIDE_FRAMES, TARGET_FPS, WINDOW_FRAMES,
+)
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.model import skeleton_maps as sm
 from scoliscreen.core.model.decision import MIN_GOOD_FRACTION
@@ -70,7 +73,8 @@ def candidate_starts(lo: int, hi: int, stride: int = POOL_STRIDE_FRAMES) -> list
 
 
 def walk_windows(seq: PoseSequence, segment: tuple[int, int] | None = None, *,
-                 min_good_fraction: float = MIN_GOOD_FRACTION, stride: int = POOL_STRIDE_FRAMES) -> SegmentPart:
+                 min_good_fraction: float = MIN_GOOD_FRACTION, stride: int = POOL_STRIDE_FRAMES,
+                 max_windows: int = POOL_MAX_WINDOWS) -> SegmentPart:
     """The span of ``seq`` the model screens and its usable windows' offsets (module doc).
     ``segment``: the quality gate's walking, frame indices of ``seq``."""
     if stride % HOP_FRAMES:
@@ -87,6 +91,8 @@ def walk_windows(seq: PoseSequence, segment: tuple[int, int] | None = None, *,
             lo, hi = 0, n
     flags = torso_flags(seq30)
     usable = [s for s in candidate_starts(lo, hi, stride) if good_fraction(flags, s) >= min_good_fraction]
+    if len(usable) > max_windows:
+        usable = [usable[int(i)] for i in np.round(np.linspace(0, len(usable) - 1, max_windows))]
     if hi - lo <= CLIP_FRAMES or len(usable) <= 1:
         a, b = (usable[0], min(usable[0] + CLIP_FRAMES, hi)) if usable else select_segment(seq30, (lo, hi))
         offsets: tuple[int, ...] = (0,)
