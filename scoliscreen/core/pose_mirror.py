@@ -9,9 +9,11 @@ left and right swapped (``landmarks.MP_MIRROR``), and the two answers are averag
 one tracker finds the person, its answer is used). A flipped video then gives the same two
 answers with their roles exchanged, so the same pose sequence, up to the codec's noise.
 
-The cost is a second pose inference per frame; the two run on two threads (MediaPipe releases
-the interpreter lock while it works), see ``benchmarks/pose_throughput.py``.
-``MIRROR_POSE`` is the default of ``pose.estimate_poses(..., symmetric=...)``.
+The cost is a second pose inference per frame (the two trackers run on two threads), measured
+by ``benchmarks/pose_throughput.py --both``: about 2.8x the pose time, which breaks the
+real-time bar on 2 cores, so ``MIRROR_POSE`` (the default of
+``pose.estimate_poses(..., symmetric=...)``) is off; the app's mirror robustness then rests on
+the model's own symmetrisation and the pooling (``tests/test_mirror_pixels.py`` checks both).
 
 This module does not import :mod:`scoliscreen.core.pose` (it is handed a factory of
 estimators), so the hook in ``pose.py`` stays one way.
@@ -26,7 +28,10 @@ import numpy as np
 
 from scoliscreen.core.landmarks import MP_MIRROR
 
-MIRROR_POSE = True  # estimate on the frame and its mirror image, average (see module doc)
+# Off by default: on a 96-frame 1080p clip on 2 cores the mirror pass made analyze() take
+# 8.6 s instead of 3.0 s (benchmarks/pose_throughput.py --both, machine under load), past the
+# 3.2 s real-time bar. Pass ``symmetric=True`` to ``pose.estimate_poses`` to use it.
+MIRROR_POSE = False
 
 
 class _Estimator(Protocol):
