@@ -9,7 +9,10 @@ prints:
 (a) raw MediaPipe PoseLandmarker (VIDEO mode) on frames decoded and converted to RGB
     beforehand: inference only, landmarker already created;
 (b) ``scoliscreen.core.analyze.analyze(path)``: open, decode, rotate, pose, false-detection
-    filter and quality gate.
+    filter and quality gate, as the app runs it (pose mirror pass ``core/pose_mirror.py``
+    off by default); ``--mirror`` times it with the mirror pass (each frame and its mirror
+    image, two trackers on two threads), ``--both`` times (b) with and without it and prints
+    the mirror pass's cost.
 
 Throughput (frames/s) of both is steady state, timed alike from the end of frame 1 to the end
 of the last frame (so the one-off model load, sha256 check and graph warm-up of (b) are not
@@ -95,13 +98,20 @@ def raw_mediapipe_fps(clip: Path) -> tuple[float, int]:
     return (len(rgb) - 1) / dt, found
 
 
-def project_path(clip: Path) -> tuple[float, float, int, int]:
+def project_path(clip: Path, mirror: bool = True) -> tuple[float, float, int, int]:
     """(steady frames/s, wall seconds of the analyze call, frames, frames with pose)."""
+    from scoliscreen.core import pose
     from scoliscreen.core.analyze import analyze
 
+    defaults = pose.estimate_poses.__kwdefaults__
+    saved = defaults["symmetric"]
+    defaults["symmetric"] = mirror
     done_at: list[float] = []
     t0 = time.perf_counter()
-    result = analyze(clip, progress=lambda done, total: done_at.append(time.perf_counter()))
+    try:
+        result = analyze(clip, progress=lambda done, total: done_at.append(time.perf_counter()))
+    finally:
+        defaults["symmetric"] = saved
     wall = time.perf_counter() - t0
     steady = (len(done_at) - 1) / (wall - (done_at[0] - t0))  # frame 1 done -> analysis done
     return steady, wall, len(result.raw_sequence), int(result.raw_sequence.detected.sum())
@@ -122,7 +132,10 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=96)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--clip", type=Path, help="use this video instead of the generated 1080p clip")
+    parser.add_argument("--mirror", action="store_true", help="(b) with the pose mirror pass")
+    parser.add_argument("--both", action="store_true", help="time (b) with and without the mirror pass")
     args = parser.parse_args()
+    mirror = args.mirror or args.both
 
     import cv2
 
@@ -138,10 +151,16 @@ def main() -> int:
         size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         cap.release()
         print(f"clip: {clip.name} {size[0]}x{size[1]}; cores: {os.cpu_count()}; repeats: {args.repeat}")
-        raw, ours, walls = [], [], []
+        raw, ours, walls, single = [], [], [], []
+        print(f"(b) pose mirror pass: {'on' if mirror else 'off'}")
         for r in range(args.repeat):  # interleaved so load changes hit both alike
             fps_a, found_a = raw_mediapipe_fps(clip)
-            fps_b, wall_b, n_b, found_b = project_path(clip)
+            fps_b, wall_b, n_b, found_b = project_path(clip, mirror)
+            if args.both:
+                fps_c, wall_c, _, found_c = project_path(clip, False)
+                single.append(wall_c)
+                print(f"  run {r + 1}: (b') analyze without the mirror pass {fps_c:6.1f} frames/s, "
+                      f"whole call {wall_c:.2f} s ({found_c} with pose)")
             raw.append(fps_a)
             ours.append(fps_b)
             walls.append(wall_b)
@@ -157,6 +176,9 @@ def main() -> int:
               f"{statistics.median(ratios):.2f}  (target >= 0.9)")
         print(f"{n_b}-frame {size[0]}x{size[1]} clip, whole analyze() call (model load included): "
               f"{min(walls):.2f} s best, {statistics.median(walls):.2f} s median (target <= 4 s, goal 3.2 s)")
+        if single:
+            print(f"(b') without the mirror pass: {min(single):.2f} s best, {statistics.median(single):.2f} s median; "
+                  f"mirror pass costs {statistics.median(walls) - statistics.median(single):+.2f} s (median)")
         print(f"`scoliscreen analyze` command end to end (process start + imports): {cli_seconds(clip):.2f} s")
     return 0
 

@@ -12,7 +12,9 @@ import pytest
 from scoliscreen.app.analysis import analysis_steps, run_analysis
 from scoliscreen.app.events import Progress, QualityJudged, Stage
 from scoliscreen.core.analyze import Analysis
-from scoliscreen.core.constants import CLIP_FRAMES, CLIP_WINDOWS, HOP_FRAMES, TARGET_FPS, WINDOW_FRAMES
+from scoliscreen.core.constants import (
+    CLIP_FRAMES, CLIP_WINDOWS, HOP_FRAMES, POOL_STRIDE_FRAMES, TARGET_FPS, WINDOW_FRAMES,
+)
 from scoliscreen.core.errors import Cancelled
 
 POSES = Path(__file__).parent / "data" / "poses"
@@ -59,7 +61,6 @@ def test_text_shown_recorded_and_printed_is_the_models_input(bundled, screener, 
     """One text: the app's, the store's and `analyze`'s are byte-identical to the model's input."""
     from scoliscreen.app.records import record_visit
     from scoliscreen.cli import main
-    from scoliscreen.core.model.features import clip_pair
     from scoliscreen.core.store import Store
 
     a = bundled
@@ -67,9 +68,9 @@ def test_text_shown_recorded_and_printed_is_the_models_input(bundled, screener, 
     shown = a.clinical_text.text
     model_input = a.screening.extras["text"]
     assert shown == model_input and "Clinician notes: limps a little" in shown
-    # the model's own path from the sequence computes the same text on the same segment
-    own, _ = clip_pair(a.sequence, "limps a little", a.quality.segment)
-    assert own.text == shown
+    # the model's own path from the sequence computes the same text on the same span
+    own = screener.predict(a.sequence, "limps a little", a.quality.segment, explain=False)
+    assert own.extras["text"] == shown and own.windows_s == a.screening.windows_s
     with Store.open() as store:
         visit = record_visit(store, a, notes="limps a little")
         stored = store.analysis(visit["id"])
@@ -87,11 +88,15 @@ def test_map_has_the_models_windows_on_one_time_axis(bundled):
     a = bundled
     km, s, seg = a.knowledge_map, a.screening, a.segment
     assert km is not None and s is not None and seg is not None
-    assert km.n_windows == CLIP_WINDOWS == len(s.window_times_s)
+    # the walk is screened as 96-frame windows 1.6 s apart; the map covers exactly their span
+    assert len(s.windows_s) >= 2 and s.windows_s[0][0] == seg.start_s
+    assert all(b - a == pytest.approx(CLIP_FRAMES / TARGET_FPS) for a, b in s.windows_s)
+    assert seg.n_frames == CLIP_FRAMES + (len(s.windows_s) - 1) * POOL_STRIDE_FRAMES
+    assert km.n_windows == len(s.window_times_s) == CLIP_WINDOWS + (seg.n_frames - CLIP_FRAMES) // HOP_FRAMES
     np.testing.assert_allclose(km.window_times_s, s.window_times_s, atol=1e-9)
-    assert seg.n_frames == CLIP_FRAMES and (seg.start_s, seg.stop_s) == pytest.approx(s.segment_s)
-    # part of the 4.9 s clip was not used, and the Analysis says which
-    assert 0 < seg.start_s and seg.stop_s < a.duration_s
+    assert (seg.start_s, seg.stop_s) == pytest.approx(s.segment_s)
+    assert np.asarray(s.region_window_weights).shape == (8, km.n_windows)
+    assert seg.stop_s <= a.duration_s + 1e-6
 
 
 def test_round_trip_of_the_stored_form(bundled):
@@ -99,7 +104,8 @@ def test_round_trip_of_the_stored_form(bundled):
     back = Analysis.from_dict(d)
     assert back.to_dict() == d
     assert back.screening is not None and back.screening.label == bundled.screening.label
-    assert back.knowledge_map is not None and back.knowledge_map.n_windows == CLIP_WINDOWS
+    assert back.knowledge_map is not None and back.knowledge_map.n_windows == bundled.knowledge_map.n_windows
+    np.testing.assert_allclose(back.screening.windows_s, bundled.screening.windows_s, atol=1e-3)
     assert back.sequence is None
 
 

@@ -27,17 +27,19 @@ def heldout(tmp_path_factory):
 
 def test_masking_top_region_changes_output_more_than_lowest(heldout):
     from scoliscreen.core.model.explain import mask_subject_region
+    from scoliscreen.core.model.features import clip_pair
     from scoliscreen.core.model.predict import Screener
 
     screener = Screener.load()
     rof = screener.net.config["region_of_feature"]
     d_top, d_low = [], []
     for seq, _ in heldout:
-        res = screener.predict(seq)
+        pair = clip_pair(seq)  # one 96-frame window: the batch masked below
+        res = screener.predict(seq, pair=pair)
         w = np.array([res.region_weights[r] for r in REGION_IDS])
         assert abs(w.sum() - 1) < 1e-4 and (w >= 0).all()
         top, low = int(np.argmax(w)), int(np.argmin(w))
-        batch, _ = screener.prepare(seq)
+        batch, _ = screener.prepare(seq, pair=pair)
         p0 = screener.probability(batch)
         assert abs(p0 - res.probability) < 1e-5
         d_top.append(abs(screener.probability(mask_subject_region(batch, top, rof)) - p0))

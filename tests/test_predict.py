@@ -135,9 +135,14 @@ def test_result_fields_and_clip_lengths(screener):
     seq = load_sequence(POSES / "intel_one_by_one_back_walk_22s.npz")  # 22 s: longer than 96 frames
     res = screener.predict(seq)
     d = res.to_dict()
-    assert np.asarray(d["region_window_weights"]).shape == (len(REGION_IDS), 11)
+    # the whole walk is screened: every usable 96-frame window, 1.6 s apart, pooled
+    windows = d["windows_s"]
+    assert len(windows) > 2 and all(abs(b - a - 3.2) < 1e-6 for a, b in windows)
+    assert windows[0][0] == d["segment_s"][0] and windows[-1][1] == pytest.approx(d["segment_s"][1])
+    n_map = round((d["segment_s"][1] - d["segment_s"][0]) * 30 - 16) // 8 + 1  # map windows of the span
+    assert np.asarray(d["region_window_weights"]).shape == (len(REGION_IDS), n_map)
     assert abs(np.sum(d["region_window_weights"]) - 1) < 1e-3 and abs(sum(d["window_weights"]) - 1) < 1e-3
-    assert len(d["window_times_s"]) == 11 and np.all(np.diff(d["window_times_s"]) > 0)
+    assert len(d["window_times_s"]) == n_map and np.all(np.diff(d["window_times_s"]) > 0)
     assert 0 <= d["segment_s"][0] < d["segment_s"][1] <= seq.duration_s + 0.1
     assert res.model_version == screener.model_version and res.device == "cpu"
     short = load_sequence(POSES / "sports2d_side_walk_single.npz")

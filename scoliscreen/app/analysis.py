@@ -1,5 +1,6 @@
 """One analysis as one generator: record -> quality gate -> knowledge map + clinical text
-(computed once, on the segment the model uses) -> screening.
+(computed once, on the span of the walk the model screens: every usable 96-frame window,
+``core.model.pooling``) -> screening (the windows pooled into one answer).
 
     steps = analysis_steps("walk.mp4", notes="")
     for event in steps: ...            # Stage / Progress / Preview / QualityJudged
@@ -27,14 +28,16 @@ from scoliscreen.app.events import Event, Preview, Progress, QualityJudged, Stag
 from scoliscreen.core.analyze import DEFAULT_CAMERA_SECONDS, Analysis, ModelSegment, Spec, analyze
 from scoliscreen.core.constants import SEQUENCE_SUFFIXES, TARGET_FPS, WINDOW_FRAMES
 from scoliscreen.core.errors import Cancelled, ScoliScreenError
-from scoliscreen.core.model.features import SegmentPart, model_segment
+from scoliscreen.core.model.features import SegmentPart
+from scoliscreen.core.model.pooling import walk_windows
 
 if TYPE_CHECKING:
+    from scoliscreen.core.model.features import ClipInputs
     from scoliscreen.core.model.predict import Screener
     from scoliscreen.core.video import Frame
 
 __all__ = ["Analysis", "Event", "ModelSegment", "Preview", "Progress", "QualityJudged", "Stage",
-           "analysis_steps", "interpret", "run_analysis", "screen"]
+           "analysis_steps", "interpret", "model_windows", "run_analysis", "screen"]
 
 PREVIEW_INTERVAL_S = 0.1  # the skeleton being found is shown ~10 times a second
 
@@ -92,30 +95,38 @@ def _record(spec: Spec, seconds: float, cancelled: Callable[[], bool],
 
 def interpret(analysis: Analysis, notes: str = "", seg: SegmentPart | None = None) -> Analysis:
     """The knowledge map and the clinical text of a usable recording, computed once on the
-    segment the model uses (``seg``, found here when not given); window times on the clip's
-    time axis."""
+    span of the walk the model screens (``seg``, found here when not given: every usable
+    96-frame window); window times on the clip's time axis."""
     from scoliscreen.core.kinematics import clinical_text, compute_knowledge_map
 
     if not analysis.quality.usable or analysis.sequence is None:
         return analysis
-    seg = seg or model_segment(analysis.sequence, analysis.quality.segment)
+    seg = seg or walk_windows(analysis.sequence, analysis.quality.segment)
     km = compute_knowledge_map(seg.part)
-    # the model's time axis: window centres in the whole clip (features.segment_inputs)
+    # the model's time axis: window centres in the whole clip (pooling.window_inputs)
     km = dataclasses.replace(km, window_times_s=seg.start_s + (km.window_start + WINDOW_FRAMES / 2) / TARGET_FPS)
     text = clinical_text(km, notes)
     segment = ModelSegment(seg.start_s, seg.start_s + seg.n_frames / seg.part.fps, seg.n_frames)
     return analysis.replace(segment=segment, knowledge_map=km, clinical_text=text)
 
 
-def screen(analysis: Analysis, screener: Screener, notes: str = "", seg: SegmentPart | None = None) -> Analysis:
-    """Run the model on the map and the text of an interpreted Analysis (its inputs, as is)."""
-    from scoliscreen.core.model.features import segment_inputs
+def model_windows(analysis: Analysis, notes: str = "", seg: SegmentPart | None = None) -> list[tuple[ClipInputs, ClipInputs]]:
+    """The model inputs of every window of an interpreted Analysis: slices of its map, its text."""
+    from scoliscreen.core.model.pooling import window_inputs
 
     if analysis.knowledge_map is None or analysis.clinical_text is None or analysis.sequence is None:
+        return []
+    seg = seg or walk_windows(analysis.sequence, analysis.quality.segment)
+    return window_inputs(seg, analysis.knowledge_map, analysis.clinical_text.text, notes)
+
+
+def screen(analysis: Analysis, screener: Screener, notes: str = "", seg: SegmentPart | None = None) -> Analysis:
+    """Run the model on the map and the text of an interpreted Analysis (its inputs, as is):
+    every usable window, pooled."""
+    pairs = model_windows(analysis, notes, seg)
+    if not pairs:
         return analysis
-    seg = seg or model_segment(analysis.sequence, analysis.quality.segment)
-    pair = segment_inputs(seg, analysis.knowledge_map, analysis.clinical_text.text, notes)
-    return analysis.replace(screening=screener.predict(analysis.sequence, notes, pair=pair))
+    return analysis.replace(screening=screener.predict(analysis.sequence, notes, pairs=pairs))
 
 
 def analysis_steps(
@@ -154,7 +165,7 @@ def analysis_steps(
     yield Stage("Computing the kinematic knowledge map…")
     check()
     assert analysis.sequence is not None
-    seg = model_segment(analysis.sequence, analysis.quality.segment)
+    seg = walk_windows(analysis.sequence, analysis.quality.segment)
     analysis = interpret(analysis, notes, seg)
     yield Stage("Running the screening model…")
     check()

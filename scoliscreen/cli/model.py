@@ -66,6 +66,9 @@ def register(subparsers) -> None:
                    help="who to follow in videos with several people: 'auto' (the person who walks), "
                         "a point 'X,Y[@FRAME]' or a track number '#N' (see `scoliscreen analyze --help`)")
     p.add_argument("--device", default="auto", choices=DEVICES)
+    p.add_argument("--visit", action="store_true",
+                   help="the inputs are several clips of one visit: one answer, every usable window of every "
+                        "usable clip pooled (one JSON object, with each clip's own result under 'clips')")
     p.set_defaults(func=run_predict)
 
     p = subparsers.add_parser(
@@ -221,6 +224,8 @@ def run_predict(args) -> int:
     if not paths:
         raise InputError("no video or pose-sequence file found in the given paths")
     screener = load_screener(args.model, args.device)
+    if args.visit:
+        return _predict_visit(args, paths, screener)
     if args.format == "table":
         print(f"{'input':<40} {'label':<9} result   (model {screener.model_version}; research use only)")
     failures = 0
@@ -236,6 +241,31 @@ def run_predict(args) -> int:
                 msg = msg if msg.startswith(obj["input"]) else f"{obj['input']}: {msg}"
                 print(f"scoliscreen: error: {msg}", file=sys.stderr, flush=True)
     return 2 if failures else 0
+
+
+def _predict_visit(args, paths, screener) -> int:
+    from scoliscreen.app.screening import screen_visit
+
+    with _bar() as bar:
+        obj = screen_visit(paths, screener, args.notes,
+                           progress=lambda d, n: bar("pose", d, n or 0))
+    if args.format == "jsonl":
+        print(json.dumps(obj), flush=True)
+    else:
+        print(f"visit of {len(paths)} clips (model {screener.model_version}; research use only)")
+        for c in obj["clips"]:
+            res = c.get("error") or f"{c['label']:<9} P={c['probability']:.3f}  windows {len(c['windows_s'])}"
+            print(f"  {Path(str(c['input'])).name:<40} {_one_line(str(res))}")
+        if "error" not in obj:
+            print(f"{'visit':<42} {obj['label']:<9} P={obj['probability']:.3f}  Cobb~{obj['cobb_estimate']:.0f}°  "
+                  f"band {obj['severity_band']}  ({obj['windows']} windows pooled)")
+    for c in obj["clips"]:
+        if "error" in c:
+            print(f"scoliscreen: error: {c['input']}: {_one_line(str(c['error']))}", file=sys.stderr, flush=True)
+    if "error" in obj:
+        print(f"scoliscreen: error: {_one_line(str(obj['error']))}", file=sys.stderr, flush=True)
+        return 3 if obj.get("refused_by_gate") else 2
+    return 0
 
 
 def _one_line(text: str) -> str:

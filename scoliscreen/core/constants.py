@@ -22,6 +22,8 @@ CLIP_FRAMES = 96  # the paper's clip length at 30 Hz (3.2 s): what the model see
 WINDOW_FRAMES = 16  # knowledge-map window length (frames at 30 Hz)
 HOP_FRAMES = 8  # knowledge-map window hop (96 frames -> 11 windows)
 CLIP_WINDOWS = (CLIP_FRAMES - WINDOW_FRAMES) // HOP_FRAMES + 1  # 11
+POOL_STRIDE_FRAMES = 48  # a walk is screened as every usable CLIP_FRAMES window, this far apart (1.6 s)
+POOL_MAX_WINDOWS = 8  # at most this many (evenly spread over the walk): inference stays <= 100 ms a clip
 
 # ---- compute devices (CLI --device and the GUI's setting) ---------------------------------
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")

@@ -35,6 +35,7 @@ from scoliscreen.core.fileio import sha256_file
 if TYPE_CHECKING:
     from scoliscreen.core.video import Frame
 from scoliscreen.core.landmarks import NUM_MP
+from scoliscreen.core.pose_mirror import MIRROR_POSE, MirroredEstimator
 from scoliscreen.core.sequence import PoseSequence
 from scoliscreen.core.video import quiet_native_logs
 
@@ -273,6 +274,7 @@ def estimate_poses(
     on_frame: Callable[[Frame, np.ndarray], None] | None = None,
     subject: str | None = None,
     num_poses: int = NUM_POSES,
+    symmetric: bool = MIRROR_POSE,
 ) -> PoseSequence:
     """Pose of every frame of ``source`` -> PoseSequence (NaN rows where nobody was found).
 
@@ -283,6 +285,8 @@ def estimate_poses(
     you can, as VIDEO mode carries tracking state (and timestamps) from one frame to the next.
     A camera recording's ``fps`` is the rate its frames really arrived at.
     ``subject``: who to keep when several people are found (:mod:`scoliscreen.core.tracking`).
+    ``symmetric``: each frame and its mirror image are estimated and averaged (``pose_mirror.py``;
+    own estimator only, one person).
     """
     from scoliscreen.core.tracking import parse_subject, select_subject
 
@@ -301,11 +305,12 @@ def estimate_poses(
     rows: list[np.ndarray] = []
     times: list[float] = []
     total = getattr(source, "frame_count", None)
-    est = estimator
+    est: PoseEstimator | MirroredEstimator | None = estimator
     worker.start()  # the first frames decode while the model loads
     try:
         if est is None:
-            est = PoseEstimator(model_path, num_poses=num_poses)
+            est = (MirroredEstimator(lambda: PoseEstimator(model_path)) if symmetric
+                   else PoseEstimator(model_path, num_poses=num_poses))
         est.new_recording()
         while True:
             item = q.get()

@@ -82,4 +82,6 @@ def screening_from_dict(d: Stored) -> ScreeningResult:
         reasons=[dict(r) for r in reasons if isinstance(r, Mapping)]
         if isinstance(reasons := d.get("reasons") or [], Sequence) else [],
         model_provenance=dict(prov) if isinstance(prov := d.get("model_provenance"), Mapping) else {},
+        windows_s=[(w[0], w[1]) for w in map(_floats, ws) if len(w) == 2]
+        if isinstance(ws := d.get("windows_s") or [], Sequence) else [],
     )

@@ -98,12 +98,15 @@ def mirror_knowledge_map(km):
 
 @dataclass(frozen=True)
 class SegmentPart:
-    """The ``CLIP_FRAMES``-frame segment the model uses: ``part`` (30 fps), where it starts in
-    the clip (s) and its real (unpadded) length."""
+    """The part of the clip the model uses: ``part`` (30 fps), where it starts in the clip (s)
+    and its real (unpadded) length. ``offsets``: start frames (in ``part``) of the
+    ``CLIP_FRAMES``-frame windows screened and pooled (``pooling.walk_windows``); one window
+    at 0 for a single segment."""
 
     part: PoseSequence
     start_s: float
     n_frames: int
+    offsets: tuple[int, ...] = (0,)
 
 
 def model_segment(seq: PoseSequence, segment: tuple[int, int] | None = None) -> SegmentPart:
