@@ -17,6 +17,20 @@ def _isolated_user_data(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SCOLISCREEN_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
 
 
+@pytest.fixture(autouse=True)
+def _flush_deleted_widgets():
+    """Widgets closed by a test are deleted before the next one starts (Qt defers deletion to the
+    event loop, and offscreen tests never run one): without this every later window is slower."""
+    yield
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        if QCoreApplication.instance() is not None:
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
 @pytest.fixture(scope="session")
 def sample_clip() -> Path:
     return SAMPLE
