@@ -88,7 +88,7 @@ def print_summary(summary: dict, out=None) -> None:
 
 
 def _world_choices() -> tuple[str, ...]:
-    from scoliscreen.core.sim.worlds import WORLDS
+    from scoliscreen.core.constants import WORLDS  # not core.sim: building the parser stays light
 
     return WORLDS
 

@@ -23,7 +23,10 @@ WINDOW_FRAMES = 16  # knowledge-map window length (frames at 30 Hz)
 HOP_FRAMES = 8  # knowledge-map window hop (96 frames -> 11 windows)
 CLIP_WINDOWS = (CLIP_FRAMES - WINDOW_FRAMES) // HOP_FRAMES + 1  # 11
 POOL_STRIDE_FRAMES = 48  # a walk is screened as every usable CLIP_FRAMES window, this far apart (1.6 s)
-POOL_MAX_WINDOWS = 8  # at most this many (evenly spread over the walk): inference stays <= 100 ms a clip
+POOL_MAX_WINDOWS = 8  # at most this many (evenly spread over the walk); 8 windows cost ~290 ms (benchmarks/model_inference.py)
+
+# ---- simulated worlds (core/sim/worlds.py; the simulate CLI's --world) ----------------------
+WORLDS: tuple[str, ...] = ("A", "B", "C", "R")
 
 # ---- compute devices (CLI --device and the GUI's setting) ---------------------------------
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")

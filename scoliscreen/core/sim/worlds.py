@@ -18,10 +18,10 @@ from typing import Any, Callable
 
 import numpy as np
 
+from scoliscreen.core.constants import WORLDS
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.sequence import PoseSequence
 
-WORLDS = ("A", "B", "C", "R")
 
 
 def check_world(world: str) -> str:
