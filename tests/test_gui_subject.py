@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 pytestmark = pytest.mark.gui
-from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from gui_helpers import main_window  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MULTI = REPO / "tests" / "data" / "real" / "sports2d_demo_multiperson.mp4"
@@ -61,21 +62,8 @@ class Asker:
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from scoliscreen.gui.app import create_app
-    from scoliscreen.gui.main_window import MainWindow
-    from scoliscreen.gui.settings import AppSettings
-
-    create_app()
-    settings = AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    settings.data_folder = str(tmp_path / "data")
-    w = MainWindow(settings=settings, load_model=False)
-    w.shown_messages = []
-    w.show_message = lambda kind, title, text: w.shown_messages.append((kind, title, text))
-    w.ask = Asker()
-    w.ask_new_patient = lambda: None
+    w = main_window(tmp_path, Asker())
     qtbot.addWidget(w)
-    w.resize(1440, 900)
-    w.show()
     yield w
     w.result_saved = True
     w.shutdown()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.gui
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from gui_helpers import main_window  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,21 +55,8 @@ class Asker:
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from scoliscreen.gui.app import create_app
-    from scoliscreen.gui.main_window import MainWindow
-    from scoliscreen.gui.settings import AppSettings
-
-    create_app()
-    settings = AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    settings.data_folder = str(tmp_path / "data")
-    w = MainWindow(settings=settings, load_model=False)
-    w.shown_messages = []
-    w.show_message = lambda kind, title, text: w.shown_messages.append((kind, title, text))
-    w.ask = Asker()
-    w.ask_new_patient = lambda: None
+    w = main_window(tmp_path, Asker())
     qtbot.addWidget(w)
-    w.resize(1440, 900)
-    w.show()
     yield w
     w.result_saved = True  # let the fixture close without a prompt
     w.shutdown()

@@ -83,12 +83,7 @@ def test_body_proportions_match_a_real_back_view_recording():
     sequence of a person walking away from the camera."""
     real = load_sequence(POSES / "intel_worker_back_walk_away.npz")
 
-    def ratio(seq):
-        px = seq.pixels()
-        sw = np.linalg.norm(px[:, MP["left_shoulder"]] - px[:, MP["right_shoulder"]], axis=1)
-        sho = 0.5 * (px[:, MP["left_shoulder"]] + px[:, MP["right_shoulder"]])
-        hip = 0.5 * (px[:, MP["left_hip"]] + px[:, MP["right_hip"]])
-        return np.nanmedian(sw / np.linalg.norm(sho - hip, axis=1))
+    from pose_measures import shoulder_trunk_ratio as ratio
 
     r_real = ratio(real.slice(10, 50))
     sims = [ratio(simulate_clip(sample_subject(np.random.default_rng(i)), i, view="back")) for i in range(8)]

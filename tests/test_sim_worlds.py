@@ -177,12 +177,7 @@ def test_world_c_body_proportions_match_a_real_back_view_recording():
 
     from scoliscreen.core.sequence import load_sequence
 
-    def ratio(seq):
-        px = seq.pixels()
-        sw = np.linalg.norm(px[:, MP["left_shoulder"]] - px[:, MP["right_shoulder"]], axis=1)
-        sho = 0.5 * (px[:, MP["left_shoulder"]] + px[:, MP["right_shoulder"]])
-        hip = 0.5 * (px[:, MP["left_hip"]] + px[:, MP["right_hip"]])
-        return np.nanmedian(sw / np.linalg.norm(sho - hip, axis=1))
+    from pose_measures import shoulder_trunk_ratio as ratio
 
     real = load_sequence(Path(__file__).resolve().parent / "data" / "poses" / "intel_worker_back_walk_away.npz")
     r_real = ratio(real.slice(10, 50))

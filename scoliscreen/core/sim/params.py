@@ -138,6 +138,14 @@ def _height_for(rng: np.random.Generator, sex: str, age: float) -> float:
     return float(np.clip(rng.normal(median, 0.07), 1.40, 1.85))
 
 
+def sample_sex(rng: np.random.Generator, cobb: float) -> str:
+    """"F" or "M" for a child with this Cobb angle (every world draws sex this way). AIS
+    girls:boys ~ 1:1 below 10 deg, ~1.4:1 for small curves, up to 7:1 for large ones
+    (Konieczny et al. 2013, J Child Orthop 7:3-9): sex follows the label, by the literature."""
+    p_female = 0.5 if cobb < POSITIVE_COBB else min(0.55 + 0.01 * cobb, 0.85)
+    return "F" if rng.random() < p_female else "M"
+
+
 def sample_subject(
     rng: np.random.Generator, subject_id: str = "sim00000", seed: int = 0, cobb_angle: float | None = None
 ) -> SubjectParams:
@@ -149,10 +157,7 @@ def sample_subject(
     Sex follows the curve size as in the AIS literature (see docs/simulator.md)."""
     streams = dict(zip(SUBJECT_STREAMS, rng.spawn(len(SUBJECT_STREAMS))))
     cobb = sample_cobb(streams["cobb"]) if cobb_angle is None else float(cobb_angle)
-    # AIS girls:boys ~ 1:1 below 10 deg, ~1.4:1 for small curves, up to 7:1 for large ones
-    # (Konieczny et al. 2013, J Child Orthop 7:3-9): sex follows the label, by the literature.
-    p_female = 0.5 if cobb < POSITIVE_COBB else min(0.55 + 0.01 * cobb, 0.85)
-    sex = "F" if streams["sex"].random() < p_female else "M"
+    sex = sample_sex(streams["sex"], cobb)
     age = float(np.round(streams["age"].uniform(10.0, 16.0), 1))
     height = _height_for(streams["height"], sex, age)
     body = streams["body"]

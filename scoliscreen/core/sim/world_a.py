@@ -27,14 +27,7 @@ def simulate_clip(
         raise InputError(f"view must be 'front' or 'back', got {view!r}")
     setup, motion, noise = clip_streams(rng)
     clip = sample_clip_params(setup, subject, view=view, fps=fps, resolution=resolution, duration_s=duration_s)
-    n = max(int(round(clip.duration_s * clip.fps)), 2)
-    t = np.arange(n) / clip.fps
-    body = walking_body(subject, clip, t, motion)
-    xy, z, body_px = project(body, subject, clip)
-    if pose_errors == "fitted":
-        landmarks = learned_estimator_output(xy, z, body_px, clip.width, clip.height, clip.fps, clip.view, noise)
-    else:
-        landmarks = estimator_output(xy, z, body_px, clip, noise)
+    t, landmarks = film(subject, clip, motion, noise, pose_errors)
     meta = {
         "view": clip.view,
         "simulated": True,
@@ -53,3 +46,17 @@ def simulate_clip(
 def clip_streams(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
     """(recording setup, body motion, estimator noise): independent children of a clip's generator."""
     return tuple(rng.spawn(3))
+
+
+def film(subject: SubjectParams, clip, motion: np.random.Generator, noise: np.random.Generator,
+         pose_errors: str = "world") -> tuple[np.ndarray, np.ndarray]:
+    """(times in s, landmarks [n, 33, 4]) of ``subject`` walking as ``clip`` sets it up, seen by
+    the world's own estimator model or the one fitted on real MediaPipe output ("fitted").
+    Worlds A and B share this body, projection and estimator code."""
+    n = max(int(round(clip.duration_s * clip.fps)), 2)
+    t = np.arange(n) / clip.fps
+    body = walking_body(subject, clip, t, motion)
+    xy, z, body_px = project(body, subject, clip)
+    if pose_errors == "fitted":
+        return t, learned_estimator_output(xy, z, body_px, clip.width, clip.height, clip.fps, clip.view, noise)
+    return t, estimator_output(xy, z, body_px, clip, noise)

@@ -26,9 +26,7 @@ import numpy as np
 
 from scoliscreen.core.landmarks import MP
 from scoliscreen.core.sequence import PoseSequence
-from scoliscreen.core.sim.body import walking_body
-from scoliscreen.core.sim.camera import _ar1, estimator_output, project
-from scoliscreen.core.sim.pose_noise import learned_estimator_output
+from scoliscreen.core.sim.camera import _ar1
 from scoliscreen.core.sim.params import (
     CURVE_REGION_WEIGHT,
     EFFECTS,
@@ -37,6 +35,7 @@ from scoliscreen.core.sim.params import (
     sample_clip_params,
     sample_subject,
 )
+from scoliscreen.core.sim.world_a import film
 
 GENERATOR_B = "scoliscreen.sim-B 1"
 
@@ -105,14 +104,8 @@ def simulate_clip_b(subject: SubjectParams, rng: np.random.Generator, *, view: s
     """One world-B recording of ``subject``. ``pose_errors``: "world" (world B's own estimator
     model, with its limb swaps) or "fitted" (the model fitted on real MediaPipe output)."""
     clip, motion, noise, extra = clip_setup_b(subject, rng, view)
-    n = max(int(round(clip.duration_s * clip.fps)), 2)
-    t = np.arange(n) / clip.fps
-    body = walking_body(subject, clip, t, motion)
-    xy, z, body_px = project(body, subject, clip)
-    if pose_errors == "fitted":
-        lm = learned_estimator_output(xy, z, body_px, clip.width, clip.height, clip.fps, clip.view, noise)
-    else:
-        lm = estimator_output(xy, z, body_px, clip, noise)
+    t, lm = film(subject, clip, motion, noise, pose_errors)
+    n = len(t)
     # left/right swaps of a limb group for a few frames
     for _ in range(extra.poisson(0.15 * n / clip.fps) if pose_errors != "fitted" else 0):
         pairs = _LIMB_SWAPS[int(extra.integers(len(_LIMB_SWAPS)))]

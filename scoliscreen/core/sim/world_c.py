@@ -32,6 +32,7 @@ from scoliscreen.core.constants import POSITIVE_COBB
 from scoliscreen.core.sequence import PoseSequence
 from scoliscreen.core.sim.camera_c import CameraC, project_c, sample_camera_c
 from scoliscreen.core.sim.gait_c import subject_harmonics, walking_body_c
+from scoliscreen.core.sim.params import sample_sex
 from scoliscreen.core.sim.pose_noise import learned_estimator_output
 
 GENERATOR_C = "scoliscreen.sim-C 1"
@@ -125,9 +126,7 @@ def sample_subject_c(rng: np.random.Generator, subject_id: str = "simC00000", se
                      cobb_angle: float | None = None) -> SubjectC:
     st = dict(zip(SUBJECT_STREAMS_C, rng.spawn(len(SUBJECT_STREAMS_C))))
     cobb = sample_cobb_c(st["cobb"]) if cobb_angle is None else float(cobb_angle)
-    # sex: the cited AIS dependence (Konieczny et al. 2013), as in world A
-    p_female = 0.5 if cobb < POSITIVE_COBB else min(0.55 + 0.01 * cobb, 0.85)
-    sex = "F" if st["sex"].random() < p_female else "M"
+    sex = sample_sex(st["sex"], cobb)  # the cited AIS dependence, as in every world
     age = float(np.round(st["age"].uniform(9.5, 17.0), 1))
     H = _stature(st["height"], sex, age)
     b = st["body"]

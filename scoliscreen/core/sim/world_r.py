@@ -34,7 +34,7 @@ import numpy as np
 from scoliscreen.core.constants import POSITIVE_COBB
 from scoliscreen.core.landmarks import MP, MP_MIRROR
 from scoliscreen.core.sequence import PoseSequence
-from scoliscreen.core.sim.params import CURVE_REGION_WEIGHT, CURVE_TYPE_P, CURVE_TYPES, RIGHT_CONVEX_P, RESOLUTIONS, \
+from scoliscreen.core.sim.params import CURVE_REGION_WEIGHT, CURVE_TYPE_P, CURVE_TYPES, RIGHT_CONVEX_P, RESOLUTIONS, sample_sex, \
     _height_for, sample_cobb
 from scoliscreen.core.sim.pose_noise import learned_estimator_output
 from scoliscreen.core.sim.real_walks import load_loops
@@ -90,8 +90,7 @@ def sample_subject_r(rng: np.random.Generator, subject_id: str = "simR00000", se
                      cobb_angle: float | None = None) -> SubjectR:
     st = dict(zip(SUBJECT_STREAMS_R, rng.spawn(len(SUBJECT_STREAMS_R))))
     cobb = sample_cobb(st["cobb"]) if cobb_angle is None else float(cobb_angle)
-    p_female = 0.5 if cobb < POSITIVE_COBB else min(0.55 + 0.01 * cobb, 0.85)  # Konieczny et al. 2013
-    sex = "F" if st["sex"].random() < p_female else "M"
+    sex = sample_sex(st["sex"], cobb)  # the cited AIS dependence, as in every world
     age = float(np.round(st["age"].uniform(10.0, 16.0), 1))
     src, b, r = st["source"], st["build"], st["curve"]
     curve_type = CURVE_TYPES[int(r.choice(3, p=CURVE_TYPE_P))]
