@@ -30,26 +30,27 @@ def _min_std(name: str) -> float:
 
 
 def lagged_correlation(a: np.ndarray, b: np.ndarray, max_lag: int, std_a: float, std_b: float) -> np.ndarray:
-    """[W, L] x [W, L] -> [W, 2*max_lag+1] Pearson r of a(t) with b(t+k), k = -max_lag..max_lag."""
+    """[W, L] x [W, L] -> [W, 2*max_lag+1] Pearson r of a(t) with b(t+k), k = -max_lag..max_lag.
+
+    All lags at once: b padded with NaN and viewed as ``2*max_lag+1`` shifted copies, so each
+    lag uses exactly the sample pairs that exist (the NaN padding is never valid)."""
     W, L = a.shape
-    out = np.full((W, 2 * max_lag + 1), np.nan)
-    for i, k in enumerate(range(-max_lag, max_lag + 1)):
-        if k >= 0:
-            x, y = a[:, : L - k], b[:, k:]
-        else:
-            x, y = a[:, -k:], b[:, : L + k]
-        ok = np.isfinite(x) & np.isfinite(y)
-        n = ok.sum(axis=1)
-        nn = np.maximum(n, 1)
-        x0, y0 = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
-        mx, my = x0.sum(axis=1) / nn, y0.sum(axis=1) / nn
-        dx = np.where(ok, x - mx[:, None], 0.0)
-        dy = np.where(ok, y - my[:, None], 0.0)
-        sxx, syy, sxy = (dx * dx).sum(axis=1), (dy * dy).sum(axis=1), (dx * dy).sum(axis=1)
-        good = (n >= MIN_PAIRS) & (sxx > nn * std_a**2) & (syy > nn * std_b**2)
-        den = np.sqrt(np.where(good, sxx * syy, 1.0))
-        out[:, i] = np.where(good, np.clip(sxy / den, -1.0, 1.0), np.nan)
-    return out
+    a = np.asarray(a, np.float64)
+    pad = np.full((W, max_lag), np.nan)
+    bp = np.concatenate([pad, np.asarray(b, np.float64), pad], axis=1)
+    y = np.lib.stride_tricks.sliding_window_view(bp, L, axis=1)  # [W, K, L]: y[:, j, t] = b[t + j - max_lag]
+    x = a[:, None, :]
+    ok = np.isfinite(x) & np.isfinite(y)
+    n = ok.sum(axis=2)
+    nn = np.maximum(n, 1)
+    x0, y0 = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
+    mx, my = x0.sum(axis=2) / nn, y0.sum(axis=2) / nn
+    dx = np.where(ok, x - mx[..., None], 0.0)
+    dy = np.where(ok, y - my[..., None], 0.0)
+    sxx, syy, sxy = (dx * dx).sum(axis=2), (dy * dy).sum(axis=2), (dx * dy).sum(axis=2)
+    good = (n >= MIN_PAIRS) & (sxx > nn * std_a**2) & (syy > nn * std_b**2)
+    den = np.sqrt(np.where(good, sxx * syy, 1.0))
+    return np.where(good, np.clip(sxy / den, -1.0, 1.0), np.nan)
 
 
 def peak(r: np.ndarray, fps: float, max_lag: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -133,10 +133,13 @@ def render_maps(points, height: int = MAP_H, width: int = MAP_W, sigma: float = 
     len2 = (dx * dx + dy * dy).clamp(min=1e-8)
     t = (((gx - ax) * dx + (gy - ay) * dy) / len2).clamp(0.0, 1.0)
     d2 = (gx - ax - t * dx) ** 2 + (gy - ay - t * dy) ** 2  # [N, S, H, W]
-    heat = torch.exp(-d2 / (2 * sigma * sigma)) * valid[..., None, None].to(points.dtype)
+    d2 = torch.where(valid[..., None, None], d2, torch.full_like(d2, float("inf")))
+    # max over a region's segments of exp(-d2 / 2 sigma^2) = exp of the smallest d2 (exp is
+    # monotone): one exp per region pixel instead of one per segment pixel
     n_reg = len(REGION_IDS)
-    out = heat.new_zeros((heat.shape[0], n_reg, height, width))
     region = torch.as_tensor(SEG_REGION, device=points.device)
-    idx = region[None, :, None, None].expand_as(heat)
-    out = out.scatter_reduce(1, idx, heat, reduce="amax", include_self=True)
+    idx = region[None, :, None, None].expand_as(d2)
+    near = d2.new_full((d2.shape[0], n_reg, height, width), float("inf"))
+    near = near.scatter_reduce(1, idx, d2, reduce="amin", include_self=True)
+    out = torch.exp(-near / (2 * sigma * sigma))
     return out.reshape(*lead, n_reg, height, width)
