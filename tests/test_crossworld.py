@@ -93,7 +93,7 @@ def test_leave_one_world_out_on_two_small_worlds(two_worlds, tmp_path):
 
     _, worlds, _ = two_worlds
     assert not set(worlds[0].inputs.subjects) & set(worlds[1].inputs.subjects)
-    lr = [v for v in VARIANTS if v[2] == "lr"]
+    lr = [v for v in VARIANTS if v[2] in ("lr", "score")]
     run = run_cross_world(worlds, TrainConfig(epochs=1), lr, n_boot=50)
     assert [f["held_out"] for f in run["folds"]] == ["A", "B"]
     for f in run["folds"]:
@@ -102,8 +102,13 @@ def test_leave_one_world_out_on_two_small_worlds(two_worlds, tmp_path):
         assert h["n_clips"] == len(held.inputs)
         assert set(h["variants"]) == {v[0] for v in lr}
         assert f["own_world_metrics"]["n_clips"] == f["own_test_clips"] > 0
+        # the in-world reference is scored on the held-out world's own test subjects only, never its training ones
+        ceil = f["in_world_ceiling"]
+        assert set(ceil["variants"]) == {"lr_medians", "lr_side_blind"}
+        assert 0 < ceil["n_clips"] < h["n_clips"]
     md = cross_world_markdown(run, "figures/roc_cross_world.png")
     assert "### Held out: world A" in md and "### Held out: world B" in md
+    assert "For reference, not a transfer result" in md
     png = write_roc(run, tmp_path / "roc.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
 
@@ -122,3 +127,28 @@ def test_train_on_a_mixture_of_worlds_from_the_cli(two_worlds, tmp_path):
     assert card["data"]["worlds"] == ["A", "B"]
     assert card["config"]["modalities"] == ["map"]
     assert card["data"]["clips"] == 48
+
+
+def test_asymmetry_score_is_side_blind_and_grows_with_asymmetry():
+    """The clinical-prior score: a clip and its mirror image score the same (a curve convex to
+    the left is as suspicious as one to the right), and scaling every asymmetry up raises it."""
+    import dataclasses
+
+    from scoliscreen.core.kinematics import FEATURES
+    from scoliscreen.core.model.baselines import AsymmetryScore, asymmetry_magnitudes
+    from scoliscreen.core.model.features import mirror_knowledge_map
+
+    @dataclasses.dataclass
+    class Map:  # what mirror_knowledge_map reads
+        features: tuple
+        values: np.ndarray
+
+    rng = np.random.default_rng(5)
+    km = rng.normal(size=(60, 6, len(FEATURES))).astype(np.float32)
+    mirrored = np.stack([mirror_knowledge_map(Map(FEATURES, k)).values for k in km])
+    x = asymmetry_magnitudes(km)
+    np.testing.assert_allclose(x, asymmetry_magnitudes(mirrored), rtol=1e-6)
+    prior = AsymmetryScore.fit(x)
+    louder = km.copy()
+    louder[:, :, [i for i, ft in enumerate(FEATURES) if ft.signed]] *= 3.0
+    assert (prior.score(asymmetry_magnitudes(louder)) > prior.score(x)).all()

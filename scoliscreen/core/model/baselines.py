@@ -6,6 +6,11 @@
   can be convex to the left or to the right, so a *signed* asymmetry (positive = the
   subject's right) averages out over a cohort. Signed features become magnitudes, and every
   per-side pair (``left_*`` / ``right_*``) becomes its absolute difference and its mean;
+* :func:`asymmetry_magnitudes` / :class:`AsymmetryScore` — the clinical-prior score: every
+  signed left/right asymmetry of the catalogue as a magnitude, z-scored on the training clips
+  and averaged with *equal* weights. Nothing but the scale is learned from the simulator: the
+  priors (``shared/docs/science.md``: shoulder, waist, trunk shift, pelvic obliquity, arm
+  swing, step asymmetries all grow with the curve) fix the direction and the weights;
 * :func:`nuisance_matrix` — recording and body facts only (view, fps, resolution, portrait,
   clip length, sex, age, stature): whatever these predict is a shortcut, not scoliosis;
 * :class:`LogisticModel` — L2-regularised logistic regression (torch LBFGS, float64) on
@@ -61,6 +66,31 @@ def sign_invariant(km: np.ndarray) -> np.ndarray:
         cols += [np.abs(lft - rgt), (lft + rgt) / 2]
     cols.append(med[:, plain])
     return np.concatenate(cols, axis=1)
+
+
+def asymmetry_magnitudes(km: np.ndarray) -> np.ndarray:
+    """[N, W, F] window values -> [N, S] |clip median| of each signed asymmetry feature."""
+    signed, _, _ = _pairs()
+    return np.abs(clip_medians(km)[:, signed])
+
+
+@dataclass
+class AsymmetryScore:
+    """Equal-weight mean of z-scored asymmetry magnitudes (module doc); ``score`` is in
+    z units (higher = more asymmetric), calibrated afterwards like any other score."""
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, x: np.ndarray) -> "AsymmetryScore":
+        x = np.asarray(x, np.float64)
+        with np.errstate(all="ignore"):
+            mean, std = np.nanmean(x, axis=0), np.nanstd(x, axis=0)
+        return cls(np.where(np.isfinite(mean), mean, 0.0), np.where(np.isfinite(std) & (std > 1e-9), std, 1.0))
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return LogisticModel._z(x, self.mean, self.std).mean(axis=1)
 
 
 NUISANCE_COLUMNS = ("view_front", "fps", "width", "height", "portrait", "good_frame_fraction",

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 VARIANTS: tuple[tuple, ...] = (
     ("lr_medians", "LR on the knowledge map's clip medians", "lr", "medians"),
     ("lr_side_blind", "LR on side-blind map features (magnitudes of signed and left-right asymmetries)", "lr", "side_blind"),
+    ("asym_score", "clinical-prior score: equal-weight mean of the z-scored asymmetry magnitudes (no weights "
+     "learned)", "score", "asymmetry"),
     ("lr_nuisance", "nuisance only: view, fps, resolution, good frames, sex, age, stature (LR)", "lr", "nuisance"),
     ("net_map", "network: knowledge map only", "net", (("map",), "latent")),
     ("net_video", "network: skeleton-map sequence only", "net", (("video",), "latent")),
@@ -138,12 +140,22 @@ def _features(kind: str, inputs, nuisance: np.ndarray) -> np.ndarray:
         return sign_invariant(inputs.km)
     if kind == "nuisance":
         return nuisance
+    if kind == "asymmetry":
+        from scoliscreen.core.model.baselines import asymmetry_magnitudes
+
+        return asymmetry_magnitudes(inputs.km)
     raise ValueError(kind)
 
 
 def fit_variant(spec: tuple, inputs, nuisance: np.ndarray, tr: np.ndarray, va: np.ndarray, cfg) -> Callable:
     """Train one variant; returns ``score(idx) -> log-odds`` (uncalibrated)."""
     key, _label, kind, what = spec
+    if kind == "score":
+        from scoliscreen.core.model.baselines import AsymmetryScore
+
+        x = _features(what, inputs, nuisance)
+        prior = AsymmetryScore.fit(x[tr])
+        return lambda idx: prior.score(x[idx])
     if kind == "lr":
         from scoliscreen.core.model.baselines import LogisticModel
 
@@ -165,6 +177,29 @@ def operating_point(score_val: np.ndarray, y_val: np.ndarray) -> tuple[float, fl
 
     a, b = fit_platt(score_val, y_val)
     return a, b, choose_threshold(sigmoid(a * score_val + b), y_val, TARGET_SENSITIVITY)
+
+
+CEILING_VARIANTS = ("lr_medians", "lr_side_blind")
+
+
+def in_world_ceiling(inputs, nuisance: np.ndarray, mine: np.ndarray, part: np.ndarray, cfg, n_boot: int,
+                     seed: int) -> dict:
+    """What the same simple models reach when the held-out world *is* seen: trained on its own
+    train subjects, operating point on its validation subjects, scored on its test subjects.
+    A reference for the transfer figures (what these models reach on the world itself), not a
+    transfer result and not a bound: a model with fewer learned weights can transfer better."""
+    y = inputs.cobb >= POSITIVE_COBB
+    tr, va, te = (np.flatnonzero(mine & (part == k)) for k in (0, 1, 2))
+    scores, preds = {}, {}
+    for spec in VARIANTS:
+        if spec[0] in CEILING_VARIANTS:
+            from scoliscreen.core.model.train import sigmoid
+
+            score = fit_variant(spec, inputs, nuisance, tr, va, cfg)
+            a, b, thr = operating_point(score(va), y[va])
+            p = sigmoid(a * score(te) + b)
+            scores[spec[0]], preds[spec[0]] = p, p >= thr
+    return paired_bootstrap(y[te], inputs.subjects[te], scores, preds, n_boot, seed)
 
 
 def _point(y: np.ndarray, score: np.ndarray, pred: np.ndarray) -> dict:
@@ -278,6 +313,7 @@ def run_cross_world(worlds: list[WorldData], cfg, variants=VARIANTS, seed: int =
                 c2 = d.calibrated(predict_arrays(shipped[0], inputs, mine)["logit"])
                 res["shipped_own_metrics"] = paired_bootstrap(y[mine], inputs.subjects[mine], {"shipped": c2},
                                                               {"shipped": c2 >= d.threshold_logit}, n_boot, seed)
+        res["in_world_ceiling"] = in_world_ceiling(inputs, nuis, world_of == h, part, cfg, n_boot, seed)
         res["held_out_metrics"] = paired_bootstrap(y[test], inputs.subjects[test], scores, preds, n_boot, seed)
         res["own_world_metrics"] = paired_bootstrap(y[own], inputs.subjects[own], own_scores, own_preds, n_boot, seed)
         res["roc"] = {k: roc_points(y[test], v) for k, v in scores.items()}

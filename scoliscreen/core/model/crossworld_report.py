@@ -73,6 +73,13 @@ def cross_world_markdown(run: dict, roc_path: str | None = None) -> str:
                        f"no winner: the best ({labels.get(p['best'], p['best'])}) is not separated from the "
                        f"runner-up ({labels.get(p['runner_up'], p['runner_up'])})")
             lines.append(f"- {_NAMES[metric]}: {verdict}. Paired 95 % CI of best − other: {diffs}.")
+        ceil = f.get("in_world_ceiling")
+        if ceil:
+            lines.append(f"- For reference, not a transfer result: trained on world {f['held_out']}'s *own* train "
+                         f"subjects (operating point on its validation subjects) and scored on its "
+                         f"{ceil['n_subjects']} test subjects, " + "; ".join(
+                             f"{labels.get(k, k)} reaches AUC {_ci(m['roc_auc'])}, macro-F1 {_ci(m['macro_f1'])}"
+                             for k, m in ceil["variants"].items()) + ".")
         best = h["variants"][h["paired"]["roc_auc"]["best"]]
         ok = best["roc_auc"]["value"] >= BAR_AUC and best["macro_f1"]["value"] >= BAR_F1
         lines += [f"- Bar (AUC ≥ {BAR_AUC}, macro-F1 ≥ {BAR_F1}) on held-out world {f['held_out']}: "
