@@ -94,6 +94,7 @@ def test_roster_subject_column_is_optional_and_canonical(tmp_path):
     roster.write_text("file,patient\na.mp4,P1\n")
     assert read_roster(roster).entry_for(tmp_path / "a.mp4", tmp_path).subject is None
     assert (subject_key(None), subject_key("auto"), subject_key("0.39,0.46")) == (None, None, "0.39,0.46")
+    assert (subject_key("1234567.0, 5"), subject_key("7")) == ("1234567,5", "#7")  # read back by parse_subject
 
 
 @pytest.mark.parametrize("line, message", [

@@ -72,7 +72,11 @@ def subject_key(subject: str | None) -> str | None:
         return f"#{arg}"
     assert isinstance(arg, tuple)
     x, y, frame = arg
-    return f"{x:g},{y:g}" + ("" if frame is None else f"@{frame}")
+
+    def num(v: float) -> str:  # plain decimals (no exponent): parse_subject reads it back
+        return f"{v:.6f}".rstrip("0").rstrip(".") or "0"
+
+    return f"{num(x)},{num(y)}" + ("" if frame is None else f"@{frame}")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ def register(subparsers) -> None:
     p.add_argument("folder", metavar="FOLDER", help="folder of clips (videos and/or pose-sequence .npz)")
     p.add_argument("--roster", metavar="CSV",
                    help="CSV with 'file' (name or glob pattern) and 'patient' (pseudonym) columns, and optionally "
-                        "'subject' (whom to follow in that clip, as --subject; an empty cell takes --subject)")
+                        "'subject' (whom to follow in that clip, as --subject, a point quoted: \"X,Y\"; an empty "
+                        "cell takes --subject)")
     p.add_argument("--subject", default="auto", metavar="WHO",
                    help="whom to follow in every clip when several people are in view: 'auto' (default: the "
                         "person who walks), a point 'X,Y' (pixels, or fractions of the picture) optionally "
