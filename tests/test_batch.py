@@ -46,11 +46,11 @@ class InlineEngine:
     def describe(self):
         return "inline"
 
-    def submit(self, path):
+    def submit(self, path, subject=None):
         from scoliscreen.app.batch_worker import screen_file
 
         fut = self._future()
-        fut.set_result(screen_file(path, None, "cpu"))
+        fut.set_result(screen_file(path, None, "cpu", subject))
         return fut
 
     def wait_any(self, handles, timeout=None):

@@ -61,8 +61,8 @@ class _KeyedDask:
     def __getattr__(self, name):
         return getattr(self.engine, name)
 
-    def submit(self, path):
-        fut = self.engine.submit(path)
+    def submit(self, path, subject=None):
+        fut = self.engine.submit(path, subject)
         self.keys[os.path.basename(path)] = fut.key
         return fut
 

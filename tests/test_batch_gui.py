@@ -20,11 +20,11 @@ class GatedEngine(InlineEngine):
         super().__init__()
         self.entered, self.gate = entered, gate
 
-    def submit(self, path):
+    def submit(self, path, subject=None):
         if not self.entered.is_set():
             self.entered.set()
             self.gate.wait(60)
-        return super().submit(path)
+        return super().submit(path, subject)
 
 
 @pytest.mark.slow

@@ -5,8 +5,10 @@ batch queue share.
     for event in gen: ...                      # progress: a bar, a table, a log
     summary = drain(batch_steps(...))          # or run it to the end
 
-Steps: list the folder's clips, match each to its patient (roster), hash it and look up its job
-(``core/jobs.py``: key = file sha256 + model version); skip what is done (and what failed, unless
+Steps: list the folder's clips, match each to its patient and subject (roster; ``subject``: whom
+to follow when several people are in view, the roster's cell or else ``--subject``, default the
+person who walks), hash it and look up its job (``core/jobs.py``: key = file sha256 + model
+version [+ subject]); skip what is done (and what failed, unless
 ``retry_failed``); hand the rest to the engine (a local process pool, or Dask) a few at a time;
 record each result as a visit (through ``batch_adapter``) and then mark its job done. Only this
 coordinating process writes the store. Results are written as they come and dropped from memory,
@@ -28,10 +30,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from scoliscreen.app import batch_adapter as adapter
 from scoliscreen.app.batch_plan import (TALLY, ResultRow, as_int, read_roster, result_row, scan_folder, section,
-                                        write_csv)
+                                        subject_key, write_csv)
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.fileio import sha256_file
-from scoliscreen.core.jobs import JobRow, JobTable
+from scoliscreen.core.jobs import JobRow, JobTable, job_key
 
 if TYPE_CHECKING:
     from scoliscreen.app.batch_engines import Engine, Handle
@@ -56,6 +58,7 @@ class BatchOptions:
     model_dir: str | Path | None = None
     device: str = "cpu"
     max_attempts: int = MAX_ATTEMPTS
+    subject: str | None = None  # whom to follow in every clip (a roster's subject cell wins); None: auto
 
 
 @dataclass
@@ -99,6 +102,7 @@ class _Item:
     patient_id: int | None = None
     sha256: str = ""
     key: str = ""
+    subject: str | None = None  # canonical (batch_plan.subject_key); None: the person who walks
 
 
 class _EventFn(Protocol):
@@ -122,6 +126,7 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
     t0 = time.perf_counter()
     folder = Path(opts.folder).resolve()
     files = scan_folder(folder)
+    default_subject = subject_key(opts.subject)  # a bad --subject or roster cell: refused before any clip
     roster = read_roster(opts.roster) if opts.roster else None
     version = adapter.model_version(opts.model_dir)
     jobs = JobTable.of_store(store)
@@ -142,34 +147,40 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
         return row
 
     for i, path in enumerate(files):
-        item = _Item(i, path)
+        item = _Item(i, path, subject=default_subject)
         row: ResultRow | None = None
         try:
             if roster is not None:
-                item.patient = roster.patient_for(path, folder)
-                if item.patient is None:
+                entry = roster.entry_for(path, folder)
+                if entry is None:
                     raise InputError(f"{path.name} is not in the roster {Path(roster.source).name}")
+                item.patient = entry.patient
+                item.subject = default_subject if entry.subject is None else subject_key(entry.subject)
                 item.patient_id = _resolve_patient(store, item.patient, opts.create_patients, created)
             item.sha256 = sha256_file(path)
         except (InputError, OSError) as exc:
-            row = result_row(path, folder, patient=item.patient, error=str(exc), model_version=version)
-        if row is None and item.sha256 in seen:
+            row = result_row(path, folder, patient=item.patient, error=str(exc), model_version=version,
+                             subject=item.subject)
+        same = job_key(item.sha256, version, item.subject)
+        if row is None and same in seen:
             row = result_row(path, folder, sha256=item.sha256, patient=item.patient, model_version=version,
-                             error=f"the same clip as {files[seen[item.sha256]].name} (screened once)")
+                             subject=item.subject,
+                             error=f"the same clip as {files[seen[same]].name} (screened once)")
         if row is not None:
             extra[i] = settle(i, row)
             planned.append(_slim(row))
             continue
-        seen[item.sha256] = i
-        job = jobs.ensure(item.sha256, version, str(path), item.patient)
+        seen[same] = i
+        job = jobs.ensure(item.sha256, version, str(path), item.patient, item.subject)
         item.key = keys[i] = job["key"]
+        item.subject = job["subject"]  # the stored choice is what the worker follows
         if job["status"] == "running":  # left by a run that was killed
             visit_id = jobs.recover(item.key, item.patient_id)
             if visit_id is not None:
                 analysis = adapter.stored_analysis(store, visit_id)
                 jobs.finish(item.key, visit_id, result_row(path, folder, sha256=item.sha256, patient=item.patient,
                                                            analysis=analysis, visit_id=visit_id,
-                                                           model_version=version))
+                                                           model_version=version, subject=item.subject))
                 job = jobs.row(item.key)
         if job["status"] == "done" or (job["status"] == "error" and not opts.retry_failed):
             planned.append(_slim(settle(i, _stored_row(jobs, job, path, folder, version))))
@@ -177,8 +188,8 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
         if job["status"] != "queued":
             jobs.requeue(item.key)
         queue.append(item)
-        planned.append(_slim(result_row(path, folder, patient=item.patient)) | {"status": "queued", "result": "",
-                                                                              "error": ""})
+        planned.append(_slim(result_row(path, folder, patient=item.patient, subject=item.subject))
+                       | {"status": "queued", "result": "", "error": ""})
 
     total = len(files)
 
@@ -220,8 +231,9 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
                 while queue and not paused and len(inflight) < engine.slots:
                     item = queue.popleft()
                     jobs.start(item.key)
-                    inflight[engine.submit(str(item.path))] = item
-                    yield event("running", row=result_row(item.path, folder, patient=item.patient)
+                    inflight[engine.submit(str(item.path), item.subject)] = item
+                    yield event("running", row=result_row(item.path, folder, patient=item.patient,
+                                                          subject=item.subject)
                                 | {"status": "running", "result": "", "error": ""})
                 if not inflight:
                     time.sleep(POLL_S)
@@ -238,7 +250,8 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
                         if attempts < opts.max_attempts:
                             jobs.lost(item.key, str(exc))
                             queue.appendleft(item)
-                            yield event("retry", row=result_row(item.path, folder, patient=item.patient)
+                            yield event("retry", row=result_row(item.path, folder, patient=item.patient,
+                                                                subject=item.subject)
                                         | {"status": "queued", "result": "", "error": str(exc)},
                                         message=f"{item.path.name}: {exc}; retrying (attempt {attempts + 1})")
                             continue
@@ -274,7 +287,7 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
                         cancelled, screened, reports)
 
 
-PLAN_KEYS = ("file", "patient", "status", "result", "probability", "error", "visit_id")
+PLAN_KEYS = ("file", "patient", "status", "result", "probability", "error", "visit_id", "subject")
 
 
 def _slim(row: Mapping[str, object]) -> ResultRow:
@@ -284,7 +297,8 @@ def _slim(row: Mapping[str, object]) -> ResultRow:
 def _stored_row(jobs: JobTable, job: JobRow, path: Path, folder: Path, version: str) -> ResultRow:
     """The CSV row a settled job holds (its file name as found now)."""
     row = jobs.summary(job) or result_row(path, folder, sha256=job["sha256"], patient=job["patient"],
-                                          error=job["error"] or "failed in an earlier run", model_version=version)
+                                          error=job["error"] or "failed in an earlier run", model_version=version,
+                                          subject=job.get("subject"))
     row["file"] = result_row(path, folder)["file"]
     return row
 
@@ -301,11 +315,13 @@ def _settle(store: Store, jobs: JobTable, item: _Item, folder: Path, res: Worker
         visit_id = adapter.record(store, res["result"], item.patient_id, video_sha256=item.sha256)
         row = result_row(item.path, folder, sha256=item.sha256, patient=item.patient,
                          analysis=res["analysis"], visit_id=visit_id, seconds=res.get("seconds"),
-                         model_version=version)
+                         model_version=version, subject=item.subject,
+                         followed_track=res.get("followed_track", ""))
         jobs.finish(item.key, visit_id, row)
     else:
         row = result_row(item.path, folder, sha256=item.sha256, patient=item.patient,
-                         error=res.get("error"), seconds=res.get("seconds"), model_version=version)
+                         error=res.get("error"), seconds=res.get("seconds"), model_version=version,
+                         subject=item.subject)
         jobs.fail(item.key, str(row["error"]), row)
     return row
 

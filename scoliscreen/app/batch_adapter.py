@@ -23,13 +23,15 @@ SessionReport = Callable[["Store", list[int], Path], Path]
 """``core.report.session_summary``: (store, visit ids, PDF path) -> the path written."""
 
 
-def analyze_path(path: str | Path, screener: Screener | None) -> Analysis:
+def analyze_path(path: str | Path, screener: Screener | None, *, subject: str | None = None) -> Analysis:
     """Analyse one video or pose-sequence file and screen it. A recording the quality gate
     refuses is returned (``quality.usable`` False, no screening); a screening model that cannot
-    be used leaves ``screening_error``. A file that cannot be read raises a ``ScoliScreenError``."""
+    be used leaves ``screening_error``. A file that cannot be read raises a ``ScoliScreenError``.
+    ``subject``: whom to follow when several people are in view (``scoliscreen analyze --subject``:
+    ``auto``/None, ``#N``, ``X,Y[@FRAME]``)."""
     from scoliscreen.app.analysis import run_analysis
 
-    return run_analysis(str(path), screener=screener)
+    return run_analysis(str(path), screener=screener, subject=subject)
 
 
 def record(store: Store, analysis: Analysis, patient_id: int | None, *, video_sha256: str | None = None) -> int:

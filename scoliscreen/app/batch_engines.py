@@ -4,7 +4,8 @@ Both engines have the same small interface, so the runner does not care:
 
 * ``slots`` — how many files to keep in flight (one per worker process for the local pool: a
   dead worker then loses only the files being screened);
-* ``submit(path) -> handle``; ``wait_any(handles, timeout) -> handles that finished``;
+* ``submit(path, subject) -> handle`` (``subject``: whom to follow, canonical ``--subject``
+  form, None = the person who walks); ``wait_any(handles, timeout) -> handles that finished``;
 * ``collect(handle) -> dict`` — the worker's result (see ``batch_worker.screen_file``), or
   :class:`WorkerLost` when the process running it died;
 * ``heal()`` — after a loss, make the engine usable again; ``close(cancel)``.
@@ -39,7 +40,7 @@ class Engine(Protocol):
     slots: int
 
     def describe(self) -> str: ...
-    def submit(self, path: str) -> Handle: ...
+    def submit(self, path: str, subject: str | None = None) -> Handle: ...
     def wait_any(self, handles: Iterable[Handle], timeout: float | None = None) -> list[Handle]: ...
     def collect(self, handle: Handle) -> WorkerResult: ...
     def heal(self) -> None: ...
@@ -102,10 +103,10 @@ class LocalEngine:
     def describe(self) -> str:
         return f"{self.workers} local worker process{'es' if self.workers != 1 else ''}"
 
-    def submit(self, path: str) -> Future[WorkerResult]:
+    def submit(self, path: str, subject: str | None = None) -> Future[WorkerResult]:
         from scoliscreen.app.batch_worker import screen_file
 
-        return self._running().submit(screen_file, path, self.model_dir, self.device)
+        return self._running().submit(screen_file, path, self.model_dir, self.device, subject)
 
     def wait_any(self, handles: Iterable[Handle], timeout: float | None = None) -> list[Handle]:
         from concurrent.futures import FIRST_COMPLETED, wait

@@ -8,6 +8,12 @@ relative to the batch folder, or a glob pattern (``class4b_*.mp4``) to a patient
 exact name wins over a pattern; among patterns the first matching row wins. With a roster, a file
 it does not name is reported as an error (not screened anonymously); without a roster every
 visit is recorded without a patient.
+
+An optional ``subject`` column says whom to follow in that row's clips when several people are in
+view (``scoliscreen analyze --subject`` syntax: ``auto``, ``#N``, ``X,Y[@FRAME]`` - a point must
+be quoted in the CSV); an empty cell takes the batch's ``--subject`` (default ``auto``, the person
+who walks). A value :func:`~scoliscreen.core.tracking.parse_subject` refuses is an InputError
+naming the line, raised before any clip runs.
 """
 
 from __future__ import annotations
@@ -24,10 +30,16 @@ from scoliscreen.core.errors import InputError
 
 FILE_COLUMNS = ("file", "filename", "pattern", "clip")
 PATIENT_COLUMNS = ("patient", "pseudonym", "patient_id")
+SUBJECT_COLUMN = "subject"
 
 CSV_COLUMNS = ("file", "status", "result", "label", "probability", "cobb_estimate",
                "cobb_interval_lo", "cobb_interval_hi", "severity_band", "quality_verdict",
-               "quality_reasons", "model_version", "error", "patient", "visit_id", "seconds", "sha256")
+               "quality_reasons", "model_version", "error", "patient", "visit_id", "seconds", "sha256",
+               "subject", "followed_track")
+"""``subject``: whom the batch asked to follow (empty: ``auto``, the person who walks);
+``followed_track``: the person track the analysis followed (``#N``, usable as ``--subject #N``),
+given when a subject was chosen or several people were in view. Appended last, so older readers
+of the CSV keep their columns."""
 TALLY = ("refer", "no referral", "re-record", "unusable", "error")
 
 ResultRow = dict[str, object]
@@ -47,21 +59,51 @@ def section(d: Mapping[str, object], key: str) -> Mapping[str, object]:
     return part
 
 
+def subject_key(subject: str | None) -> str | None:
+    """The canonical form of a ``--subject`` value (``#1``, ``689,455@10``), None for ``auto``;
+    an InputError (one line) for a value :func:`~scoliscreen.core.tracking.parse_subject` refuses.
+    Job keys and the CSV use this form, so ``# 1`` and ``#1`` are the same choice."""
+    from scoliscreen.core.tracking import AUTO, parse_subject
+
+    kind, arg = parse_subject(subject)
+    if kind == AUTO:
+        return None
+    if kind == "index":
+        return f"#{arg}"
+    assert isinstance(arg, tuple)
+    x, y, frame = arg
+
+    def num(v: float) -> str:  # plain decimals (no exponent): parse_subject reads it back
+        return f"{v:.6f}".rstrip("0").rstrip(".") or "0"
+
+    return f"{num(x)},{num(y)}" + ("" if frame is None else f"@{frame}")
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    patient: str
+    subject: str | None = None  # canonical (subject_key) or "auto"; None (empty cell): the batch's --subject
+
+
 @dataclass
 class Roster:
-    exact: dict[str, str] = field(default_factory=dict)  # name or relative path -> pseudonym
-    patterns: list[tuple[str, str]] = field(default_factory=list)  # [(glob, pseudonym)] in file order
+    exact: dict[str, RosterEntry] = field(default_factory=dict)  # name or relative path -> entry
+    patterns: list[tuple[str, RosterEntry]] = field(default_factory=list)  # [(glob, entry)] in file order
     source: str = ""
 
-    def patient_for(self, path: Path, folder: Path) -> str | None:
+    def entry_for(self, path: Path, folder: Path) -> RosterEntry | None:
         rel = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
         for key in (rel, path.name):
             if key in self.exact:
                 return self.exact[key]
-        for pattern, patient in self.patterns:
+        for pattern, entry in self.patterns:
             if fnmatch.fnmatchcase(path.name, pattern) or fnmatch.fnmatchcase(rel, pattern):
-                return patient
+                return entry
         return None
+
+    def patient_for(self, path: Path, folder: Path) -> str | None:
+        entry = self.entry_for(path, folder)
+        return None if entry is None else entry.patient
 
 
 def read_roster(path: str | Path) -> Roster:
@@ -79,18 +121,29 @@ def read_roster(path: str | Path) -> Roster:
         raise InputError(f"{path}: the roster needs a header with a 'file' and a 'patient' column")
     roster = Roster(source=str(path))
     for i, raw in enumerate(rows, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        if raw.get(None):  # DictReader puts cells beyond the header under the key None
+            raise InputError(f"{path}, line {i}: more cells than the header has"
+                             " (quote a point subject: \"689,455@10\")")
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
         name, patient = row.get(fcol, ""), row.get(pcol, "")
         if not name and not patient:
             continue
         if not name or not patient:
             raise InputError(f"{path}, line {i}: both a file (or pattern) and a patient are needed")
+        cell = row.get(SUBJECT_COLUMN) or None
+        try:
+            entry = RosterEntry(patient, None if cell is None else (subject_key(cell) or "auto"))
+        except InputError as exc:
+            raise InputError(f"{path}, line {i}: subject {row[SUBJECT_COLUMN]!r}: "
+                             f"{str(exc).split(': ', 1)[-1]}") from None
         if any(c in name for c in "*?["):
-            roster.patterns.append((name, patient))
-        elif name in roster.exact and roster.exact[name] != patient:
-            raise InputError(f"{path}, line {i}: {name} is already given to {roster.exact[name]}")
+            roster.patterns.append((name, entry))
+        elif name in roster.exact and roster.exact[name] != entry:
+            old = roster.exact[name]
+            raise InputError(f"{path}, line {i}: {name} is already given to {old.patient}"
+                             + (f" (subject {old.subject or 'auto'})" if old.patient == patient else ""))
         else:
-            roster.exact[name] = patient
+            roster.exact[name] = entry
     return roster
 
 
@@ -124,12 +177,15 @@ def category(row: Mapping[str, object]) -> str:
 
 def result_row(path: Path, folder: Path, *, sha256: str = "", patient: str | None = None,
                analysis: Mapping[str, object] | None = None, error: str | None = None,
-               visit_id: int | None = None, seconds: float | None = None, model_version: str = "") -> ResultRow:
-    """One CSV row of a file: from its analysis dict (as stored) or its error."""
+               visit_id: int | None = None, seconds: float | None = None, model_version: str = "",
+               subject: str | None = None, followed_track: str = "") -> ResultRow:
+    """One CSV row of a file: from its analysis dict (as stored) or its error. ``subject``: the
+    canonical choice (None: auto); ``followed_track``: ``#N`` of the person the analysis followed."""
     rel = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else str(path)
     row: ResultRow = dict.fromkeys(CSV_COLUMNS, "")
     row.update(file=rel, sha256=sha256, patient=patient or "", model_version=model_version,
-               visit_id=visit_id if visit_id is not None else "", seconds=seconds if seconds is not None else "")
+               visit_id=visit_id if visit_id is not None else "", seconds=seconds if seconds is not None else "",
+               subject=subject or "", followed_track=followed_track)
     if analysis is not None:
         q = section(analysis, "quality")
         s = section(analysis, "screening")

@@ -32,6 +32,7 @@ class WorkerResult(TypedDict, total=False):
     analysis: dict[str, object]  # Analysis.to_dict(): the CSV row and the tally read this
     result: Analysis  # what the coordinator records (app.records.record_visit)
     error: str  # one line, instead of analysis + result
+    followed_track: str  # "#N": the person track followed (several people in view or a chosen subject)
     seconds: float
     cpu_s: float
     peak_rss_mb: float
@@ -84,8 +85,22 @@ def peak_rss_mb() -> float:
     return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024.0
 
 
-def screen_file(path: str, model_dir: str | None = None, device: str = "cpu") -> WorkerResult:
-    """Analyse and screen one file: ``{"path", "analysis" | "error", "seconds", "cpu_s", "pid", "peak_rss_mb"}``."""
+def followed_track(analysis: Analysis, subject: str | None) -> str:
+    """``#N``: the person track the pose stage followed (``meta["tracking"]``), when a subject was
+    chosen or several people were in view; "" otherwise (one person, a pose-sequence file)."""
+    raw = analysis.raw_sequence
+    tracking = raw.meta.get("tracking") if raw is not None else None
+    if not isinstance(tracking, dict) or tracking.get("chosen") is None:
+        return ""
+    if not subject and len(tracking.get("tracks") or []) < 2:
+        return ""
+    return f"#{tracking['chosen']}"
+
+
+def screen_file(path: str, model_dir: str | None = None, device: str = "cpu",
+                subject: str | None = None) -> WorkerResult:
+    """Analyse and screen one file, following ``subject`` (``--subject`` syntax; None: the person
+    who walks): ``{"path", "analysis" | "error", "followed_track", "seconds", "cpu_s", "pid", "peak_rss_mb"}``."""
     from scoliscreen.core.errors import ScoliScreenError
 
     if _STATE.config != (model_dir, device):
@@ -99,8 +114,9 @@ def screen_file(path: str, model_dir: str | None = None, device: str = "cpu") ->
             raise ScoliScreenError(f"{path}: no such file")
         from scoliscreen.app.batch_adapter import analyze_path
 
-        analysis = analyze_path(path, _STATE.screener)
+        analysis = analyze_path(path, _STATE.screener, subject=subject)
         out["analysis"] = analysis.to_dict()  # the CSV row and the tally read this
+        out["followed_track"] = followed_track(analysis, subject)
         out["result"] = analysis  # what the coordinator records (app.records.record_visit)
     except ScoliScreenError as exc:
         out["error"] = str(exc)

@@ -76,10 +76,10 @@ class DaskEngine:
         where = "LocalCluster" if self.cluster is not None else self.scheduler
         return f"Dask ({where}, {n} worker{'s' if n != 1 else ''})"
 
-    def submit(self, path: str) -> Future[WorkerResult]:
+    def submit(self, path: str, subject: str | None = None) -> Future[WorkerResult]:
         from scoliscreen.app.batch_worker import screen_file
 
-        return self.client.submit(screen_file, path, self.model_dir, self.device, pure=False,
+        return self.client.submit(screen_file, path, self.model_dir, self.device, subject, pure=False,
                                   key=f"scoliscreen-{uuid.uuid4().hex}", retries=0)
 
     def wait_any(self, handles: Iterable[Handle], timeout: float | None = None) -> list[Handle]:

@@ -4,6 +4,7 @@
     scoliscreen batch FOLDER --workers 2 --retry-failed
     scoliscreen batch FOLDER --scheduler tcp://10.0.0.5:8786      # a Dask cluster
     scoliscreen batch FOLDER --local-cluster 2                     # a Dask LocalCluster
+    scoliscreen batch FOLDER --subject "#1"                        # follow person track 1 in every clip
 
 Exit status: 0 when every file was screened (a refused recording counts: its visit is recorded
 and its CSV row says re-record), 2 when any file failed or a bad argument was given.
@@ -26,7 +27,13 @@ def register(subparsers) -> None:
     )
     p.add_argument("folder", metavar="FOLDER", help="folder of clips (videos and/or pose-sequence .npz)")
     p.add_argument("--roster", metavar="CSV",
-                   help="CSV with 'file' (name or glob pattern) and 'patient' (pseudonym) columns")
+                   help="CSV with 'file' (name or glob pattern) and 'patient' (pseudonym) columns, and optionally "
+                        "'subject' (whom to follow in that clip, as --subject, a point quoted: \"X,Y\"; an empty "
+                        "cell takes --subject)")
+    p.add_argument("--subject", default="auto", metavar="WHO",
+                   help="whom to follow in every clip when several people are in view: 'auto' (default: the "
+                        "person who walks), a point 'X,Y' (pixels, or fractions of the picture) optionally "
+                        "'@FRAME', or a track number '#N'; a roster's 'subject' cell wins over it")
     p.add_argument("--out", metavar="CSV", help="write one result row per file here")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
     p.add_argument("--create-patients", action="store_true",
@@ -52,6 +59,9 @@ def _check(args) -> None:
         raise InputError("--local-cluster must be at least 1")
     if args.scheduler and "://" not in args.scheduler:
         raise InputError("--scheduler must be an address like tcp://HOST:PORT")
+    from scoliscreen.core.tracking import parse_subject
+
+    parse_subject(args.subject)  # a bad --subject: one line, exit 2, before the records open
 
 
 class _Display:
@@ -106,7 +116,7 @@ def run(args) -> int:
     opts = BatchOptions(folder=args.folder, roster=args.roster, out=args.out, workers=args.workers,
                         create_patients=args.create_patients, retry_failed=args.retry_failed,
                         scheduler=args.scheduler, local_cluster=args.local_cluster, reports=args.reports,
-                        model_dir=args.model, device=args.device)
+                        model_dir=args.model, device=args.device, subject=args.subject)
     with Store.open(args.db) as store, _Display() as display:
         summary = drain(batch_steps(opts, store), display)
     minutes = summary.seconds / 60.0

@@ -9,8 +9,13 @@ not touched.
 ``batch_jobs``:
 
 * ``key`` (primary key) = ``sha256 + ":" + model_version`` — the same clip screened by the same
-  model is one job, wherever the file lies and whatever it is called;
+  model is one job, wherever the file lies and whatever it is called; with a chosen subject
+  (not ``auto``) ``+ ":" + subject``: following another person in the same clip is another job;
 * ``sha256``, ``model_version``, ``path`` (last path seen), ``patient`` (pseudonym or NULL);
+* ``subject``: whom to follow when several people are in view (canonical ``#N`` / ``X,Y[@F]``,
+  NULL = ``auto``): the worker is handed this stored choice, so a resumed run follows the same
+  person. A table made before this column existed gets it (``ALTER TABLE ... ADD COLUMN``: every
+  row is kept, and reads as ``auto``, which is what it was screened with);
 * ``status``: ``queued`` -> ``running`` -> ``done`` | ``error``;
 * ``attempts`` (times handed to a worker), ``error`` (one line), ``visit_id`` (the recorded visit);
 * ``summary_json``: the result row as written to the CSV (so a re-run lists finished files
@@ -59,14 +64,16 @@ class JobRow(TypedDict):
     created_at: str
     started_at: str | None
     finished_at: str | None
+    subject: str | None
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def job_key(sha256: str, model_version: str) -> str:
-    return f"{sha256}:{model_version}"
+def job_key(sha256: str, model_version: str, subject: str | None = None) -> str:
+    """``sha256:model_version`` (``:subject`` appended when one is chosen: ``auto`` keeps the old key)."""
+    return f"{sha256}:{model_version}" + (f":{subject}" if subject else "")
 
 
 def _job_row(columns: Sequence[str], values: Sequence[object]) -> JobRow:
@@ -80,6 +87,9 @@ class JobTable:
     def __init__(self, db: Database) -> None:
         self.db = db
         if db[TABLE].exists():
+            if "subject" not in {row[1] for row in db.execute(f"PRAGMA table_info({TABLE})")}:
+                with db.conn:  # a table of an older version: add the column, keep every row
+                    db.execute(f"ALTER TABLE {TABLE} ADD COLUMN subject TEXT")
             return  # no write (lock) needed when another program has the database open
         with db.conn:
             db.execute(
@@ -87,7 +97,8 @@ class JobTable:
                 " key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, model_version TEXT NOT NULL,"
                 " path TEXT, patient TEXT, status TEXT NOT NULL DEFAULT 'queued',"
                 " attempts INTEGER NOT NULL DEFAULT 0, error TEXT, visit_id INTEGER,"
-                " summary_json TEXT, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT)"
+                " summary_json TEXT, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT,"
+                " subject TEXT)"
             )
             db.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_status ON {TABLE} (status)")
 
@@ -131,14 +142,16 @@ class JobTable:
         return summary
 
     # ---- writing (each call is one committed transaction) -------------------------------
-    def ensure(self, sha256: str, model_version: str, path: str, patient: str | None) -> JobRow:
-        """The job of this file (created ``queued`` if new; path and patient refreshed if not done)."""
-        key = job_key(sha256, model_version)
+    def ensure(self, sha256: str, model_version: str, path: str, patient: str | None,
+               subject: str | None = None) -> JobRow:
+        """The job of this file and subject (canonical, None = auto; created ``queued`` if new;
+        path and patient refreshed if not done)."""
+        key = job_key(sha256, model_version, subject)
         with self.db.conn:
             self.db.execute(
                 f"INSERT OR IGNORE INTO {TABLE} (key, sha256, model_version, path, patient, status,"
-                " attempts, created_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?)",
-                [key, sha256, model_version, path, patient, _now()],
+                " attempts, created_at, subject) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+                [key, sha256, model_version, path, patient, _now(), subject],
             )
             self.db.execute(f"UPDATE {TABLE} SET path = ?, patient = ? WHERE key = ? AND status != 'done'",
                             [path, patient, key])

@@ -80,7 +80,8 @@ class BatchQueueDialog(QDialog):
 
         self.folder_edit = QLineEdit()
         self.roster_edit = QLineEdit()
-        self.roster_edit.setPlaceholderText("optional: CSV with 'file' and 'patient' columns")
+        self.roster_edit.setPlaceholderText(
+            "optional: CSV with 'file' and 'patient' columns (and 'subject': whom to follow)")
         pick_folder = QPushButton("Choose…")
         pick_folder.clicked.connect(self._choose_folder)
         pick_roster = QPushButton("Choose…")
