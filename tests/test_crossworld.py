@@ -152,3 +152,26 @@ def test_asymmetry_score_is_side_blind_and_grows_with_asymmetry():
     louder = km.copy()
     louder[:, :, [i for i, ft in enumerate(FEATURES) if ft.signed]] *= 3.0
     assert (prior.score(asymmetry_magnitudes(louder)) > prior.score(x)).all()
+
+
+def test_app_decisions_defer_as_the_app_does_and_score_the_rest():
+    """The shipped model's row "as the app answers": side view, a probability near the threshold
+    and an out-of-distribution map are deferred with their reason; the rest are scored."""
+    from types import SimpleNamespace
+
+    from scoliscreen.core.model.crossworld import app_decisions
+    from scoliscreen.core.model.decision import Decision
+
+    f = 4
+    d = Decision(a=2.0, b=0.5, threshold_logit=0.0, margin=0.25,
+                 ood={"centre": [0.0] * f, "scale": [1.0] * f, "threshold": 3.0})
+    km = np.zeros((5, 3, f))
+    km[3] = 10.0  # far from the training centre: out of distribution
+    inputs = SimpleNamespace(km=km, frame_valid=np.ones((5, 32), bool))
+    cal = np.array([2.0, -2.0, 0.1, 2.0, 2.0])  # calibrated logits; clip 2 is too close to call
+    views = np.array(["back", "front", "back", "back", "side"])
+    y = np.array([True, False, True, True, False])
+    out = app_decisions(d, cal, y, inputs, np.arange(5), views)
+    assert out["n_verdicts"] == 2 and out["deferred"] == 0.6
+    assert out["reasons"] == {"near_threshold": 1, "out_of_distribution": 1, "view": 1}
+    assert out["sensitivity"] == 1.0 and out["specificity"] == 1.0

@@ -202,6 +202,30 @@ def in_world_ceiling(inputs, nuisance: np.ndarray, mine: np.ndarray, part: np.nd
     return paired_bootstrap(y[te], inputs.subjects[te], scores, preds, n_boot, seed)
 
 
+def app_decisions(decision, calibrated: np.ndarray, y: np.ndarray, inputs, idx: np.ndarray,
+                  views: np.ndarray) -> dict:
+    """The shipped model's answers as the app gives them (``decision.Decision``: re-record on a
+    view without validated performance, few good frames, an out-of-distribution knowledge map,
+    or a probability too near the threshold): the share deferred, why, and sensitivity,
+    specificity and macro-F1 on the clips that got a verdict."""
+    raw = (np.asarray(calibrated, np.float64) - decision.b) / decision.a
+    verdict = np.zeros(len(idx), bool)
+    codes: dict[str, int] = {}
+    for j, i in enumerate(idx):
+        why = decision.reasons(float(raw[j]), str(views[j]), inputs.frame_valid[i],
+                               decision.ood_score(inputs.km[i]))
+        verdict[j] = not why
+        for r in why:
+            codes[r["code"]] = codes.get(r["code"], 0) + 1
+    y = np.asarray(y, bool)
+    pred = np.asarray(calibrated) >= decision.threshold_logit
+    out = {"n_clips": int(len(idx)), "deferred": float(1 - verdict.mean()) if len(idx) else 0.0,
+           "reasons": codes, "n_verdicts": int(verdict.sum())}
+    if verdict.any():
+        out.update(_point(y[verdict], np.asarray(calibrated)[verdict], pred[verdict]))
+    return out
+
+
 def _point(y: np.ndarray, score: np.ndarray, pred: np.ndarray) -> dict:
     from scoliscreen.core.model.train import roc_auc
 
@@ -271,6 +295,7 @@ def run_cross_world(worlds: list[WorldData], cfg, variants=VARIANTS, seed: int =
     part = split_parts(inputs, world_of, seed)
     y = inputs.cobb >= POSITIVE_COBB
     names = [w.name for w in worlds]
+    views = np.concatenate([w.views for w in worlds])
     folds = []
     for h, held in enumerate(names):
         if len(names) < 2:
@@ -306,6 +331,7 @@ def run_cross_world(worlds: list[WorldData], cfg, variants=VARIANTS, seed: int =
             d = Decision.from_card(shipped[1])
             cal = d.calibrated(predict_arrays(shipped[0], inputs, test)["logit"])
             scores["shipped"], preds["shipped"] = cal, cal >= d.threshold_logit
+            res["shipped_as_app"] = app_decisions(d, cal, y[test], inputs, test, views[test])
             # beside it: the test subjects of the worlds it was trained on (unseen subject IDs)
             seen = [i for i, n in enumerate(names) if n in shipped[2]]
             mine = np.flatnonzero(np.isin(world_of, seen) & (part == 2))

@@ -73,6 +73,14 @@ def cross_world_markdown(run: dict, roc_path: str | None = None) -> str:
                        f"no winner: the best ({labels.get(p['best'], p['best'])}) is not separated from the "
                        f"runner-up ({labels.get(p['runner_up'], p['runner_up'])})")
             lines.append(f"- {_NAMES[metric]}: {verdict}. Paired 95 % CI of best − other: {diffs}.")
+        app = f.get("shipped_as_app")
+        if app:
+            why = ", ".join(f"{k} {v}" for k, v in sorted(app["reasons"].items(), key=lambda kv: -kv[1])) or "none"
+            rest = (f"on the {app['n_verdicts']} clips with a verdict: sensitivity {app['sensitivity']:.3f}, "
+                    f"specificity {app['specificity']:.3f}, macro-F1 {app['macro_f1']:.3f}"
+                    if app["n_verdicts"] else "no clip got a verdict")
+            lines.append(f"- The shipped model as the app answers (re-record rule on): it defers "
+                         f"{100 * app['deferred']:.1f} % of the {app['n_clips']} held-out clips (reasons: {why}); {rest}.")
         ceil = f.get("in_world_ceiling")
         if ceil:
             lines.append(f"- For reference, not a transfer result: trained on world {f['held_out']}'s *own* train "
