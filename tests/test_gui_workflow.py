@@ -442,8 +442,9 @@ def test_layout_check_sees_an_overlap_and_a_short_heatmap(window, side_analysis,
     rp.map_view.plot.setMinimumHeight(50)
     rp.map_view.glw.setMinimumHeight(0)
     rp.map_view.glw.resize(rp.map_view.glw.width(), 150)
-    qtbot.wait(100)
-    assert any("heatmap" in p for p in layout_problems(window))
+    # the resize lands when Qt processes its events: wait for it, not for a fixed time (a busy
+    # machine took longer than 100 ms)
+    wait_until(lambda: any("heatmap" in p for p in layout_problems(window)))
 
 
 def test_confidence_overlay_has_a_legend(window, side_analysis, wait_until):
