@@ -90,6 +90,7 @@ def test_body_proportions_match_a_real_back_view_recording():
     assert 0.6 * r_real < np.median(sims) < 1.5 * r_real
 
 
+@pytest.mark.slow  # 2.5 s: the gate over every simulated clip
 def test_simulated_clips_mostly_pass_the_quality_gate(sim_dir, rows):
     from scoliscreen.core.quality import assess_quality
 
