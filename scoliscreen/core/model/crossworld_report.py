@@ -107,7 +107,7 @@ def cross_world_markdown(run: dict, roc_path: str | None = None) -> str:
 
 
 _COLOURS = [(180, 80, 20), (30, 140, 30), (30, 30, 200), (150, 50, 150), (0, 150, 200), (90, 90, 90),
-            (200, 120, 0), (0, 0, 0)]
+            (200, 120, 0), (0, 0, 0), (40, 90, 160), (160, 160, 0), (120, 0, 60)]  # BGR; one per variant
 
 
 def write_roc(run: dict, path: str | Path, size: int = 420) -> Path:
