@@ -117,6 +117,10 @@ def test_multi_person_clip_follows_the_walker_with_a_warning(real_dir):
     hip_y = (lm[60:166, MP["left_hip"], 1] + lm[60:166, MP["right_hip"], 1]) / 2
     assert np.isfinite(hip_y).mean() > 0.9 and (hip_y[np.isfinite(hip_y)] > 0.55).all()  # not the man on the box
     assert a.quality.usable and a.quality.segment[0] >= 55
+    # the visit record says whom the skeleton followed, and keeps it through storing
+    assert a.tracking is not None and a.tracking["subject"] == "auto" and a.tracking["people_seen"] >= 2
+    assert str(a.tracking["followed_track"]).startswith("#")
+    assert Analysis.from_dict(json.loads(json.dumps(a.to_dict()))).tracking == a.tracking
 
 
 @pytest.mark.slow
@@ -161,3 +165,17 @@ def test_progress_bar_on_a_terminal(real_dir, monkeypatch, capfd):
     out, err = capfd.readouterr()
     assert rc == 3 and "Frames:      71 at 15.0 fps" in out
     assert "not usable" in err
+
+
+def test_tracking_summary_is_recorded_only_where_people_were_tracked():
+    """A pose-sequence file holds one person already: no tracking entry in its record. A video's
+    tracking (``meta["tracking"]``) becomes the record's subject, track followed and head count."""
+    from scoliscreen.core.analyze import tracking_summary
+
+    a = analyze(POSES / "sports2d_side_walk_single.npz")
+    assert a.tracking is None and "tracking" not in a.to_dict()
+    seq = load_sequence(POSES / "sports2d_side_walk_single.npz")
+    seq.meta["tracking"] = {"subject": "#2", "chosen": 2, "frames": 140, "tracks": [{}, {}, {}]}
+    assert tracking_summary(seq) == {"subject": "#2", "followed_track": "#2", "people_seen": 3}
+    seq.meta["tracking"] = {"subject": "900,300", "chosen": None, "tracks": []}
+    assert tracking_summary(seq) == {"subject": "900,300", "followed_track": None, "people_seen": 0}

@@ -189,3 +189,22 @@ def test_without_a_pose_sequence_no_unblurred_frame_is_printed(tmp_path):
     assert "no frame shown, as the face could not be blurred" in first
     listing = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True).stdout
     assert listing.strip().splitlines()[2:] == []  # header only: no picture at all
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_report_says_whom_the_skeleton_followed(tmp_path):
+    """With several people in view the report names the person followed; with one, it says nothing."""
+    analysis = json.loads(CACHED.read_text())
+    analysis["tracking"] = {"subject": "689,455@10", "followed_track": "#2", "people_seen": 3}
+    db = tmp_path / "r.sqlite3"
+    vid = _visit(db, analysis)
+    out = tmp_path / "visit.pdf"
+    assert main(["report", str(vid), str(out), "--db", str(db)]) == 0
+    whole = " ".join(" ".join(pages(out)).split())
+    assert "Person followed the person chosen (689,455@10): track #2 of 3 people seen" in whole
+    analysis["tracking"] = {"subject": "auto", "followed_track": "#0", "people_seen": 1}
+    with Store.open(db) as store:
+        v = store.add_visit(store.require_patient("SCH-0042")["id"], str(CLIP), analysis, sequence=SEQ)
+    assert main(["report", str(v["id"]), str(out), "--db", str(db)]) == 0
+    assert "Person followed" not in " ".join(pages(out))

@@ -86,15 +86,13 @@ def peak_rss_mb() -> float:
 
 
 def followed_track(analysis: Analysis, subject: str | None) -> str:
-    """``#N``: the person track the pose stage followed (``meta["tracking"]``), when a subject was
+    """``#N``: the person track the pose stage followed (``Analysis.tracking``), when a subject was
     chosen or several people were in view; "" otherwise (one person, a pose-sequence file)."""
-    raw = analysis.raw_sequence
-    tracking = raw.meta.get("tracking") if raw is not None else None
-    if not isinstance(tracking, dict) or tracking.get("chosen") is None:
+    t = analysis.tracking or {}
+    track = t.get("followed_track")
+    if not track or (not subject and int(t.get("people_seen") or 0) < 2):  # type: ignore[call-overload]
         return ""
-    if not subject and len(tracking.get("tracks") or []) < 2:
-        return ""
-    return f"#{tracking['chosen']}"
+    return str(track)
 
 
 def screen_file(path: str, model_dir: str | None = None, device: str = "cpu",

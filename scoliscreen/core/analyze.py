@@ -110,6 +110,7 @@ class Analysis:
     clinical_text: ClinicalText | None = None  # from that map: the model's input text
     screening: ScreeningResult | None = None
     screening_error: str | None = None  # why there is no screening of a usable recording
+    tracking: dict[str, object] | None = None  # whom the pose stage followed (:func:`tracking_summary`)
 
     def replace(self, **changes: object) -> Analysis:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -134,6 +135,8 @@ class Analysis:
             out["screening"] = self.screening.to_dict()
         if self.screening_error is not None:
             out["screening_error"] = self.screening_error
+        if self.tracking is not None:
+            out["tracking"] = dict(self.tracking)
         return out
 
     @classmethod
@@ -154,7 +157,20 @@ class Analysis:
             clinical_text=clinical_text_from_dict(ct) if ct else None,
             screening=screening_from_dict(sc) if sc else None,
             screening_error=str(err) if err is not None else None,
+            tracking=dict(sub("tracking") or {}) or None,
         )
+
+
+def tracking_summary(raw: PoseSequence) -> dict[str, object] | None:
+    """Whom the pose stage followed, as the visit record keeps it: the subject asked for
+    (``auto`` = the person who walks, ``#N``, ``X,Y[@FRAME]``), the track followed (``#N``;
+    None when nobody was) and how many people were seen; None for a pose-sequence file."""
+    t = raw.meta.get("tracking")
+    if not isinstance(t, dict):
+        return None
+    chosen = t.get("chosen")
+    return {"subject": str(t.get("subject") or "auto"), "followed_track": None if chosen is None else f"#{chosen}",
+            "people_seen": len(t.get("tracks") or [])}
 
 
 def _is_sequence_file(spec: Spec) -> bool:
@@ -199,4 +215,5 @@ def analyze(
     raw.meta["view"] = quality.view
     seq = quality.sequence
     assert seq is not None
-    return Analysis(info, quality, len(seq), float(seq.fps), float(seq.duration_s), sequence=seq, raw_sequence=raw)
+    return Analysis(info, quality, len(seq), float(seq.fps), float(seq.duration_s), sequence=seq, raw_sequence=raw,
+                    tracking=tracking_summary(raw))

@@ -155,10 +155,23 @@ def _section_quality(pdf, a: dict) -> None:
             ("Whole body in view", _pct(st.get("full_body_rate"))),
             ("Usable walking", "?" if st.get("usable_walking_s") is None else f"{st['usable_walking_s']:.1f} s"),
             ("Camera view", str(q.get("view", "?")))]
+    who = _followed(a.get("tracking") or {})
+    if who:
+        rows.append(("Person followed", who))
     pdf.pairs(rows)
     for r in q.get("reasons") or []:
         tag = "Refused" if r.get("level") == "refuse" else "Warning"
         pdf.para(f"• {tag}: {r.get('message', '')}", size=9, colour=(90, 60, 0))
+
+
+def _followed(t: dict) -> str:
+    """Whom the skeleton followed, when that was a choice: several people seen or a subject chosen."""
+    subject, people = str(t.get("subject") or "auto"), int(t.get("people_seen") or 0)
+    if subject == "auto" and people < 2:
+        return ""
+    track = t.get("followed_track") or "nobody"
+    asked = "the person who walks" if subject == "auto" else f"the person chosen ({subject})"
+    return f"{asked}: track {track} of {people} people seen"
 
 
 def _section_pictures(pdf, data: dict, video: Path | None, blur: bool) -> None:
