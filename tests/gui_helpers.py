@@ -25,3 +25,20 @@ def main_window(tmp_path: Path, ask: Callable):
     w.resize(1440, 900)
     w.show()
     return w
+
+
+class Asker:
+    """Stands in for MainWindow.ask: records every question (``asked``: (title, text, choice
+    keys); ``titles``: the titles only) and answers from a script, then with the last choice."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.asked: list[tuple[str, str, list]] = []
+
+    @property
+    def titles(self) -> list[str]:
+        return [a[0] for a in self.asked]
+
+    def __call__(self, title, text, choices):
+        self.asked.append((title, text, [k for k, _ in choices]))
+        return self.answers.pop(0) if self.answers else choices[-1][0]

@@ -24,6 +24,7 @@ from scoliscreen.app.batch_plan import CSV_COLUMNS, read_roster, subject_key
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.jobs import JobTable
 from scoliscreen.core.store import Store
+from tests.test_batch import InlineEngine
 
 REPO = Path(__file__).resolve().parents[1]
 POSES = REPO / "tests" / "data" / "poses"
@@ -35,15 +36,14 @@ OLD_COLUMNS = ("file", "status", "result", "label", "probability", "cobb_estimat
                "error", "patient", "visit_id", "seconds", "sha256")
 
 
-class RecordingEngine:
+class RecordingEngine(InlineEngine):
     """Records (file name, subject) of every submit and answers with a worker error (no analysis)."""
 
     name = "recording"
-    slots = 1
 
-    def __init__(self, stop_after: int | None = None):
+    def __init__(self):
+        super().__init__()
         self.seen: list[tuple[str, str | None]] = []
-        self.stop_after = stop_after
 
     def describe(self):
         return "recording"
@@ -53,18 +53,6 @@ class RecordingEngine:
         fut = Future()
         fut.set_result({"path": path, "error": "not screened (test engine)"})
         return fut
-
-    def wait_any(self, handles, timeout=None):
-        return list(handles)
-
-    def collect(self, handle):
-        return handle.result()
-
-    def heal(self):
-        pass
-
-    def close(self, cancel=False):
-        pass
 
 
 def rows_of(path: Path) -> list[dict]:

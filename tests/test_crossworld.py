@@ -103,7 +103,7 @@ def test_leave_one_world_out_on_two_small_worlds(two_worlds, tmp_path):
         assert set(h["variants"]) == {v[0] for v in lr}
         assert f["own_world_metrics"]["n_clips"] == f["own_test_clips"] > 0
         # the in-world reference is scored on the held-out world's own test subjects only, never its training ones
-        ceil = f["in_world_ceiling"]
+        ceil = f["in_world_reference"]
         assert set(ceil["variants"]) == {"lr_medians", "lr_side_blind"}
         assert 0 < ceil["n_clips"] < h["n_clips"]
     md = cross_world_markdown(run, "figures/roc_cross_world.png")
@@ -169,9 +169,10 @@ def test_app_decisions_defer_as_the_app_does_and_score_the_rest():
     km[3] = 10.0  # far from the training centre: out of distribution
     inputs = SimpleNamespace(km=km, frame_valid=np.ones((5, 32), bool))
     cal = np.array([2.0, -2.0, 0.1, 2.0, 2.0])  # calibrated logits; clip 2 is too close to call
+    raw = (cal - d.b) / d.a
     views = np.array(["back", "front", "back", "back", "side"])
     y = np.array([True, False, True, True, False])
-    out = app_decisions(d, cal, y, inputs, np.arange(5), views)
+    out = app_decisions(d, raw, y, inputs, np.arange(5), views)
     assert out["n_verdicts"] == 2 and out["deferred"] == 0.6
     assert out["reasons"] == {"near_threshold": 1, "out_of_distribution": 1, "view": 1}
     assert out["sensitivity"] == 1.0 and out["specificity"] == 1.0

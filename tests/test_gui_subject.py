@@ -13,7 +13,7 @@ import pytest
 
 pytestmark = pytest.mark.gui
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from gui_helpers import main_window  # noqa: E402
+from gui_helpers import Asker, main_window  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MULTI = REPO / "tests" / "data" / "real" / "sports2d_demo_multiperson.mp4"
@@ -48,16 +48,6 @@ def recorded(monkeypatch, tmp_path):
 
     monkeypatch.setattr(app_analysis, "analysis_steps", steps)
     return asked
-
-
-class Asker:
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.asked: list[str] = []
-
-    def __call__(self, title, text, choices):
-        self.asked.append(title)
-        return self.answers.pop(0) if self.answers else choices[-1][0]
 
 
 @pytest.fixture
@@ -107,7 +97,7 @@ def test_click_on_the_other_person_analyses_them_and_back(window, qtbot, recorde
 
     w.ask = Asker("follow", "discard")
     _click_image(qtbot, w, 20, 0.39, 0.46, wait_until)  # on the man on the box
-    assert w.ask.asked[0] == "Follow this person"
+    assert w.ask.titles[0] == "Follow this person"
     wait_until(lambda: len(recorded) == 2 and not w.is_analysing(), 120)
     assert recorded[1].startswith("0.39") and recorded[1].endswith("@20")
     assert _hip_y(w.analysis) < 0.5  # now the man on the box
@@ -134,13 +124,13 @@ def test_cancel_keeps_the_result_and_a_click_before_analysing_is_used(window, qt
     w.open_video(str(MULTI))
     wait_until(lambda: w.video_path == str(MULTI), 60)
     _click_image(qtbot, w, 20, 0.39, 0.46, wait_until)  # before any analysis: no question
-    assert w.ask.asked == [] and "follow the person you clicked" in w.stage.text()
+    assert w.ask.titles == [] and "follow the person you clicked" in w.stage.text()
     _analyse(w, wait_until)
     assert recorded[0].endswith("@20") and _hip_y(w.analysis) < 0.5
     before = w.analysis
     w.ask = Asker("cancel")
     _click_image(qtbot, w, 100, 0.62, 0.72, wait_until)
-    assert w.ask.asked == ["Follow this person"] and w.analysis is before and len(recorded) == 1
+    assert w.ask.titles == ["Follow this person"] and w.analysis is before and len(recorded) == 1
     # a drag (pan) is not a click
     vp = w.video_panel
     vp.view.zoom_by(2.0)
@@ -148,4 +138,4 @@ def test_cancel_keeps_the_result_and_a_click_before_analysing_is_used(window, qt
     qtbot.mousePress(vp.view, Qt.MouseButton.LeftButton, pos=r.center())
     qtbot.mouseMove(vp.view, r.center() + QPoint(40, 0))
     qtbot.mouseRelease(vp.view, Qt.MouseButton.LeftButton, pos=r.center() + QPoint(40, 0))
-    assert w.ask.asked == ["Follow this person"]
+    assert w.ask.titles == ["Follow this person"]

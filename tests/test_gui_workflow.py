@@ -12,7 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.gui
 from PySide6.QtCore import Qt  # noqa: E402
-from gui_helpers import main_window  # noqa: E402
+from gui_helpers import Asker, main_window  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,18 +39,6 @@ def back_analysis():
     from scoliscreen.app.analysis import run_analysis
 
     return run_analysis(str(POSES / "intel_worker_back_walk_away.npz"), screener=_no_model)
-
-
-class Asker:
-    """Stands in for MainWindow.ask: records every question, answers from a script."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.asked: list[tuple[str, str, list]] = []
-
-    def __call__(self, title, text, choices):
-        self.asked.append((title, text, [k for k, _ in choices]))
-        return self.answers.pop(0) if self.answers else choices[-1][0]
 
 
 @pytest.fixture

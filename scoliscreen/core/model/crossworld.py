@@ -179,50 +179,50 @@ def operating_point(score_val: np.ndarray, y_val: np.ndarray) -> tuple[float, fl
     return a, b, choose_threshold(sigmoid(a * score_val + b), y_val, TARGET_SENSITIVITY)
 
 
-CEILING_VARIANTS = ("lr_medians", "lr_side_blind")
+REFERENCE_VARIANTS = ("lr_medians", "lr_side_blind")
 
 
-def in_world_ceiling(inputs, nuisance: np.ndarray, mine: np.ndarray, part: np.ndarray, cfg, n_boot: int,
-                     seed: int) -> dict:
+def in_world_reference(inputs, nuisance: np.ndarray, mine: np.ndarray, part: np.ndarray, cfg, n_boot: int,
+                       seed: int) -> dict:
     """What the same simple models reach when the held-out world *is* seen: trained on its own
     train subjects, operating point on its validation subjects, scored on its test subjects.
     A reference for the transfer figures (what these models reach on the world itself), not a
     transfer result and not a bound: a model with fewer learned weights can transfer better."""
+    from scoliscreen.core.model.train import sigmoid
+
     y = inputs.cobb >= POSITIVE_COBB
     tr, va, te = (np.flatnonzero(mine & (part == k)) for k in (0, 1, 2))
     scores, preds = {}, {}
-    for spec in VARIANTS:
-        if spec[0] in CEILING_VARIANTS:
-            from scoliscreen.core.model.train import sigmoid
-
-            score = fit_variant(spec, inputs, nuisance, tr, va, cfg)
-            a, b, thr = operating_point(score(va), y[va])
-            p = sigmoid(a * score(te) + b)
-            scores[spec[0]], preds[spec[0]] = p, p >= thr
+    for spec in (v for v in VARIANTS if v[0] in REFERENCE_VARIANTS):
+        score = fit_variant(spec, inputs, nuisance, tr, va, cfg)
+        a, b, thr = operating_point(score(va), y[va])
+        p = sigmoid(a * score(te) + b)
+        scores[spec[0]], preds[spec[0]] = p, p >= thr
     return paired_bootstrap(y[te], inputs.subjects[te], scores, preds, n_boot, seed)
 
 
-def app_decisions(decision, calibrated: np.ndarray, y: np.ndarray, inputs, idx: np.ndarray,
-                  views: np.ndarray) -> dict:
-    """The shipped model's answers as the app gives them (``decision.Decision``: re-record on a
-    view without validated performance, few good frames, an out-of-distribution knowledge map,
-    or a probability too near the threshold): the share deferred, why, and sensitivity,
-    specificity and macro-F1 on the clips that got a verdict."""
-    raw = (np.asarray(calibrated, np.float64) - decision.b) / decision.a
-    verdict = np.zeros(len(idx), bool)
+def app_decisions(decision, raw: np.ndarray, y: np.ndarray, inputs, idx: np.ndarray, views: np.ndarray) -> dict:
+    """The shipped model's answers as the app gives them (``Decision.reasons`` and
+    ``Decision.label`` on its raw 10° logits ``raw``: re-record on a view without validated
+    performance, few good frames, an out-of-distribution knowledge map, or a probability too
+    near the threshold): the share deferred, why, and sensitivity, specificity and macro-F1 on
+    the clips that got a verdict."""
+    from scoliscreen.core.model.decision import RE_RECORD
+
+    labels: list[str] = []
     codes: dict[str, int] = {}
     for j, i in enumerate(idx):
-        why = decision.reasons(float(raw[j]), str(views[j]), inputs.frame_valid[i],
-                               decision.ood_score(inputs.km[i]))
-        verdict[j] = not why
+        why = decision.reasons(float(raw[j]), str(views[j]), inputs.frame_valid[i], decision.ood_score(inputs.km[i]))
+        labels.append(decision.label(float(raw[j]), why))
         for r in why:
             codes[r["code"]] = codes.get(r["code"], 0) + 1
-    y = np.asarray(y, bool)
-    pred = np.asarray(calibrated) >= decision.threshold_logit
+    labels_a = np.array(labels, dtype=object)
+    verdict = labels_a != RE_RECORD
     out = {"n_clips": int(len(idx)), "deferred": float(1 - verdict.mean()) if len(idx) else 0.0,
            "reasons": codes, "n_verdicts": int(verdict.sum())}
     if verdict.any():
-        out.update(_point(y[verdict], np.asarray(calibrated)[verdict], pred[verdict]))
+        out.update(_point(np.asarray(y, bool)[verdict], decision.calibrated(raw)[verdict],
+                          labels_a[verdict] == "positive"))
     return out
 
 
@@ -329,9 +329,10 @@ def run_cross_world(worlds: list[WorldData], cfg, variants=VARIANTS, seed: int =
             from scoliscreen.core.model.train import predict_arrays
 
             d = Decision.from_card(shipped[1])
-            cal = d.calibrated(predict_arrays(shipped[0], inputs, test)["logit"])
+            raw = predict_arrays(shipped[0], inputs, test)["logit"]
+            cal = d.calibrated(raw)
             scores["shipped"], preds["shipped"] = cal, cal >= d.threshold_logit
-            res["shipped_as_app"] = app_decisions(d, cal, y[test], inputs, test, views[test])
+            res["shipped_as_app"] = app_decisions(d, raw, y[test], inputs, test, views[test])
             # beside it: the test subjects of the worlds it was trained on (unseen subject IDs)
             seen = [i for i, n in enumerate(names) if n in shipped[2]]
             mine = np.flatnonzero(np.isin(world_of, seen) & (part == 2))
@@ -339,7 +340,7 @@ def run_cross_world(worlds: list[WorldData], cfg, variants=VARIANTS, seed: int =
                 c2 = d.calibrated(predict_arrays(shipped[0], inputs, mine)["logit"])
                 res["shipped_own_metrics"] = paired_bootstrap(y[mine], inputs.subjects[mine], {"shipped": c2},
                                                               {"shipped": c2 >= d.threshold_logit}, n_boot, seed)
-        res["in_world_ceiling"] = in_world_ceiling(inputs, nuis, world_of == h, part, cfg, n_boot, seed)
+        res["in_world_reference"] = in_world_reference(inputs, nuis, world_of == h, part, cfg, n_boot, seed)
         res["held_out_metrics"] = paired_bootstrap(y[test], inputs.subjects[test], scores, preds, n_boot, seed)
         res["own_world_metrics"] = paired_bootstrap(y[own], inputs.subjects[own], own_scores, own_preds, n_boot, seed)
         res["roc"] = {k: roc_points(y[test], v) for k, v in scores.items()}

@@ -19,6 +19,10 @@ def roc_name(json_path: Path) -> str:
 _NAMES = {"roc_auc": "ROC-AUC", "macro_f1": "macro-F1"}
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
 def _ci(m: dict) -> str:
     return f"{m['value']:.3f} ({m['lo']:.3f}–{m['hi']:.3f})"
 
@@ -35,7 +39,7 @@ def cross_world_markdown(run: dict, roc_path: str | None = None) -> str:
     labels = {k: v.replace("|", "\\|") for k, v in run["variants"]}  # a "|" would split a table cell
     cfg = run.get("config", {})
     lines = ["## Leave-one-world-out (cross-world) ablation", "",
-             f"`{run.get('command', '')}` — {run.get('seconds', 0) / 60:.0f} min on 2 shared CPU threads.", "",
+             f"`{run.get('command', '')}` — {_duration(run.get('seconds', 0))} on 2 shared CPU threads.", "",
              "Worlds: " + "; ".join(f"**{w['name']}** ({w['clips']} clips of {w['subjects']} subjects, "
                                     f"{w['positive_clips']} with Cobb ≥ 10°)" for w in run["worlds"]) + ".", "",
              "Protocol: each world is split by subject into train / validation / test (60 / 20 / 20 %). "
@@ -81,7 +85,7 @@ def cross_world_markdown(run: dict, roc_path: str | None = None) -> str:
                     if app["n_verdicts"] else "no clip got a verdict")
             lines.append(f"- The shipped model as the app answers (re-record rule on): it defers "
                          f"{100 * app['deferred']:.1f} % of the {app['n_clips']} held-out clips (reasons: {why}); {rest}.")
-        ceil = f.get("in_world_ceiling")
+        ceil = f.get("in_world_reference")
         if ceil:
             lines.append(f"- For reference, not a transfer result: trained on world {f['held_out']}'s *own* train "
                          f"subjects (operating point on its validation subjects) and scored on its "

@@ -89,8 +89,9 @@ CLIP_STREAMS = ("view", "fps", "resolution", "duration", "camera", "day", "estim
 
 
 @dataclass
-class SubjectParams:
-    """Everything that stays the same for one simulated subject across its clips."""
+class SubjectBase:
+    """What every world's subject has (the labels.csv columns); each world adds its own body,
+    gait and curve parameters (:class:`SubjectParams`, ``world_c.SubjectC``, ``world_r.SubjectR``)."""
 
     subject_id: str
     seed: int
@@ -100,6 +101,16 @@ class SubjectParams:
     cobb_angle: float         # deg
     curve_type: str           # thoracic / lumbar / double
     convex_side: str          # "right" / "left" (main curve)
+
+    @property
+    def label(self) -> int:
+        return int(self.cobb_angle >= POSITIVE_COBB)
+
+
+@dataclass
+class SubjectParams(SubjectBase):
+    """Everything that stays the same for one simulated subject across its clips."""
+
     # anthropometry (fractions of height, after Winter's segment table, +- individual variation)
     shoulder_width: float
     hip_width: float
@@ -118,10 +129,6 @@ class SubjectParams:
     arm_swing_ratio: tuple[float, float] = (1.0, 1.0)  # (left, right)
     rom_factor: float = 1.0
     step_timing_asym: float = 0.0  # phase offset of the right leg (fraction of a stride)
-
-    @property
-    def label(self) -> int:
-        return int(self.cobb_angle >= POSITIVE_COBB)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scoliscreen.core.constants import POSITIVE_COBB
 from scoliscreen.core.sequence import PoseSequence
 from scoliscreen.core.sim.camera_c import CameraC, project_c, sample_camera_c
 from scoliscreen.core.sim.gait_c import subject_harmonics, walking_body_c
-from scoliscreen.core.sim.params import sample_sex
+from scoliscreen.core.sim.params import SubjectBase, sample_sex
 from scoliscreen.core.sim.pose_noise import learned_estimator_output
 
 GENERATOR_C = "scoliscreen.sim-C 1"
@@ -40,15 +39,7 @@ SUBJECT_STREAMS_C = ("cobb", "sex", "age", "height", "body", "curve", "gait", "h
 
 
 @dataclass
-class SubjectC:
-    subject_id: str
-    seed: int
-    sex: str
-    age: float
-    height_m: float
-    cobb_angle: float
-    curve_type: str
-    convex_side: str
+class SubjectC(SubjectBase):
     # body (metres)
     hip_height: float = 0.0
     trunk_len: float = 0.0
@@ -92,10 +83,6 @@ class SubjectC:
     head_yaw_deg: float = 0.0
     look_hz: float = 0.1
     look_phase: float = 0.0
-
-    @property
-    def label(self) -> int:
-        return int(self.cobb_angle >= POSITIVE_COBB)
 
 
 def sample_cobb_c(rng: np.random.Generator) -> float:

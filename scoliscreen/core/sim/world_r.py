@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scoliscreen.core.constants import POSITIVE_COBB
 from scoliscreen.core.landmarks import MP, MP_MIRROR
 from scoliscreen.core.sequence import PoseSequence
-from scoliscreen.core.sim.params import CURVE_REGION_WEIGHT, CURVE_TYPE_P, CURVE_TYPES, RIGHT_CONVEX_P, RESOLUTIONS, sample_sex, \
-    _height_for, sample_cobb
+from scoliscreen.core.sim.params import (
+    CURVE_REGION_WEIGHT, CURVE_TYPE_P, CURVE_TYPES, RESOLUTIONS, RIGHT_CONVEX_P, SubjectBase, _height_for, sample_cobb,
+    sample_sex,
+)
 from scoliscreen.core.sim.pose_noise import learned_estimator_output
 from scoliscreen.core.sim.real_walks import load_loops
 
@@ -63,15 +64,7 @@ D2R = np.pi / 180.0
 
 
 @dataclass
-class SubjectR:
-    subject_id: str
-    seed: int
-    sex: str
-    age: float
-    height_m: float
-    cobb_angle: float
-    curve_type: str
-    convex_side: str
+class SubjectR(SubjectBase):
     source: int = 0
     mirrored: bool = False
     shoulder_scale: float = 1.0
@@ -80,10 +73,6 @@ class SubjectR:
     arm_scale: float = 1.0
     asym: dict = field(default_factory=dict)
     arm_swing_ratio: tuple[float, float] = (1.0, 1.0)  # (left, right)
-
-    @property
-    def label(self) -> int:
-        return int(self.cobb_angle >= POSITIVE_COBB)
 
 
 def sample_subject_r(rng: np.random.Generator, subject_id: str = "simR00000", seed: int = 0,
