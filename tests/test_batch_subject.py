@@ -245,3 +245,27 @@ def test_real_clip_follows_the_walker_unless_the_roster_or_flag_picks_another(tm
         (row,) = rows_of(tmp_path / "b.csv")
         assert summary.screened == 0 and (row["subject"], row["followed_track"]) == (BOX_MAN, f"#{box}")
         assert row["visit_id"] == ben["visit_id"]
+
+
+# ---- the GUI batch queue: the same choice for the whole run -----------------------------------
+@pytest.mark.gui
+def test_batch_queue_follow_field_reaches_the_worker_and_the_table(qtbot, tmp_path, wait_until):
+    from scoliscreen.gui.batch_queue import COLUMNS, BatchQueueDialog
+
+    folder = two_clips(tmp_path)
+    dlg = BatchQueueDialog(db_path=tmp_path / "db.sqlite3")
+    qtbot.addWidget(dlg)
+    engine = RecordingEngine()
+    dlg.engine_factory = lambda: engine
+    dlg.folder_edit.setText(str(folder))
+    dlg.subject_edit.setText("the tall one")  # refused before any clip runs, in one line
+    dlg.start_btn.click()
+    assert not dlg.is_running() and engine.seen == []
+    assert dlg.status.text().startswith("Follow 'the tall one'") and "\n" not in dlg.status.text()
+
+    dlg.subject_edit.setText(" # 1 ")
+    dlg.start_btn.click()
+    wait_until(lambda: dlg.summary is not None and not dlg.is_running(), 60)
+    assert engine.seen == [("intel_worker_back_walk_away.npz", "#1"), ("sports2d_side_walk_single.npz", "#1")]
+    col = COLUMNS.index("Followed")
+    assert [dlg.table.item(r, col).text() for r in range(dlg.table.rowCount())] == ["asked #1", "asked #1"]

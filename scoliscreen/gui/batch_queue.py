@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from scoliscreen.workers.base import Worker, start_worker
 
-COLUMNS = ("File", "Patient", "State", "Result", "Probability", "Error")
+COLUMNS = ("File", "Patient", "State", "Result", "Probability", "Followed", "Error")
 
 
 class BatchWorker(Worker):
@@ -86,6 +86,12 @@ class BatchQueueDialog(QDialog):
         pick_folder.clicked.connect(self._choose_folder)
         pick_roster = QPushButton("Choose…")
         pick_roster.clicked.connect(self._choose_roster)
+        self.subject_edit = QLineEdit()
+        self.subject_edit.setPlaceholderText(
+            "several people in view: empty = the person who walks · #N = track N · X,Y@FRAME = the person there")
+        self.subject_edit.setToolTip(
+            "Whom to follow in every clip when several people are in view (as 'scoliscreen batch --subject'). "
+            "A roster 'subject' cell wins for its clip.")
         self.workers = QSpinBox()
         self.workers.setRange(1, 64)
         from scoliscreen.app.batch_engines import default_workers
@@ -99,6 +105,7 @@ class BatchQueueDialog(QDialog):
             line.addWidget(edit, 1)
             line.addWidget(btn)
             form.addRow(label, line)
+        form.addRow("Follow", self.subject_edit)
         form.addRow("Workers", self.workers)
         form.addRow("", self.create_patients)
         form.addRow("", self.retry_failed)
@@ -162,8 +169,16 @@ class BatchQueueDialog(QDialog):
         if not folder or not Path(folder).is_dir():
             self.status.setText("Choose an existing folder of clips first.")
             return
+        from scoliscreen.app.batch_plan import subject_key
+        from scoliscreen.core.errors import InputError
+
+        try:  # the CLI's --subject check: one line, before any clip runs
+            subject = subject_key(self.subject_edit.text().strip() or None)
+        except InputError as e:
+            self.status.setText(str(e).replace("--subject", "Follow", 1))
+            return
         self._folder = Path(folder).resolve()
-        opts = BatchOptions(folder=folder, roster=self.roster_edit.text().strip() or None,
+        opts = BatchOptions(folder=folder, roster=self.roster_edit.text().strip() or None, subject=subject,
                             workers=self.workers.value(), create_patients=self.create_patients.isChecked(),
                             retry_failed=self.retry_failed.isChecked(), model_dir=self.model_dir,
                             device=self.device)
@@ -206,7 +221,7 @@ class BatchQueueDialog(QDialog):
         prob = row.get("probability")
         values = (row["file"], row.get("patient", ""), row.get("status", ""),
                   row.get("result", "") if row.get("status") in ("done", "error") else "",
-                  f"{float(prob):.2f}" if prob not in ("", None) else "", row.get("error", ""))
+                  f"{float(prob):.2f}" if prob not in ("", None) else "", _followed(row), row.get("error", ""))
         for c, value in enumerate(values):
             self.table.setItem(r, c, QTableWidgetItem(str(value)))
 
@@ -248,6 +263,15 @@ class BatchQueueDialog(QDialog):
         if self._handle is not None:
             self._handle.stop(30000)
         super().closeEvent(event)
+
+
+def _followed(row: dict) -> str:
+    """Whom the row's analysis followed: the track (``#N``) when a subject was chosen or several
+    people were in view, with the subject asked for when it was not the walker."""
+    track, asked = str(row.get("followed_track") or ""), str(row.get("subject") or "")
+    if asked and asked != "auto":
+        return f"{track} (asked {asked})" if track else f"asked {asked}"
+    return track
 
 
 def show_row_in_window(window, row: dict) -> None:
