@@ -13,13 +13,23 @@ tuned on *validation* subjects only (even-numbered) for the pooled answer: the s
 whose verdict pairs agree in >= 95 % of cases (``--target``); the other half (test subjects)
 reports agreement, deferral fraction and accuracy at that margin and at the card's margin.
 
-    python benchmarks/test_retest.py [--subjects 120] [--seed 4242] [--model DIR] [--out rows.json]
+With ``--visit``, each child is also filmed as a *visit* of two clips (toward the camera and
+away from it: front and back views), twice: visit 1 at 30 fps, visit 2 at 25 or 60 fps, each
+visit one pooled answer over both clips' windows (``Screener.predict_windows``, what
+``predict --visit`` and the app's visit do). Prints the same figures for the visit pairs.
+
+    python benchmarks/test_retest.py [--subjects 120] [--seed 4242] [--model DIR] [--visit] [--out rows.json]
+                                     [--json models/screening/test_retest.json]
+
+``--json`` writes the printed result; ``scoliscreen model-report`` renders it into
+``docs/model.md`` and ``docs/results.md`` (section "Test–retest").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
@@ -34,6 +44,28 @@ def _clip_row(screener, seq, segment, mode: str) -> dict:
         r = screener.predict(seq, segment=segment, explain=False, pair=clip_pair(seq, "", segment))
     else:
         r = screener.predict(seq, segment=segment, explain=False)
+    d = screener.decision
+    other = [x["code"] for x in r.reasons if x["code"] != "near_threshold"]
+    return {"label": r.label, "p": r.probability, "cal_logit": float(d.calibrated(r.extras["logit"])),
+            "other_reasons": other, "windows": len(r.windows_s)}
+
+
+def _visit_row(screener, clips: list) -> dict:
+    """One pooled answer over the windows of a visit's clips [(PoseSequence, segment)]."""
+    from scoliscreen.core.kinematics import compute_knowledge_map
+    from scoliscreen.core.model.features import compose_text
+    from scoliscreen.core.model.pooling import walk_windows, window_inputs
+    from scoliscreen.core.model.predict import _view_of
+
+    pairs, views, switches = [], [], []
+    for seq, segment in clips:
+        seg = walk_windows(seq, segment)
+        km = compute_knowledge_map(seg.part)
+        win = window_inputs(seg, km, compose_text(km, ""), "")
+        pairs += win
+        views += [_view_of(seq)] * len(win)
+        switches += list(seq.meta.get("identity_switches") or [])
+    r = screener.predict_windows(pairs, views, explain=False, switches=switches or None)
     d = screener.decision
     other = [x["code"] for x in r.reasons if x["code"] != "near_threshold"]
     return {"label": r.label, "p": r.probability, "cal_logit": float(d.calibrated(r.extras["logit"])),
@@ -85,6 +117,8 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--target", type=float, default=0.95, help="verdict-pair agreement the margin is tuned for")
     ap.add_argument("--out", default=None, help="write every clip's row (JSON) here")
+    ap.add_argument("--json", default=None, help="write the result (JSON) here, for scoliscreen model-report")
+    ap.add_argument("--visit", action="store_true", help="also: two visits of two clips (front + back) per child")
     args = ap.parse_args()
 
     from scoliscreen.core.model.predict import Screener
@@ -96,20 +130,30 @@ def main() -> None:
     t0 = time.perf_counter()
     pairs = []
     for i, s in enumerate(_subject_seeds(args.seed, args.subjects), start=1):
-        subject, plan = subject_plan(s, subject_id(args.seed, i), 2)
+        subject, plan = subject_plan(s, subject_id(args.seed, i), 6 if args.visit else 2)
         view = plan[0][0]
-        row: dict = {"subject": i, "truth": int(subject.label), "single": [], "pooled": []}
-        for k, (_, rng) in enumerate(plan):
+        row: dict = {"subject": i, "truth": int(subject.label), "single": [], "pooled": [], "visit": []}
+        for k, (_, rng) in enumerate(plan[:2]):
             fps = 30.0 if k == 0 else (25.0 if i % 2 else 60.0)
             seq = simulate_clip(subject, rng, view=view, fps=fps)
             q = assess_quality(seq)
             for mode in ("single", "pooled"):
                 row[mode].append(_clip_row(screener, q.sequence, q.segment, mode))
+        if args.visit:  # clips 2-5 (fresh streams): views alternate, so each visit has front + back
+            for v in range(2):
+                fps = 30.0 if v == 0 else (25.0 if i % 2 else 60.0)
+                clips = []
+                for vw, rng in plan[2 + 2 * v: 4 + 2 * v]:
+                    q = assess_quality(simulate_clip(subject, rng, view=vw, fps=fps))
+                    clips.append((q.sequence, q.segment))
+                row["visit"].append(_visit_row(screener, clips))
         pairs.append(row)
     val = [p for p in pairs if p["subject"] % 2 == 0]
     test = [p for p in pairs if p["subject"] % 2 == 1]
     margin = tune_margin(val, thr, args.target)
     res = {
+        "command": "python benchmarks/test_retest.py " + " ".join(sys.argv[1:]),
+        "subjects": args.subjects, "seed": args.seed,
         "model_version": screener.model_version, "card_margin": screener.decision.margin,
         "windows_per_clip_pooled": float(np.mean([c["windows"] for p in pairs for c in p["pooled"]])),
         "all_subjects": {"single_window": summary(pairs, "single", thr), "pooled": summary(pairs, "pooled", thr)},
@@ -120,9 +164,16 @@ def main() -> None:
             "single_window_card_margin": summary(test, "single", thr),
         },
         "margin_sweep_validation": {str(m): summary(val, "pooled", thr, m) for m in MARGINS},
+        **({"visit_two_clips_all_subjects": summary(pairs, "visit", thr),
+            "visit_two_clips_test_subjects": summary(test, "visit", thr),
+            "visit_windows_mean": float(np.mean([c["windows"] for p in pairs for c in p["visit"]]))}
+           if args.visit else {}),
         "seconds": round(time.perf_counter() - t0, 1),
     }
     print(json.dumps(res, indent=2))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=1)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(pairs, f)

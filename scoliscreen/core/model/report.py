@@ -4,7 +4,9 @@
 
 rewrites the part of ``docs/model.md`` and ``docs/results.md`` between
 ``<!-- card:begin -->`` and ``<!-- card:end -->`` from ``MODEL_DIR/model_card.json`` and
-copies the ROC image to ``docs/figures/roc.png``: nothing in those sections is typed by hand.
+copies the ROC image to ``docs/figures/roc.png``; the leave-one-world-out runs
+(``cross_world*.json``) and the test-retest benchmark (``test_retest.json``) beside the card
+are rendered after it: nothing in those sections is typed by hand.
 """
 
 from __future__ import annotations
@@ -81,6 +83,48 @@ def operating_markdown(card: dict, roc_path: str | None = "roc.png") -> str:
     return "\n".join(lines)
 
 
+RETEST_BAR = 0.90  # issue 9: the label agrees in >= 90 % of re-recorded pairs
+
+_RETEST_ROWS = (
+    ("one clip, one 96-frame window", ("all_subjects", "single_window")),
+    ("one clip, walk pooled (the app)", ("all_subjects", "pooled")),
+    ("visit of two clips (front + back), pooled", ("visit_two_clips_all_subjects",)),
+)
+
+
+def retest_markdown(res: dict, model_version: str | None = None) -> str:
+    """The test-retest benchmark's result (``benchmarks/test_retest.py --json``) as markdown."""
+    lines = ["## Test–retest (simulated re-recordings)", "",
+             f"`{res.get('command', 'benchmarks/test_retest.py')}` on {res.get('subjects')} new simulated "
+             f"children (world A, seed {res.get('seed')}, none in training), model `{res.get('model_version')}`"
+             + (" — **not the shipped model**" if model_version and res.get("model_version") != model_version else "")
+             + ". Each child is filmed again from the same side: a new clip (new day-to-day variation, camera and "
+             "estimator noise), the first at 30 fps, the second at 25 or 60 fps. Labels: refer / no referral / "
+             f"re-record; the bar is agreement in ≥ {RETEST_BAR:.0%} of pairs.", "",
+             "| answer from | pairs | label agrees (all pairs) | agrees where both got a verdict | re-record rate "
+             "| accuracy of the verdicts | median abs. change of P |",
+             "|---|---|---|---|---|---|---|"]
+    for name, keys in _RETEST_ROWS:
+        m = res
+        for k in keys:
+            m = m.get(k, {}) if isinstance(m, dict) else {}
+        if not m:
+            continue
+        agree = m["label_agreement_all"]
+        lines.append(f"| {name} | {m['pairs']} | {'**' if agree >= RETEST_BAR else ''}{agree:.3f}"
+                     f"{'**' if agree >= RETEST_BAR else ''} | {m['label_agreement_verdicts']} "
+                     f"({m['pairs_both_with_verdict']} pairs) | {m['re_record_fraction']:.3f} | "
+                     f"{m['accuracy_on_verdicts']:.3f} | {m['median_abs_delta_p']:.4f} |")
+    tuned = res.get("margin_tuned_on_validation")
+    test = res.get("test_subjects", {}).get(f"pooled_margin_{tuned}")
+    if tuned is not None and test:
+        lines += ["", f"A wider near-threshold band tuned on the even-numbered children for ≥ 95 % agreement of verdict "
+                  f"pairs (margin {tuned} in log-odds, against the card's {res.get('card_margin')}) gives, on the "
+                  f"odd-numbered ones: agreement {test['label_agreement_all']:.3f} over all pairs, re-record rate "
+                  f"{test['re_record_fraction']:.3f}, accuracy of the verdicts {test['accuracy_on_verdicts']:.3f}."]
+    return "\n".join(lines) + "\n"
+
+
 def _replace_section(text: str, body: str) -> str:
     block = f"{BEGIN}\n_Generated from the model card by `scoliscreen model-report`; do not edit._\n\n{body}\n{END}"
     if BEGIN in text and END in text:
@@ -122,6 +166,9 @@ def update_docs(model_dir: str | Path, docs_dir: str | Path) -> list[Path]:
             written.append(docs_dir / "figures" / roc_name(cw))
             roc_cw = f"figures/{roc_name(cw)}"
         body += "\n" + cross_world_markdown(json.loads(cw.read_text()), roc_cw)
+    if (model_dir / "test_retest.json").is_file():  # benchmarks/test_retest.py --json
+        body += "\n" + retest_markdown(json.loads((model_dir / "test_retest.json").read_text()),
+                                            card.get("model_version"))
     for name in ("model.md", "results.md"):
         p = docs_dir / name
         if p.is_file():
