@@ -89,12 +89,15 @@ def label_class(record) -> str:
 def _code_stamp() -> str:
     """Hash of the sources that shape the inputs (knowledge map, text, features): a change
     there invalidates cached inputs."""
+    import scoliscreen.core.constants as const
     import scoliscreen.core.kinematics as kin
     import scoliscreen.core.model.features as feat
     import scoliscreen.core.model.skeleton_maps as smaps
+    import scoliscreen.core.sequence as sequence
 
     h = hashlib.sha256()
-    files = sorted(Path(kin.__file__).parent.glob("*.py")) + [Path(feat.__file__), Path(smaps.__file__)]
+    files = sorted(Path(kin.__file__).parent.glob("*.py")) + [
+        Path(feat.__file__), Path(smaps.__file__), Path(const.__file__), Path(sequence.__file__)]
     for f in files:
         h.update(f.read_bytes())
     return h.hexdigest()[:16]
