@@ -92,6 +92,10 @@ _RETEST_ROWS = (
 )
 
 
+def _num(v) -> str:
+    return "–" if v is None else f"{v:.3f}"
+
+
 def retest_markdown(res: dict, model_version: str | None = None) -> str:
     """The test-retest benchmark's result (``benchmarks/test_retest.py --json``) as markdown."""
     lines = ["## Test–retest (simulated re-recordings)", "",
@@ -100,7 +104,7 @@ def retest_markdown(res: dict, model_version: str | None = None) -> str:
              + (" — **not the shipped model**" if model_version and res.get("model_version") != model_version else "")
              + ". Each child is filmed again from the same side: a new clip (new day-to-day variation, camera and "
              "estimator noise), the first at 30 fps, the second at 25 or 60 fps. Labels: refer / no referral / "
-             f"re-record; the bar is agreement in ≥ {RETEST_BAR:.0%} of pairs.", "",
+             f"re-record; the bar is agreement in ≥ {RETEST_BAR * 100:.0f} % of pairs.", "",
              "| answer from | pairs | label agrees (all pairs) | agrees where both got a verdict | re-record rate "
              "| accuracy of the verdicts | median abs. change of P |",
              "|---|---|---|---|---|---|---|"]
@@ -112,7 +116,7 @@ def retest_markdown(res: dict, model_version: str | None = None) -> str:
             continue
         agree = m["label_agreement_all"]
         lines.append(f"| {name} | {m['pairs']} | {'**' if agree >= RETEST_BAR else ''}{agree:.3f}"
-                     f"{'**' if agree >= RETEST_BAR else ''} | {m['label_agreement_verdicts']} "
+                     f"{'**' if agree >= RETEST_BAR else ''} | {_num(m['label_agreement_verdicts'])} "
                      f"({m['pairs_both_with_verdict']} pairs) | {m['re_record_fraction']:.3f} | "
                      f"{m['accuracy_on_verdicts']:.3f} | {m['median_abs_delta_p']:.4f} |")
     tuned = res.get("margin_tuned_on_validation")
