@@ -1,0 +1,381 @@
+"""Where the test-retest noise of the screening model comes from (issue 9), on world A.
+
+``test_retest.py`` films each subject twice (same view; 30 fps, then 25 or 60 fps) and finds
+the label agreeing in too few pairs. A world-A re-recording re-draws, from separate streams
+(``world_a.clip_streams`` / ``params.sample_clip_params``): the recording setup (fps,
+resolution, duration, camera, day-to-day variation of the child, pose-estimator levels), the
+body-motion stream (gait phase, postural-sway phases, step width, toe-out, arm abduction,
+head yaw) and the pose-estimator noise stream (jitter, dips, dropouts, visibility).
+
+**Part 1** films, for every subject, a reference clip A (clip 1 of ``test_retest.py``) and,
+per factor, a clip B that differs from A in ONLY that factor: B's ``ClipParams`` are A's with
+that factor's fields taken from clip 2's setup, and B's motion / noise streams are A's unless
+the factor re-draws them (fresh copies of the same seeded streams, so "identical" is the same
+clip twice). ``*_clean`` factors film both clips with a noise-free estimator (no jitter,
+dips or dropouts). ``full`` is exactly ``test_retest.py``'s pair. Per factor: SD and mean of
+the pair difference of the calibrated logit, median |delta p|, label agreement (three labels,
+as ``test_retest.py``), binary agreement of the model and of two simple scorers at their own
+operating points, and ``km var%``: the median over features of the within-pair variance of
+the knowledge map's clip medians, as % of the between-subject variance.
+
+**Part 2** (full re-recordings): intraclass correlation (one-way, two clips) of every
+feature's clip median, of the model's logit and of the simple scorers' scores, and the
+scorers' agreement / accuracy. The scorers (``baselines.AsymmetryScore`` and the side-blind
+``LogisticModel``, as ``crossworld.py`` fits them) are fitted on a world-A set simulated in
+memory with ``--train-seed`` (the cross-world cache's seed 77 by default; never the test seed).
+
+**Part 3**: the frame-rate factor's systematic shift of each feature (mean pair difference /
+between-subject SD), split by 25 and 60 fps, with and without estimator noise.
+
+    python benchmarks/test_retest_factors.py [--subjects 100] [--seed 4242] [--model DIR] [--out res.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+
+import numpy as np
+
+# key -> (description, ClipParams fields taken from clip 2, streams taken from clip 2, noise-free estimator)
+_CAM = ("width", "height", "vfov_deg", "near_distance_m", "camera_height_m", "camera_pitch_deg",
+        "camera_roll_deg", "lateral_offset_m", "heading_deg")
+_DAY = ("speed_factor", "cadence_factor", "arm_swing_factor", "posture_jitter")
+_EST = ("noise_rel", "dropout_rate", "dip_rate_hz")
+FACTORS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], bool]] = {
+    "identical": ("the same clip twice (sanity: 0)", (), (), False),
+    "noise": ("estimator noise realisation (noise stream)", (), ("noise",), False),
+    "est_levels": ("estimator levels: jitter SD, dropout, dip rate", _EST, (), False),
+    "estimator": ("estimator levels + realisation", _EST, ("noise",), False),
+    "motion": ("body-motion stream (phase, sway, step width, toe-out, arm abd., head yaw)", (), ("motion",), False),
+    "day_gait": ("day-to-day speed, cadence, arm swing", _DAY[:3], (), False),
+    "day_posture": ("day-to-day posture jitter of the asymmetries", _DAY[3:], (), False),
+    "day": ("day-to-day: gait + posture", _DAY, (), False),
+    "fps": ("frame rate only (30 -> 25 / 60)", ("fps",), (), False),
+    "duration": ("clip length", ("duration_s",), (), False),
+    "cam_roll": ("camera roll", ("camera_roll_deg",), (), False),
+    "cam_height": ("camera height + pitch error", ("camera_height_m", "camera_pitch_deg"), (), False),
+    "cam_line": ("walking line: lateral offset + heading", ("lateral_offset_m", "heading_deg"), (), False),
+    "cam_framing": ("resolution + field of view + distance", ("width", "height", "vfov_deg", "near_distance_m"),
+                    (), False),
+    "camera": ("the whole camera", _CAM, (), False),
+    "full": ("full re-recording (test_retest.py)", ("fps", "duration_s") + _CAM + _DAY + _EST,
+             ("motion", "noise"), False),
+    "fps_clean": ("frame rate only, noise-free estimator", ("fps",), (), True),
+    "motion_clean": ("body-motion stream, noise-free estimator", (), ("motion",), True),
+    "day_clean": ("day-to-day gait + posture, noise-free estimator", _DAY, (), True),
+    "duration_clean": ("clip length, noise-free estimator", ("duration_s",), (), True),
+    "full_clean": ("full re-recording, noise-free estimator", ("fps", "duration_s") + _CAM + _DAY,
+                   ("motion", "noise"), True),
+}
+
+
+# ---- pure statistics ---------------------------------------------------------------------------
+
+def icc_pairs(x1: np.ndarray, x2: np.ndarray) -> float:
+    """One-way random-effects ICC(1) of paired measurements (two clips per subject); pairs with a
+    NaN are dropped. NaN when fewer than 3 pairs or no variance at all."""
+    x1, x2 = np.asarray(x1, np.float64), np.asarray(x2, np.float64)
+    ok = np.isfinite(x1) & np.isfinite(x2)
+    x1, x2 = x1[ok], x2[ok]
+    if len(x1) < 3:
+        return float("nan")
+    msb = 2.0 * np.var((x1 + x2) / 2.0, ddof=1)
+    msw = float(np.mean((x1 - x2) ** 2) / 2.0)
+    return float((msb - msw) / (msb + msw)) if msb + msw > 0 else float("nan")
+
+
+def within_between_sd(x1: np.ndarray, x2: np.ndarray) -> tuple[float, float]:
+    """(within-subject SD, between-subject SD) of paired measurements (one-way ANOVA estimates)."""
+    x1, x2 = np.asarray(x1, np.float64), np.asarray(x2, np.float64)
+    msw = float(np.mean((x1 - x2) ** 2) / 2.0)
+    msb = 2.0 * float(np.var((x1 + x2) / 2.0, ddof=1))
+    return float(np.sqrt(msw)), float(np.sqrt(max((msb - msw) / 2.0, 0.0)))
+
+
+def agreement(a, b) -> float:
+    a, b = np.asarray(a), np.asarray(b)
+    return float((a == b).mean()) if len(a) else float("nan")
+
+
+def variance_share(m1: np.ndarray, m2: np.ndarray, between_var: np.ndarray) -> float:
+    """Median over features of the within-pair variance (var(delta) / 2) as % of ``between_var``."""
+    with np.errstate(all="ignore"):
+        d = np.nanmean((m1 - m2) ** 2, axis=0) / 2.0
+        share = 100.0 * d / between_var
+    share = share[np.isfinite(share)]
+    return float(np.median(share)) if len(share) else float("nan")
+
+
+# ---- clips ---------------------------------------------------------------------------------------
+
+def clip_streams_of(subject_seed: int, k: int) -> tuple[np.random.Generator, ...]:
+    """Fresh (setup, motion, noise) generators of clip ``k`` of a subject, exactly the streams
+    ``simulate_clip(subject, subject_plan(...)[1][k][1])`` draws from (``generate.subject_plan``)."""
+    from scoliscreen.core.sim.world_a import clip_streams
+
+    children = np.random.SeedSequence(int(subject_seed)).spawn(2 + 2)
+    return clip_streams(np.random.default_rng(children[2 + k]))
+
+
+def film_clip(subject, clip, subject_seed: int, motion_k: int, noise_k: int):
+    """PoseSequence of ``subject`` filmed with ``clip`` (ClipParams), the body-motion stream of
+    clip ``motion_k`` and the estimator-noise stream of clip ``noise_k``."""
+    from scoliscreen.core.sequence import PoseSequence
+    from scoliscreen.core.sim.world_a import film
+
+    motion = clip_streams_of(subject_seed, motion_k)[1]
+    noise = clip_streams_of(subject_seed, noise_k)[2]
+    t, lm = film(subject, clip, motion, noise)
+    meta = {"view": clip.view, "simulated": True, "subject_id": subject.subject_id}
+    return PoseSequence(lm, clip.fps, (clip.width, clip.height), t * 1000.0, meta)
+
+
+def noise_free(clip):
+    return dataclasses.replace(clip, noise_rel=0.0, dropout_rate=0.0, dip_rate_hz=0.0)
+
+
+def walk_medians(seq) -> tuple[np.ndarray, object, object]:
+    """(clip medians [F] of the knowledge map over the walk the model screens, gated sequence,
+    window pairs for ``Screener.predict``): the app's path (quality gate, ``walk_windows``)."""
+    import warnings
+
+    from scoliscreen.core.kinematics import compute_knowledge_map
+    from scoliscreen.core.model.features import compose_text
+    from scoliscreen.core.model.pooling import walk_windows, window_inputs
+    from scoliscreen.core.quality import assess_quality
+
+    q = assess_quality(seq)
+    seg = walk_windows(q.sequence, q.segment)
+    km = compute_knowledge_map(seg.part)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(np.asarray(km.values, np.float64), axis=0)
+    return med, q, window_inputs(seg, km, compose_text(km, ""), "")
+
+
+def screen(screener, seq) -> dict:
+    med, q, pairs = walk_medians(seq)
+    r = screener.predict(q.sequence, segment=q.segment, explain=False, pairs=pairs)
+    return {"label": r.label, "p": r.probability, "cal": float(screener.decision.calibrated(r.extras["logit"])),
+            "med": med, "usable": bool(q.usable)}
+
+
+# ---- simple scorers --------------------------------------------------------------------------------
+
+def fit_scorers(train_seed: int, subjects: int) -> dict:
+    """AsymmetryScore and side-blind LR fitted on world-A clips of ``train_seed`` (3/4 of the
+    subjects train, 1/4 validation: L2 choice, Platt and the operating point, as crossworld)."""
+    from scoliscreen.core.constants import POSITIVE_COBB
+    from scoliscreen.core.model.baselines import AsymmetryScore, LogisticModel, asymmetry_magnitudes, sign_invariant
+    from scoliscreen.core.model.crossworld import operating_point
+    from scoliscreen.core.sim.generate import _subject_seeds, simulate_clip, subject_id, subject_plan
+
+    meds, ys, val = [], [], []
+    for i, s in enumerate(_subject_seeds(train_seed, subjects), start=1):
+        subject, plan = subject_plan(s, subject_id(train_seed, i), 2)
+        for view, rng in plan:
+            meds.append(walk_medians(simulate_clip(subject, rng, view=view))[0])
+            ys.append(subject.cobb_angle >= POSITIVE_COBB)
+            val.append(i % 4 == 0)
+    med, y, va = np.array(meds)[:, None, :], np.array(ys), np.array(val)
+    tr = ~va
+    out = {}
+    xa = asymmetry_magnitudes(med)
+    prior = AsymmetryScore.fit(xa[tr])
+    xs = sign_invariant(med)
+    lr = LogisticModel.fit_selected(xs[tr], y[tr], xs[va], y[va])
+    for key, feats, score in (("asym_score", asymmetry_magnitudes, prior.score),
+                              ("lr_side_blind", sign_invariant, lr.score)):
+        x = feats(med)
+        a, b, thr = operating_point(score(x[va]), y[va])
+        out[key] = {"feats": feats, "score": score, "a": a, "b": b, "thr": float(thr)}
+    out["_clips"] = int(len(y))
+    return out
+
+
+def scorer_output(sc: dict, med: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(raw scores, binary labels at the scorer's operating point) of clip medians [N, F]."""
+    s = sc["score"](sc["feats"](med[:, None, :]))
+    p = 1.0 / (1.0 + np.exp(-(sc["a"] * s + sc["b"])))
+    return s, p >= sc["thr"]
+
+
+# ---- experiment --------------------------------------------------------------------------------------
+
+def run(args) -> dict:
+    from scoliscreen.core.model.predict import Screener
+    from scoliscreen.core.sim.generate import _subject_seeds, simulate_clip, subject_id, subject_plan
+    from scoliscreen.core.sim.params import sample_clip_params
+
+    t0 = time.perf_counter()
+    screener = Screener.load(args.model, device="cpu")
+    thr = screener.decision.threshold_logit
+    scorers = fit_scorers(args.train_seed, args.train_subjects)
+    t_fit = time.perf_counter() - t0
+    rows = []
+    for i, s in enumerate(_subject_seeds(args.seed, args.subjects), start=1):
+        subject, plan = subject_plan(s, subject_id(args.seed, i), 2)
+        view = plan[0][0]
+        fps2 = 25.0 if i % 2 else 60.0
+        c1 = sample_clip_params(clip_streams_of(s, 0)[0], subject, view=view, fps=30.0)
+        c2 = sample_clip_params(clip_streams_of(s, 1)[0], subject, view=view, fps=fps2)
+        if i == 1:  # the reconstruction is test_retest.py's clip pair, bit for bit
+            for k, fps in ((0, 30.0), (1, fps2)):
+                ref = simulate_clip(subject, plan[k][1], view=view, fps=fps).landmarks
+                mine = film_clip(subject, (c1, c2)[k], s, k, k).landmarks
+                assert np.array_equal(ref, mine, equal_nan=True), "clip reconstruction differs from simulate_clip"
+        row: dict = {"truth": int(subject.label), "fps2": fps2, "A": screen(screener, film_clip(subject, c1, s, 0, 0)),
+                     "A_clean": screen(screener, film_clip(subject, noise_free(c1), s, 0, 0))}
+        for key, (_, fields, streams, clean) in FACTORS.items():
+            clip = dataclasses.replace(c1, **{f: getattr(c2, f) for f in fields})
+            clip = noise_free(clip) if clean else clip
+            seq = film_clip(subject, clip, s, int("motion" in streams), int("noise" in streams))
+            row[key] = screen(screener, seq)
+        rows.append(row)
+    return summarise(rows, scorers, thr, screener, time.perf_counter() - t0, t_fit)
+
+
+def summarise(rows: list[dict], scorers: dict, thr: float, screener, seconds: float, t_fit: float) -> dict:
+    from scoliscreen.core.kinematics import FEATURE_NAMES
+    from scoliscreen.core.model.train import roc_auc
+
+    names = [k for k in scorers if not k.startswith("_")]
+    truth = np.array([r["truth"] for r in rows], bool)
+    med_a = np.array([r["A"]["med"] for r in rows])
+    with np.errstate(all="ignore"):
+        between_var = np.nanvar(med_a, axis=0, ddof=1)
+    between_var = np.where(between_var > 1e-12, between_var, np.nan)  # constant features: no scale
+    factors = {}
+    for key, (desc, *_rest) in FACTORS.items():
+        ref = "A_clean" if FACTORS[key][3] else "A"
+        a = [r[ref] for r in rows]
+        b = [r[key] for r in rows]
+        d = np.array([y["cal"] - x["cal"] for x, y in zip(a, b)])
+        ma, mb = np.array([x["med"] for x in a]), np.array([y["med"] for y in b])
+        f = {"what": desc, "sd_delta_logit": float(np.std(d, ddof=1)), "mean_delta_logit": float(d.mean()),
+             "median_abs_delta_p": float(np.median([abs(y["p"] - x["p"]) for x, y in zip(a, b)])),
+             "label_agreement": agreement([x["label"] for x in a], [y["label"] for y in b]),
+             "binary_agreement_model": agreement([x["cal"] >= thr for x in a], [y["cal"] >= thr for y in b]),
+             "km_within_var_pct": variance_share(ma, mb, between_var),
+             "gate_refused": int(sum(not y["usable"] for y in b))}
+        with np.errstate(all="ignore"):
+            share = 100.0 * np.nanmean((ma - mb) ** 2, axis=0) / 2.0 / between_var
+        top = [j for j in np.argsort(-np.nan_to_num(share, nan=-1.0))[:6]]
+        f["noisiest_features_var_pct"] = [[FEATURE_NAMES[j], float(share[j])] for j in top]
+        for n in names:
+            f[f"binary_agreement_{n}"] = agreement(scorer_output(scorers[n], ma)[1], scorer_output(scorers[n], mb)[1])
+        if key.startswith("fps"):
+            fps2 = np.array([r["fps2"] for r in rows])
+            f["by_fps"] = {str(int(v)): {"mean_delta_logit": float(d[fps2 == v].mean()),
+                                         "sd_delta_logit": float(np.std(d[fps2 == v], ddof=1))}
+                           for v in (25.0, 60.0)}
+        factors[key] = f
+
+    # part 2: full re-recordings
+    m1, m2 = med_a, np.array([r["full"]["med"] for r in rows])
+    icc = np.array([icc_pairs(m1[:, j], m2[:, j]) for j in range(m1.shape[1])])
+    order = [j for j in np.argsort(icc) if np.isfinite(icc[j])]
+    fin = icc[np.isfinite(icc)]
+    c1, c2 = np.array([r["A"]["cal"] for r in rows]), np.array([r["full"]["cal"] for r in rows])
+    w, bsd = within_between_sd(c1, c2)
+    y2 = np.concatenate([truth, truth])
+    pred_m = np.concatenate([c1, c2]) >= thr
+    inputs = {"model_logit": {"icc": icc_pairs(c1, c2), "sd_within": w, "sd_between": bsd,
+                              "binary_agreement": agreement(c1 >= thr, c2 >= thr),
+                              "label_agreement": factors["full"]["label_agreement"],
+                              **_accuracy(y2, np.concatenate([c1, c2]), pred_m, roc_auc)}}
+    for n in names:
+        s1, p1 = scorer_output(scorers[n], m1)
+        s2, p2 = scorer_output(scorers[n], m2)
+        w, bsd = within_between_sd(s1, s2)
+        inputs[n] = {"icc": icc_pairs(s1, s2), "sd_within": w, "sd_between": bsd,
+                     "binary_agreement": agreement(p1, p2),
+                     **_accuracy(y2, np.concatenate([s1, s2]), np.concatenate([p1, p2]), roc_auc)}
+    feature_icc = {"quantiles": {q: float(np.percentile(fin, q)) for q in (0, 10, 25, 50, 75, 90, 100)},
+                   "below_0.5": int((fin < 0.5).sum()), "below_0.75": int((fin < 0.75).sum()), "n": int(len(fin)),
+                   "worst": [[FEATURE_NAMES[j], float(icc[j])] for j in order[:15]]}
+
+    # part 3: the frame rate's systematic shift per feature (in between-subject SDs)
+    fps2 = np.array([r["fps2"] for r in rows])
+    shifts = {}
+    for key, ref in (("fps", "A"), ("fps_clean", "A_clean")):
+        ma, mb = np.array([r[ref]["med"] for r in rows]), np.array([r[key]["med"] for r in rows])
+        for v in (25.0, 60.0):
+            sel = fps2 == v
+            with np.errstate(all="ignore"):
+                z = np.nanmean(mb[sel] - ma[sel], axis=0) / np.sqrt(between_var)
+            top = [j for j in np.argsort(-np.abs(np.nan_to_num(z)))[:8]]
+            shifts[f"{key}_{int(v)}"] = [[FEATURE_NAMES[j], float(z[j])] for j in top]
+    return {"model_version": screener.model_version, "threshold_logit": thr,
+            "subjects": len(rows), "positives": int(truth.sum()), "scorer_train_clips": scorers["_clips"],
+            "factors": factors, "inputs_full_rerecording": inputs, "feature_icc_full": feature_icc,
+            "fps_feature_shift_sd": shifts, "seconds": round(seconds, 1), "seconds_fit_scorers": round(t_fit, 1)}
+
+
+def _accuracy(y, score, pred, roc_auc) -> dict:
+    y, pred = np.asarray(y, bool), np.asarray(pred, bool)
+    return {"accuracy": float((y == pred).mean()), "sensitivity": float((pred & y).sum() / max(y.sum(), 1)),
+            "specificity": float((~pred & ~y).sum() / max((~y).sum(), 1)), "auc": float(roc_auc(y, score))}
+
+
+def print_table(res: dict) -> None:
+    names = [k[len("binary_agreement_"):] for k in res["factors"]["full"] if k.startswith("binary_agreement_")
+             and k != "binary_agreement_model"]
+    print(f"model {res['model_version']}  subjects {res['subjects']} ({res['positives']} positive)  "
+          f"{res['seconds']} s (scorers fitted on {res['scorer_train_clips']} clips)")
+    head = f"{'factor':13s} {'sdΔlogit':>8s} {'meanΔ':>6s} {'med|Δp|':>7s} {'label':>6s} {'bin':>5s} " + \
+        " ".join(f"{n[:9]:>9s}" for n in names) + f" {'km var%':>7s} {'refused':>7s}"
+    print("\nPart 1 - one factor re-drawn at a time (agreement: label = 3 labels, bin = model binary, scorers binary)")
+    print(head)
+    for key, f in res["factors"].items():
+        print(f"{key:13s} {f['sd_delta_logit']:8.3f} {f['mean_delta_logit']:+6.2f} {f['median_abs_delta_p']:7.4f} "
+              f"{f['label_agreement']:6.3f} {f['binary_agreement_model']:5.3f} "
+              + " ".join(f"{f['binary_agreement_' + n]:9.3f}" for n in names)
+              + f" {f['km_within_var_pct']:7.1f} {f['gate_refused']:7d}")
+    print("most moved features per factor (within-pair variance, % of between-subject variance):")
+    for key in ("noise", "est_levels", "motion", "day", "fps", "duration", "camera", "full", "full_clean"):
+        print(f"  {key:11s} " + ", ".join(f"{n} {v:.0f}" for n, v in res["factors"][key]["noisiest_features_var_pct"]))
+    for key in ("fps", "fps_clean"):
+        bf = res["factors"][key]["by_fps"]
+        print(f"  {key}: " + ", ".join(f"30->{k}: meanΔ {v['mean_delta_logit']:+.3f} sdΔ {v['sd_delta_logit']:.3f}"
+                                      for k, v in bf.items()))
+    print("\nPart 2 - full re-recordings: which scores are repeatable")
+    print(f"{'score':14s} {'ICC':>6s} {'sd_within':>9s} {'sd_betw':>8s} {'agree':>6s} {'acc':>6s} {'sens':>6s} "
+          f"{'spec':>6s} {'AUC':>6s}")
+    for n, v in res["inputs_full_rerecording"].items():
+        print(f"{n:14s} {v['icc']:6.3f} {v['sd_within']:9.3f} {v['sd_between']:8.3f} {v['binary_agreement']:6.3f} "
+              f"{v['accuracy']:6.3f} {v['sensitivity']:6.3f} {v['specificity']:6.3f} {v['auc']:6.3f}")
+    fi = res["feature_icc_full"]
+    print(f"feature ICC (n={fi['n']}): " + " ".join(f"p{k}={v:.2f}" for k, v in fi["quantiles"].items())
+          + f"; <0.5: {fi['below_0.5']}, <0.75: {fi['below_0.75']}")
+    print("15 least repeatable features: " + ", ".join(f"{n} {v:.2f}" for n, v in fi["worst"]))
+    print("\nPart 3 - frame rate: mean feature shift (between-subject SDs), 30 fps -> 25 / 60 fps")
+    for k, v in res["fps_feature_shift_sd"].items():
+        print(f"  {k:13s} " + ", ".join(f"{n} {z:+.2f}" for n, z in v))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--subjects", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=4242, help="test subjects (never a training seed)")
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--train-seed", type=int, default=77, help="world-A seed the simple scorers are fitted on")
+    ap.add_argument("--train-subjects", type=int, default=200)
+    ap.add_argument("--out", default=None, help="write the result JSON here")
+    args = ap.parse_args()
+    if args.subjects < 4 or args.train_subjects < 8:
+        ap.error("--subjects must be >= 4 and --train-subjects >= 8")
+    if args.train_seed == args.seed:
+        ap.error("--train-seed must differ from --seed")
+    res = run(args)
+    print_table(res)
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(res, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
