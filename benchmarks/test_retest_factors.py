@@ -1,33 +1,28 @@
 """Where the test-retest noise of the screening model comes from (issue 9), on world A.
 
-``test_retest.py`` films each subject twice (same view; 30 fps, then 25 or 60 fps) and finds
-the label agreeing in too few pairs. A world-A re-recording re-draws, from separate streams
-(``world_a.clip_streams`` / ``params.sample_clip_params``): the recording setup (fps,
-resolution, duration, camera, day-to-day variation of the child, pose-estimator levels), the
-body-motion stream (gait phase, postural-sway phases, step width, toe-out, arm abduction,
-head yaw) and the pose-estimator noise stream (jitter, dips, dropouts, visibility).
+A world-A re-recording (``test_retest.py``: same view, 30 fps then 25 or 60 fps) re-draws from
+separate streams (``world_a.clip_streams``, ``params.sample_clip_params``) the recording setup
+(fps, resolution, duration, camera, the child's day-to-day variation, estimator levels), the
+body-motion stream (gait phase, sway phases, step width, toe-out, arm abduction, head yaw) and
+the pose-estimator noise stream (jitter, dips, dropouts, visibility).
 
-**Part 1** films, for every subject, a reference clip A (clip 1 of ``test_retest.py``) and,
-per factor, a clip B that differs from A in ONLY that factor: B's ``ClipParams`` are A's with
-that factor's fields taken from clip 2's setup, and B's motion / noise streams are A's unless
-the factor re-draws them (fresh copies of the same seeded streams, so "identical" is the same
-clip twice). ``*_clean`` factors film both clips with a noise-free estimator (no jitter,
-dips or dropouts). ``full`` is exactly ``test_retest.py``'s pair. Per factor: SD and mean of
-the pair difference of the calibrated logit, median |delta p|, label agreement (three labels,
-as ``test_retest.py``), binary agreement of the model and of two simple scorers at their own
-operating points, and ``km var%``: the median over features of the within-pair variance of
-the knowledge map's clip medians, as % of the between-subject variance.
+**Part 1**: per subject a reference clip A (clip 1 of ``test_retest.py``) and, per factor, a clip
+B differing from A in ONLY that factor (A's ``ClipParams`` with that factor's fields from clip
+2's setup; A's motion / noise streams unless the factor re-draws them; "identical" = the same
+clip twice; ``*_clean``: both clips with a noise-free estimator; ``full`` = ``test_retest.py``'s
+pair, bit for bit). Per factor: SD / mean of the pair difference of the calibrated logit, median
+|delta p|, label agreement (three labels), binary agreement of the model and of three simple
+scorers at their own operating points, ``km var%`` (median over features of the within-pair
+variance of the knowledge map's clip medians, % of the between-subject variance) and the
+features it moves most. **Part 2**: on full re-recordings (and noise-only pairs), ICC and
+within / between SD of the model's logit and of the scorers (``baselines.AsymmetryScore``,
+side-blind and all-medians ``LogisticModel``, fitted as ``crossworld.py`` does on world-A clips
+of ``--train-seed``, simulated in memory), their agreement and accuracy; ICC of every feature.
+**Part 3**: the frame rate's mean shift of each feature (between-subject SDs), 25 and 60 fps,
+with and without estimator noise. **Part 4** (``--smooth-s``): what if the landmarks were
+low-passed in time before the gate and the map (scorers refitted; the model NOT retrained).
 
-**Part 2** (full re-recordings): intraclass correlation (one-way, two clips) of every
-feature's clip median, of the model's logit and of the simple scorers' scores, and the
-scorers' agreement / accuracy. The scorers (``baselines.AsymmetryScore`` and the side-blind
-``LogisticModel``, as ``crossworld.py`` fits them) are fitted on a world-A set simulated in
-memory with ``--train-seed`` (the cross-world cache's seed 77 by default; never the test seed).
-
-**Part 3**: the frame-rate factor's systematic shift of each feature (mean pair difference /
-between-subject SD), split by 25 and 60 fps, with and without estimator noise.
-
-    python benchmarks/test_retest_factors.py [--subjects 100] [--seed 4242] [--model DIR] [--out res.json]
+    python benchmarks/test_retest_factors.py [--subjects 100] [--seed 4242] [--model DIR] [--smooth-s 0.05]
 """
 
 from __future__ import annotations
@@ -39,37 +34,41 @@ import time
 
 import numpy as np
 
-# key -> (description, ClipParams fields taken from clip 2, streams taken from clip 2, noise-free estimator)
+# key -> (description, ClipParams fields from clip 2, streams from clip 2, estimator variant of both clips:
+#        "" as simulated, "clean" noise-free, "jitter" without dips / dropouts, "gaps" without jitter)
 _CAM = ("width", "height", "vfov_deg", "near_distance_m", "camera_height_m", "camera_pitch_deg",
         "camera_roll_deg", "lateral_offset_m", "heading_deg")
 _DAY = ("speed_factor", "cadence_factor", "arm_swing_factor", "posture_jitter")
 _EST = ("noise_rel", "dropout_rate", "dip_rate_hz")
-FACTORS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], bool]] = {
-    "identical": ("the same clip twice (sanity: 0)", (), (), False),
-    "noise": ("estimator noise realisation (noise stream)", (), ("noise",), False),
-    "est_levels": ("estimator levels: jitter SD, dropout, dip rate", _EST, (), False),
-    "estimator": ("estimator levels + realisation", _EST, ("noise",), False),
-    "motion": ("body-motion stream (phase, sway, step width, toe-out, arm abd., head yaw)", (), ("motion",), False),
-    "day_gait": ("day-to-day speed, cadence, arm swing", _DAY[:3], (), False),
-    "day_posture": ("day-to-day posture jitter of the asymmetries", _DAY[3:], (), False),
-    "day": ("day-to-day: gait + posture", _DAY, (), False),
-    "fps": ("frame rate only (30 -> 25 / 60)", ("fps",), (), False),
-    "duration": ("clip length", ("duration_s",), (), False),
-    "cam_roll": ("camera roll", ("camera_roll_deg",), (), False),
-    "cam_height": ("camera height + pitch error", ("camera_height_m", "camera_pitch_deg"), (), False),
-    "cam_line": ("walking line: lateral offset + heading", ("lateral_offset_m", "heading_deg"), (), False),
+FACTORS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], str]] = {
+    "identical": ("the same clip twice (sanity: 0)", (), (), ""),
+    "noise": ("estimator noise realisation (noise stream)", (), ("noise",), ""),
+    "est_levels": ("estimator levels: jitter SD, dropout, dip rate", _EST, (), ""),
+    "estimator": ("estimator levels + realisation", _EST, ("noise",), ""),
+    "motion": ("body-motion stream (phase, sway, step width, toe-out, arm abd., head yaw)", (), ("motion",), ""),
+    "day_gait": ("day-to-day speed, cadence, arm swing", _DAY[:3], (), ""),
+    "day_posture": ("day-to-day posture jitter of the asymmetries", _DAY[3:], (), ""),
+    "day": ("day-to-day: gait + posture", _DAY, (), ""),
+    "fps": ("frame rate only (30 -> 25 / 60)", ("fps",), (), ""),
+    "duration": ("clip length", ("duration_s",), (), ""),
+    "cam_roll": ("camera roll", ("camera_roll_deg",), (), ""),
+    "cam_height": ("camera height + pitch error", ("camera_height_m", "camera_pitch_deg"), (), ""),
+    "cam_line": ("walking line: lateral offset + heading", ("lateral_offset_m", "heading_deg"), (), ""),
     "cam_framing": ("resolution + field of view + distance", ("width", "height", "vfov_deg", "near_distance_m"),
-                    (), False),
-    "camera": ("the whole camera", _CAM, (), False),
+                    (), ""),
+    "camera": ("the whole camera", _CAM, (), ""),
     "full": ("full re-recording (test_retest.py)", ("fps", "duration_s") + _CAM + _DAY + _EST,
-             ("motion", "noise"), False),
-    "fps_clean": ("frame rate only, noise-free estimator", ("fps",), (), True),
-    "motion_clean": ("body-motion stream, noise-free estimator", (), ("motion",), True),
-    "day_clean": ("day-to-day gait + posture, noise-free estimator", _DAY, (), True),
-    "duration_clean": ("clip length, noise-free estimator", ("duration_s",), (), True),
+             ("motion", "noise"), ""),
+    "noise_jitter": ("noise realisation, jitter only (no dips / dropouts)", (), ("noise",), "jitter"),
+    "noise_gaps": ("noise realisation, dips / dropouts / visibility only (no jitter)", (), ("noise",), "gaps"),
+    "fps_clean": ("frame rate only, noise-free estimator", ("fps",), (), "clean"),
+    "motion_clean": ("body-motion stream, noise-free estimator", (), ("motion",), "clean"),
+    "day_clean": ("day-to-day gait + posture, noise-free estimator", _DAY, (), "clean"),
+    "duration_clean": ("clip length, noise-free estimator", ("duration_s",), (), "clean"),
     "full_clean": ("full re-recording, noise-free estimator", ("fps", "duration_s") + _CAM + _DAY,
-                   ("motion", "noise"), True),
+                   ("motion", "noise"), "clean"),
 }
+SWAP_FACTORS = ("noise", "motion", "fps", "full")  # factors whose inputs are swapped one at a time
 
 
 # ---- pure statistics ---------------------------------------------------------------------------
@@ -100,15 +99,6 @@ def agreement(a, b) -> float:
     return float((a == b).mean()) if len(a) else float("nan")
 
 
-def variance_share(m1: np.ndarray, m2: np.ndarray, between_var: np.ndarray) -> float:
-    """Median over features of the within-pair variance (var(delta) / 2) as % of ``between_var``."""
-    with np.errstate(all="ignore"):
-        d = np.nanmean((m1 - m2) ** 2, axis=0) / 2.0
-        share = 100.0 * d / between_var
-    share = share[np.isfinite(share)]
-    return float(np.median(share)) if len(share) else float("nan")
-
-
 # ---- clips ---------------------------------------------------------------------------------------
 
 def clip_streams_of(subject_seed: int, k: int) -> tuple[np.random.Generator, ...]:
@@ -133,8 +123,11 @@ def film_clip(subject, clip, subject_seed: int, motion_k: int, noise_k: int):
     return PoseSequence(lm, clip.fps, (clip.width, clip.height), t * 1000.0, meta)
 
 
-def noise_free(clip):
-    return dataclasses.replace(clip, noise_rel=0.0, dropout_rate=0.0, dip_rate_hz=0.0)
+def estimator_variant(clip, variant: str):
+    """``clip`` with the estimator's jitter ("gaps"), dips and dropouts ("jitter") or all three
+    ("clean") switched off; "" leaves it as simulated."""
+    off = {"": (), "clean": _EST, "jitter": _EST[1:], "gaps": _EST[:1]}[variant]
+    return dataclasses.replace(clip, **{f: 0.0 for f in off})
 
 
 def walk_medians(seq) -> tuple[np.ndarray, object, object]:
@@ -156,20 +149,63 @@ def walk_medians(seq) -> tuple[np.ndarray, object, object]:
     return med, q, window_inputs(seg, km, compose_text(km, ""), "")
 
 
-def screen(screener, seq) -> dict:
-    med, q, pairs = walk_medians(seq)
+def smoothed(seq, sigma_s: float):
+    """What-if of a fix: the landmarks (x, y, z) low-passed in time by a Gaussian of ``sigma_s``
+    seconds (NaN-aware; missing frames stay missing), before the quality gate and the map."""
+    from scipy.ndimage import convolve1d
+
+    if sigma_s <= 0:
+        return seq
+    sigma = sigma_s * seq.fps
+    r = max(1, int(np.ceil(3 * sigma)))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    x = seq.landmarks[..., :3].astype(np.float64)
+    ok = np.isfinite(x).all(-1)
+    num = convolve1d(np.where(ok[..., None], x, 0.0), k, axis=0, mode="constant")
+    den = convolve1d(ok.astype(np.float64), k, axis=0, mode="constant")
+    lm = seq.landmarks.copy()
+    with np.errstate(all="ignore"):
+        lm[..., :3] = np.where(ok[..., None], num / den[..., None], np.nan)
+    return dataclasses.replace(seq, landmarks=lm.astype(np.float32), meta=dict(seq.meta))
+
+
+def screen(screener, seq, sigma_s: float = 0.0, single: bool = False) -> dict:
+    """The app's answer on ``seq`` (walk pooled); ``single``: also the gated sequence and the
+    best window's inputs (``clip_pair``) for the input-swap analysis."""
+    from scoliscreen.core.model.features import clip_pair
+
+    med, q, pairs = walk_medians(smoothed(seq, sigma_s))
     r = screener.predict(q.sequence, segment=q.segment, explain=False, pairs=pairs)
-    return {"label": r.label, "p": r.probability, "cal": float(screener.decision.calibrated(r.extras["logit"])),
-            "med": med, "usable": bool(q.usable)}
+    out = {"label": r.label, "p": r.probability, "cal": float(screener.decision.calibrated(r.extras["logit"])),
+           "med": med, "usable": bool(q.usable)}
+    if single:
+        out.update(q=q, pair=clip_pair(q.sequence, "", q.segment))
+    return out
+
+
+def swapped(screener, a: dict, b: dict) -> dict:
+    """Calibrated logits of one window (the best 96 frames) of clip B with, from clip A, nothing,
+    the knowledge map + text ("video_B": only B's skeleton maps), or the skeleton maps
+    ("map_B": only B's map + text); and of A itself. Which input carries B's difference?"""
+    def logit(pair):
+        r = screener.predict(b["q"].sequence, explain=False, pair=pair)
+        return float(screener.decision.calibrated(r.extras["logit"]))
+
+    def mix(points_of, km_of):  # each half of the (clip, mirror) pair: points from one, map + text from the other
+        return tuple(dataclasses.replace(p, km=k.km, text=k.text) for p, k in zip(points_of["pair"], km_of["pair"]))
+
+    return {"A": logit(a["pair"]), "B": logit(b["pair"]), "video_B": logit(mix(b, a)), "map_B": logit(mix(a, b))}
 
 
 # ---- simple scorers --------------------------------------------------------------------------------
 
-def fit_scorers(train_seed: int, subjects: int) -> dict:
-    """AsymmetryScore and side-blind LR fitted on world-A clips of ``train_seed`` (3/4 of the
+def fit_scorers(train_seed: int, subjects: int, sigma_s: float = 0.0) -> dict:
+    """AsymmetryScore, side-blind LR and LR on all clip medians fitted on world-A clips of ``train_seed`` (3/4 of the
     subjects train, 1/4 validation: L2 choice, Platt and the operating point, as crossworld)."""
     from scoliscreen.core.constants import POSITIVE_COBB
-    from scoliscreen.core.model.baselines import AsymmetryScore, LogisticModel, asymmetry_magnitudes, sign_invariant
+    from scoliscreen.core.model.baselines import (
+        AsymmetryScore, LogisticModel, asymmetry_magnitudes, clip_medians, sign_invariant,
+    )
     from scoliscreen.core.model.crossworld import operating_point
     from scoliscreen.core.sim.generate import _subject_seeds, simulate_clip, subject_id, subject_plan
 
@@ -177,7 +213,7 @@ def fit_scorers(train_seed: int, subjects: int) -> dict:
     for i, s in enumerate(_subject_seeds(train_seed, subjects), start=1):
         subject, plan = subject_plan(s, subject_id(train_seed, i), 2)
         for view, rng in plan:
-            meds.append(walk_medians(simulate_clip(subject, rng, view=view))[0])
+            meds.append(walk_medians(smoothed(simulate_clip(subject, rng, view=view), sigma_s))[0])
             ys.append(subject.cobb_angle >= POSITIVE_COBB)
             val.append(i % 4 == 0)
     med, y, va = np.array(meds)[:, None, :], np.array(ys), np.array(val)
@@ -185,10 +221,11 @@ def fit_scorers(train_seed: int, subjects: int) -> dict:
     out = {}
     xa = asymmetry_magnitudes(med)
     prior = AsymmetryScore.fit(xa[tr])
-    xs = sign_invariant(med)
+    xs, xm = sign_invariant(med), clip_medians(med)
     lr = LogisticModel.fit_selected(xs[tr], y[tr], xs[va], y[va])
+    lrm = LogisticModel.fit_selected(xm[tr], y[tr], xm[va], y[va])
     for key, feats, score in (("asym_score", asymmetry_magnitudes, prior.score),
-                              ("lr_side_blind", sign_invariant, lr.score)):
+                              ("lr_side_blind", sign_invariant, lr.score), ("lr_medians", clip_medians, lrm.score)):
         x = feats(med)
         a, b, thr = operating_point(score(x[va]), y[va])
         out[key] = {"feats": feats, "score": score, "a": a, "b": b, "thr": float(thr)}
@@ -214,6 +251,8 @@ def run(args) -> dict:
     screener = Screener.load(args.model, device="cpu")
     thr = screener.decision.threshold_logit
     scorers = fit_scorers(args.train_seed, args.train_subjects)
+    sig = args.smooth_s
+    scorers_s = fit_scorers(args.train_seed, args.train_subjects, sig) if sig > 0 else None
     t_fit = time.perf_counter() - t0
     rows = []
     for i, s in enumerate(_subject_seeds(args.seed, args.subjects), start=1):
@@ -227,20 +266,30 @@ def run(args) -> dict:
                 ref = simulate_clip(subject, plan[k][1], view=view, fps=fps).landmarks
                 mine = film_clip(subject, (c1, c2)[k], s, k, k).landmarks
                 assert np.array_equal(ref, mine, equal_nan=True), "clip reconstruction differs from simulate_clip"
-        row: dict = {"truth": int(subject.label), "fps2": fps2, "A": screen(screener, film_clip(subject, c1, s, 0, 0)),
-                     "A_clean": screen(screener, film_clip(subject, noise_free(c1), s, 0, 0))}
-        for key, (_, fields, streams, clean) in FACTORS.items():
-            clip = dataclasses.replace(c1, **{f: getattr(c2, f) for f in fields})
-            clip = noise_free(clip) if clean else clip
+        seq_a = film_clip(subject, c1, s, 0, 0)
+        row: dict = {"truth": int(subject.label), "fps2": fps2, "A": screen(screener, seq_a, single=True)}
+        for v in ("clean", "jitter", "gaps"):
+            row[f"A_{v}"] = screen(screener, film_clip(subject, estimator_variant(c1, v), s, 0, 0))
+        for key, (_, fields, streams, variant) in FACTORS.items():
+            clip = estimator_variant(dataclasses.replace(c1, **{f: getattr(c2, f) for f in fields}), variant)
             seq = film_clip(subject, clip, s, int("motion" in streams), int("noise" in streams))
-            row[key] = screen(screener, seq)
+            row[key] = screen(screener, seq, single=key in SWAP_FACTORS)
+            if key in SWAP_FACTORS:
+                row[key + "_swap"] = swapped(screener, row["A"], row[key])
+            if sig > 0 and key in ("noise", "full"):
+                row[key + "_smooth"] = screen(screener, seq, sig)
+        if sig > 0:
+            row["A_smooth"] = screen(screener, seq_a, sig)
         rows.append(row)
-    return summarise(rows, scorers, thr, screener, time.perf_counter() - t0, t_fit)
+    res = summarise(rows, scorers, thr, screener, time.perf_counter() - t0, t_fit)
+    if scorers_s is not None:
+        res["what_if_smoothing"] = {"sigma_s": sig, **{
+            k: repeatability(rows, "A_smooth", f"{k}_smooth", scorers_s, thr) for k in ("noise", "full")}}
+    return res
 
 
 def summarise(rows: list[dict], scorers: dict, thr: float, screener, seconds: float, t_fit: float) -> dict:
     from scoliscreen.core.kinematics import FEATURE_NAMES
-    from scoliscreen.core.model.train import roc_auc
 
     names = [k for k in scorers if not k.startswith("_")]
     truth = np.array([r["truth"] for r in rows], bool)
@@ -250,7 +299,7 @@ def summarise(rows: list[dict], scorers: dict, thr: float, screener, seconds: fl
     between_var = np.where(between_var > 1e-12, between_var, np.nan)  # constant features: no scale
     factors = {}
     for key, (desc, *_rest) in FACTORS.items():
-        ref = "A_clean" if FACTORS[key][3] else "A"
+        ref = f"A_{FACTORS[key][3]}" if FACTORS[key][3] else "A"
         a = [r[ref] for r in rows]
         b = [r[key] for r in rows]
         d = np.array([y["cal"] - x["cal"] for x, y in zip(a, b)])
@@ -259,10 +308,10 @@ def summarise(rows: list[dict], scorers: dict, thr: float, screener, seconds: fl
              "median_abs_delta_p": float(np.median([abs(y["p"] - x["p"]) for x, y in zip(a, b)])),
              "label_agreement": agreement([x["label"] for x in a], [y["label"] for y in b]),
              "binary_agreement_model": agreement([x["cal"] >= thr for x in a], [y["cal"] >= thr for y in b]),
-             "km_within_var_pct": variance_share(ma, mb, between_var),
              "gate_refused": int(sum(not y["usable"] for y in b))}
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # within-pair variance of each feature, % of between-subject
             share = 100.0 * np.nanmean((ma - mb) ** 2, axis=0) / 2.0 / between_var
+        f["km_within_var_pct"] = float(np.nanmedian(share))
         top = [j for j in np.argsort(-np.nan_to_num(share, nan=-1.0))[:6]]
         f["noisiest_features_var_pct"] = [[FEATURE_NAMES[j], float(share[j])] for j in top]
         for n in names:
@@ -274,29 +323,8 @@ def summarise(rows: list[dict], scorers: dict, thr: float, screener, seconds: fl
                            for v in (25.0, 60.0)}
         factors[key] = f
 
-    # part 2: full re-recordings
-    m1, m2 = med_a, np.array([r["full"]["med"] for r in rows])
-    icc = np.array([icc_pairs(m1[:, j], m2[:, j]) for j in range(m1.shape[1])])
-    order = [j for j in np.argsort(icc) if np.isfinite(icc[j])]
-    fin = icc[np.isfinite(icc)]
-    c1, c2 = np.array([r["A"]["cal"] for r in rows]), np.array([r["full"]["cal"] for r in rows])
-    w, bsd = within_between_sd(c1, c2)
-    y2 = np.concatenate([truth, truth])
-    pred_m = np.concatenate([c1, c2]) >= thr
-    inputs = {"model_logit": {"icc": icc_pairs(c1, c2), "sd_within": w, "sd_between": bsd,
-                              "binary_agreement": agreement(c1 >= thr, c2 >= thr),
-                              "label_agreement": factors["full"]["label_agreement"],
-                              **_accuracy(y2, np.concatenate([c1, c2]), pred_m, roc_auc)}}
-    for n in names:
-        s1, p1 = scorer_output(scorers[n], m1)
-        s2, p2 = scorer_output(scorers[n], m2)
-        w, bsd = within_between_sd(s1, s2)
-        inputs[n] = {"icc": icc_pairs(s1, s2), "sd_within": w, "sd_between": bsd,
-                     "binary_agreement": agreement(p1, p2),
-                     **_accuracy(y2, np.concatenate([s1, s2]), np.concatenate([p1, p2]), roc_auc)}
-    feature_icc = {"quantiles": {q: float(np.percentile(fin, q)) for q in (0, 10, 25, 50, 75, 90, 100)},
-                   "below_0.5": int((fin < 0.5).sum()), "below_0.75": int((fin < 0.75).sum()), "n": int(len(fin)),
-                   "worst": [[FEATURE_NAMES[j], float(icc[j])] for j in order[:15]]}
+    inputs, feature_icc = repeatability(rows, "A", "full", scorers, thr)
+    inputs["model_logit"]["label_agreement"] = factors["full"]["label_agreement"]
 
     # part 3: the frame rate's systematic shift per feature (in between-subject SDs)
     fps2 = np.array([r["fps2"] for r in rows])
@@ -312,7 +340,43 @@ def summarise(rows: list[dict], scorers: dict, thr: float, screener, seconds: fl
     return {"model_version": screener.model_version, "threshold_logit": thr,
             "subjects": len(rows), "positives": int(truth.sum()), "scorer_train_clips": scorers["_clips"],
             "factors": factors, "inputs_full_rerecording": inputs, "feature_icc_full": feature_icc,
+            "noise_only": repeatability(rows, "A", "noise", scorers, thr),
+            "input_swap": {k: swap_summary([r[k + "_swap"] for r in rows]) for k in SWAP_FACTORS},
             "fps_feature_shift_sd": shifts, "seconds": round(seconds, 1), "seconds_fit_scorers": round(t_fit, 1)}
+
+
+def swap_summary(sw: list[dict]) -> dict:
+    """SD of the logit change from A when B's whole window, its skeleton maps only or its map +
+    text only are used (single window)."""
+    a = np.array([x["A"] for x in sw])
+    return {k: float(np.std(np.array([x[k] for x in sw]) - a, ddof=1)) for k in ("B", "video_B", "map_B")}
+
+
+def repeatability(rows: list[dict], ka: str, kb: str, scorers: dict, thr: float) -> tuple[dict, dict]:
+    """Clip pairs (rows' ``ka``, ``kb``): ICC, within / between SD, binary agreement, accuracy of
+    the model's calibrated logit and of each scorer; ICC of every feature's clip median."""
+    from scoliscreen.core.kinematics import FEATURE_NAMES
+    from scoliscreen.core.model.train import roc_auc
+
+    truth = np.array([r["truth"] for r in rows], bool)
+    y2 = np.concatenate([truth, truth])
+    m1, m2 = np.array([r[ka]["med"] for r in rows]), np.array([r[kb]["med"] for r in rows])
+    c1, c2 = np.array([r[ka]["cal"] for r in rows]), np.array([r[kb]["cal"] for r in rows])
+    scores = {"model_logit": (c1, c1 >= thr, c2, c2 >= thr)}
+    for n in (k for k in scorers if not k.startswith("_")):
+        scores[n] = (*scorer_output(scorers[n], m1), *scorer_output(scorers[n], m2))
+    out = {}
+    for n, (s1, p1, s2, p2) in scores.items():
+        w, bsd = within_between_sd(s1, s2)
+        out[n] = {"icc": icc_pairs(s1, s2), "sd_within": w, "sd_between": bsd, "binary_agreement": agreement(p1, p2),
+                  **_accuracy(y2, np.concatenate([s1, s2]), np.concatenate([p1, p2]), roc_auc)}
+    icc = np.array([icc_pairs(m1[:, j], m2[:, j]) for j in range(m1.shape[1])])
+    order = [j for j in np.argsort(icc) if np.isfinite(icc[j])]
+    fin = icc[np.isfinite(icc)]
+    feature_icc = {"quantiles": {q: float(np.percentile(fin, q)) for q in (0, 10, 25, 50, 75, 90, 100)},
+                   "below_0.5": int((fin < 0.5).sum()), "below_0.75": int((fin < 0.75).sum()), "n": int(len(fin)),
+                   "worst": [[FEATURE_NAMES[j], float(icc[j])] for j in order[:15]]}
+    return out, feature_icc
 
 
 def _accuracy(y, score, pred, roc_auc) -> dict:
@@ -342,19 +406,40 @@ def print_table(res: dict) -> None:
         bf = res["factors"][key]["by_fps"]
         print(f"  {key}: " + ", ".join(f"30->{k}: meanΔ {v['mean_delta_logit']:+.3f} sdΔ {v['sd_delta_logit']:.3f}"
                                       for k, v in bf.items()))
-    print("\nPart 2 - full re-recordings: which scores are repeatable")
-    print(f"{'score':14s} {'ICC':>6s} {'sd_within':>9s} {'sd_betw':>8s} {'agree':>6s} {'acc':>6s} {'sens':>6s} "
-          f"{'spec':>6s} {'AUC':>6s}")
-    for n, v in res["inputs_full_rerecording"].items():
-        print(f"{n:14s} {v['icc']:6.3f} {v['sd_within']:9.3f} {v['sd_between']:8.3f} {v['binary_agreement']:6.3f} "
-              f"{v['accuracy']:6.3f} {v['sensitivity']:6.3f} {v['specificity']:6.3f} {v['auc']:6.3f}")
+    print("\nPart 2 - which scores are repeatable (pairs: full re-recording; estimator noise only)")
+    _score_table(res["inputs_full_rerecording"], "full")
+    _score_table(res["noise_only"][0], "noise only")
     fi = res["feature_icc_full"]
     print(f"feature ICC (n={fi['n']}): " + " ".join(f"p{k}={v:.2f}" for k, v in fi["quantiles"].items())
           + f"; <0.5: {fi['below_0.5']}, <0.75: {fi['below_0.75']}")
     print("15 least repeatable features: " + ", ".join(f"{n} {v:.2f}" for n, v in fi["worst"]))
+    fi = res["noise_only"][1]
+    print("feature ICC, noise-only pairs: " + " ".join(f"p{k}={v:.2f}" for k, v in fi["quantiles"].items())
+          + f"; <0.5: {fi['below_0.5']}, <0.75: {fi['below_0.75']}")
+    print("input swap (one window): SD of the logit change from clip A when clip B's window is used whole / only its "
+          "skeleton maps / only its knowledge map + text")
+    for k, v in res["input_swap"].items():
+        print(f"  {k:8s} whole {v['B']:.3f}  video only {v['video_B']:.3f}  map + text only {v['map_B']:.3f}")
     print("\nPart 3 - frame rate: mean feature shift (between-subject SDs), 30 fps -> 25 / 60 fps")
     for k, v in res["fps_feature_shift_sd"].items():
         print(f"  {k:13s} " + ", ".join(f"{n} {z:+.2f}" for n, z in v))
+    wi = res.get("what_if_smoothing")
+    if wi:
+        print(f"\nPart 4 - what if: landmarks low-passed (Gaussian sigma {wi['sigma_s']} s) before the gate and map; "
+              "scorers refitted on smoothed training clips, the model NOT retrained")
+        for k in ("full", "noise"):
+            _score_table(wi[k][0], k + " (smoothed)")
+            fi = wi[k][1]
+            print("  feature ICC: " + " ".join(f"p{q}={v:.2f}" for q, v in fi["quantiles"].items())
+                  + f"; <0.5: {fi['below_0.5']}, <0.75: {fi['below_0.75']}")
+
+
+def _score_table(d: dict, title: str) -> None:
+    print(f"{title:14s} {'ICC':>6s} {'sd_within':>9s} {'sd_betw':>8s} {'agree':>6s} {'acc':>6s} {'sens':>6s} "
+          f"{'spec':>6s} {'AUC':>6s}")
+    for n, v in d.items():
+        print(f"  {n:12s} {v['icc']:6.3f} {v['sd_within']:9.3f} {v['sd_between']:8.3f} {v['binary_agreement']:6.3f} "
+              f"{v['accuracy']:6.3f} {v['sensitivity']:6.3f} {v['specificity']:6.3f} {v['auc']:6.3f}")
 
 
 def main() -> None:
@@ -364,6 +449,8 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--train-seed", type=int, default=77, help="world-A seed the simple scorers are fitted on")
     ap.add_argument("--train-subjects", type=int, default=200)
+    ap.add_argument("--smooth-s", type=float, default=0.0,
+                    help="also the what-if of landmarks low-passed by this Gaussian sigma (s), e.g. 0.04")
     ap.add_argument("--out", default=None, help="write the result JSON here")
     args = ap.parse_args()
     if args.subjects < 4 or args.train_subjects < 8:
