@@ -185,16 +185,18 @@ def screen(screener, seq, sigma_s: float = 0.0, single: bool = False) -> dict:
 
 def swapped(screener, a: dict, b: dict) -> dict:
     """Calibrated logits of one window (the best 96 frames) of clip B with, from clip A, nothing,
-    the knowledge map + text ("video_B": only B's skeleton maps), or the skeleton maps
-    ("map_B": only B's map + text); and of A itself. Which input carries B's difference?"""
+    the knowledge map + text ("video_B": only B's skeleton maps), the skeleton maps ("map_B": B's
+    map + text), those and the text ("km_only_B") or those and the map ("text_only_B"); and of A."""
     def logit(pair):
         r = screener.predict(b["q"].sequence, explain=False, pair=pair)
         return float(screener.decision.calibrated(r.extras["logit"]))
 
-    def mix(points_of, km_of):  # each half of the (clip, mirror) pair: points from one, map + text from the other
-        return tuple(dataclasses.replace(p, km=k.km, text=k.text) for p, k in zip(points_of["pair"], km_of["pair"]))
+    def mix(base, km_of, text_of):  # each half of the (clip, mirror) pair: points of base, map and text as given
+        return tuple(dataclasses.replace(p, km=k.km, text=t.text)
+                     for p, k, t in zip(base["pair"], km_of["pair"], text_of["pair"]))
 
-    return {"A": logit(a["pair"]), "B": logit(b["pair"]), "video_B": logit(mix(b, a)), "map_B": logit(mix(a, b))}
+    return {"A": logit(a["pair"]), "B": logit(b["pair"]), "video_B": logit(mix(b, a, a)),
+            "map_B": logit(mix(a, b, b)), "km_only_B": logit(mix(a, b, a)), "text_only_B": logit(mix(a, a, b))}
 
 
 # ---- simple scorers --------------------------------------------------------------------------------
@@ -349,7 +351,7 @@ def swap_summary(sw: list[dict]) -> dict:
     """SD of the logit change from A when B's whole window, its skeleton maps only or its map +
     text only are used (single window)."""
     a = np.array([x["A"] for x in sw])
-    return {k: float(np.std(np.array([x[k] for x in sw]) - a, ddof=1)) for k in ("B", "video_B", "map_B")}
+    return {k: float(np.std(np.array([x[k] for x in sw]) - a, ddof=1)) for k in sw[0] if k != "A"}
 
 
 def repeatability(rows: list[dict], ka: str, kb: str, scorers: dict, thr: float) -> tuple[dict, dict]:
@@ -416,10 +418,11 @@ def print_table(res: dict) -> None:
     fi = res["noise_only"][1]
     print("feature ICC, noise-only pairs: " + " ".join(f"p{k}={v:.2f}" for k, v in fi["quantiles"].items())
           + f"; <0.5: {fi['below_0.5']}, <0.75: {fi['below_0.75']}")
-    print("input swap (one window): SD of the logit change from clip A when clip B's window is used whole / only its "
-          "skeleton maps / only its knowledge map + text")
+    print("input swap (one window): SD of the logit change from clip A when B's window is used whole / only B's "
+          "skeleton maps / B's map + text / B's map only / B's text only")
     for k, v in res["input_swap"].items():
-        print(f"  {k:8s} whole {v['B']:.3f}  video only {v['video_B']:.3f}  map + text only {v['map_B']:.3f}")
+        print(f"  {k:8s} whole {v['B']:.3f}  video {v['video_B']:.3f}  map + text {v['map_B']:.3f}  "
+              f"map {v['km_only_B']:.3f}  text {v['text_only_B']:.3f}")
     print("\nPart 3 - frame rate: mean feature shift (between-subject SDs), 30 fps -> 25 / 60 fps")
     for k, v in res["fps_feature_shift_sd"].items():
         print(f"  {k:13s} " + ", ".join(f"{n} {z:+.2f}" for n, z in v))
