@@ -195,8 +195,17 @@ def swapped(screener, a: dict, b: dict) -> dict:
         return tuple(dataclasses.replace(p, km=k.km, text=t.text)
                      for p, k, t in zip(base["pair"], km_of["pair"], text_of["pair"]))
 
+    ta, tb = a["pair"][0].text, b["pair"][0].text
     return {"A": logit(a["pair"]), "B": logit(b["pair"]), "video_B": logit(mix(b, a, a)),
-            "map_B": logit(mix(a, b, b)), "km_only_B": logit(mix(a, b, a)), "text_only_B": logit(mix(a, a, b))}
+            "map_B": logit(mix(a, b, b)), "km_only_B": logit(mix(a, b, a)), "text_only_B": logit(mix(a, a, b)),
+            "text_differs": ta != tb, "statements_differ": _statements(ta) != _statements(tb)}
+
+
+def _statements(text: str) -> set:
+    """The clinical text's sentences with their numbers blanked: which findings are stated."""
+    import re
+
+    return {re.sub(r"[0-9.]+", "#", x).split("#")[0] for x in text.split(". ") if x}
 
 
 # ---- simple scorers --------------------------------------------------------------------------------
@@ -351,7 +360,8 @@ def swap_summary(sw: list[dict]) -> dict:
     """SD of the logit change from A when B's whole window, its skeleton maps only or its map +
     text only are used (single window)."""
     a = np.array([x["A"] for x in sw])
-    return {k: float(np.std(np.array([x[k] for x in sw]) - a, ddof=1)) for k in sw[0] if k != "A"}
+    out = {k: float(np.std(np.array([x[k] for x in sw]) - a, ddof=1)) for k in sw[0] if k.endswith("B")}
+    return {**out, **{k: float(np.mean([x[k] for x in sw])) for k in ("text_differs", "statements_differ")}}
 
 
 def repeatability(rows: list[dict], ka: str, kb: str, scorers: dict, thr: float) -> tuple[dict, dict]:
@@ -422,7 +432,8 @@ def print_table(res: dict) -> None:
           "skeleton maps / B's map + text / B's map only / B's text only")
     for k, v in res["input_swap"].items():
         print(f"  {k:8s} whole {v['B']:.3f}  video {v['video_B']:.3f}  map + text {v['map_B']:.3f}  "
-              f"map {v['km_only_B']:.3f}  text {v['text_only_B']:.3f}")
+              f"map {v['km_only_B']:.3f}  text {v['text_only_B']:.3f}  (text differs {v['text_differs']:.2f}, "
+              f"findings stated differ {v['statements_differ']:.2f})")
     print("\nPart 3 - frame rate: mean feature shift (between-subject SDs), 30 fps -> 25 / 60 fps")
     for k, v in res["fps_feature_shift_sd"].items():
         print(f"  {k:13s} " + ", ".join(f"{n} {z:+.2f}" for n, z in v))
