@@ -34,6 +34,9 @@ def register(subparsers) -> None:
     p.add_argument("--modalities", nargs="+", choices=("video", "map", "text"), default=["video", "map", "text"],
                    help="network inputs (default: all three)")
     p.add_argument("--fusion", choices=("latent", "concat", "attention"), default="latent")
+    p.add_argument("--consistency", type=float, default=0.0,
+                   help="weight of the within-subject variance of the model's score (batches of whole subjects; "
+                        "default 0: off)")
     p.add_argument("--val", type=float, default=0.15, help="fraction of subjects for validation (default 0.15)")
     p.add_argument("--test", type=float, default=0.15, help="fraction of subjects held out for the card's test "
                                                             "metrics (default 0.15)")
@@ -133,8 +136,12 @@ def _config(args):
         from scoliscreen.core.model.network import MODALITIES
 
         extra["modalities"] = tuple(m for m in MODALITIES if m in extra["modalities"])
+    consistency = float(getattr(args, "consistency", 0.0) or 0.0)
+    if not (math.isfinite(consistency) and 0 <= consistency <= 100):
+        raise InputError(f"--consistency must be a number in [0, 100], got {consistency}")
     return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
-                       seed=args.seed, dim=args.dim, device=args.device, threads=args.threads, **extra)
+                       seed=args.seed, dim=args.dim, device=args.device, threads=args.threads,
+                       consistency=consistency, **extra)
 
 
 @contextmanager

@@ -40,6 +40,7 @@ class TrainConfig:
     device: str = "auto"
     threads: int = 2
     aux_weight: float = 0.0  # unused since the single cumulative-link head (kept for old configs)
+    consistency: float = 0.0  # > 0: batches of whole subjects, + this x the within-subject variance of eta
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -102,6 +103,33 @@ def _loss(out: dict, first: torch.Tensor, last: torch.Tensor, positive: torch.Te
     its interval), positives weighted by ``pos_weight`` (class balance)."""
     w = torch.where(positive, pos_weight, torch.ones_like(pos_weight))
     return interval_nll(out["cum"], first, last, w)
+
+
+def subject_batches(subjects: np.ndarray, idx: np.ndarray, batch_size: int, rng) -> list[np.ndarray]:
+    """Batches of whole subjects (every clip of a subject in the same batch), subjects shuffled."""
+    by: dict[str, list[int]] = {}
+    for i in idx:
+        by.setdefault(str(subjects[i]), []).append(int(i))
+    out, cur = [], []
+    for k in rng.permutation(sorted(by)):
+        cur += by[str(k)]
+        if len(cur) >= batch_size:
+            out.append(np.asarray(cur))
+            cur = []
+    if cur:
+        out.append(np.asarray(cur))
+    return out
+
+
+def within_subject_variance(eta: torch.Tensor, subjects: np.ndarray) -> torch.Tensor:
+    """Mean over the batch's subjects with >= 2 clips of the variance of their clips' eta."""
+    _, inv = np.unique(subjects, return_inverse=True)
+    g = torch.as_tensor(inv, device=eta.device)
+    n = torch.zeros(int(inv.max()) + 1, device=eta.device).index_add_(0, g, torch.ones_like(eta))
+    mean = torch.zeros_like(n).index_add_(0, g, eta) / n
+    sq = torch.zeros_like(n).index_add_(0, g, (eta - mean[g]) ** 2)
+    many = n >= 2
+    return (sq[many] / n[many]).mean() if bool(many.any()) else eta.sum() * 0.0
 
 
 def sample_labels(inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -168,14 +196,19 @@ def fit(inputs, train_idx: np.ndarray, val_idx: np.ndarray, cfg: TrainConfig, pr
         net.train()
         order = rng.permutation(train_idx)
         tot = 0.0
-        for s in range(0, len(order), cfg.batch_size):
+        if cfg.consistency > 0:
+            batches = subject_batches(inputs.subjects, order, cfg.batch_size, rng)
+        else:
+            batches = [order[s : s + cfg.batch_size] for s in range(0, len(order), cfg.batch_size)]
+        for b in batches:
             if should_cancel is not None and should_cancel():
                 raise Cancelled("training was cancelled")
-            b = order[s : s + cfg.batch_size]
             batch = make_batch(inputs, b, rng.random(len(b)) < 0.5, device)
             out = forward(net, batch)
             loss = _loss(out, torch.from_numpy(first[b]).to(device), torch.from_numpy(last[b]).to(device),
                          torch.from_numpy(positive[b]).to(device), pos_weight)
+            if cfg.consistency > 0:
+                loss = loss + cfg.consistency * within_subject_variance(out["eta"], inputs.subjects[b])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
