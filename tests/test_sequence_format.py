@@ -123,3 +123,16 @@ def test_resample_by_timestamp_to_30hz():
     assert len(r) == 31 and r.fps == 30.0
     assert np.allclose(r.landmarks[::2], lm, equal_nan=True)
     assert np.allclose(r.landmarks[1], (lm[0] + lm[1]) / 2)
+
+
+def test_a_sample_on_a_source_frame_is_that_frame_even_next_to_a_gap():
+    """30 fps with integer-ms timestamps (0, 33, 67, 100, ..., 500, ...): the 30 Hz sample
+    15 x 33.33 ms is source frame 15 (500 ms), even when frame 16 is missing; in floating point
+    it is a hair above 500, which the old search took for "between frames 15 and 16"."""
+    lm = _foreign_landmarks(t=20)
+    ts = np.round(np.arange(20) * 1000.0 / 30.0)
+    lm[16] = np.nan  # the gap after frame 15
+    r = PoseSequence(lm, 30.0, (640, 480), ts).resampled(30.0)
+    assert (np.arange(20) * (1000.0 / 30.0))[15] > 500.0  # the float at issue
+    assert np.allclose(r.landmarks[15], lm[15])  # the frame itself, not NaN
+    assert np.isnan(r.landmarks[16]).all()  # no pose invented in the gap

@@ -142,7 +142,9 @@ class PoseSequence:
         step = 1000.0 / fps
         n = int(np.floor(t[-1] / step + 1e-6)) + 1
         tq = np.arange(n) * step
-        hi = np.clip(np.searchsorted(t, tq, side="left"), 0, len(t) - 1)
+        # tq - 1e-3: a target that lands on a source frame but is a hair above it in floating point
+        # (3 * 33.33... = 100.000...01 ms) is that frame, not the gap after it
+        hi = np.clip(np.searchsorted(t, tq - 1e-3, side="left"), 0, len(t) - 1)
         lo = np.clip(hi - 1, 0, len(t) - 1)
         exact = np.isclose(t[hi], tq, atol=1e-3)
         lo = np.where(exact, hi, lo)
