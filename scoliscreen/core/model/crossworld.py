@@ -46,6 +46,8 @@ VARIANTS: tuple[tuple, ...] = (
      (("video", "map", "text"), "concat")),
     ("net_fused", "network: skeleton maps + map + template text, latent pooling (shipped design)", "net",
      (("video", "map", "text"), "latent")),
+    ("net_fused_consistency", "network: the shipped design trained with consistency (train --consistency 5)",
+     "net", (("video", "map", "text"), "latent", 5.0)),
 )
 METRICS = ("roc_auc", "macro_f1", "sensitivity", "specificity")
 
@@ -165,8 +167,9 @@ def fit_variant(spec: tuple, inputs, nuisance: np.ndarray, tr: np.ndarray, va: n
         return lambda idx: model.score(x[idx])
     from scoliscreen.core.model.train import fit, predict_arrays
 
-    mods, fusion = what
-    net, _ = fit(inputs, tr, va, dataclasses.replace(cfg, modalities=tuple(mods), fusion=fusion))
+    mods, fusion, *rest = what  # (modalities, fusion[, consistency weight])
+    net, _ = fit(inputs, tr, va, dataclasses.replace(cfg, modalities=tuple(mods), fusion=fusion,
+                                                    consistency=float(rest[0]) if rest else cfg.consistency))
     return lambda idx: predict_arrays(net, inputs, np.asarray(idx))["logit"]
 
 
