@@ -44,28 +44,25 @@ def _clip_row(screener, seq, segment, mode: str) -> dict:
         r = screener.predict(seq, segment=segment, explain=False, pair=clip_pair(seq, "", segment))
     else:
         r = screener.predict(seq, segment=segment, explain=False)
-    d = screener.decision
-    other = [x["code"] for x in r.reasons if x["code"] != "near_threshold"]
-    return {"label": r.label, "p": r.probability, "cal_logit": float(d.calibrated(r.extras["logit"])),
-            "other_reasons": other, "windows": len(r.windows_s)}
+    return _row(screener, r)
 
 
 def _visit_row(screener, clips: list) -> dict:
     """One pooled answer over the windows of a visit's clips [(PoseSequence, segment)]."""
-    from scoliscreen.core.kinematics import compute_knowledge_map
-    from scoliscreen.core.model.features import compose_text
-    from scoliscreen.core.model.pooling import walk_windows, window_inputs
+    from scoliscreen.core.model.pooling import walk_inputs
     from scoliscreen.core.model.predict import _view_of
 
     pairs, views, switches = [], [], []
     for seq, segment in clips:
-        seg = walk_windows(seq, segment)
-        km = compute_knowledge_map(seg.part)
-        win = window_inputs(seg, km, compose_text(km, ""), "")
+        win = walk_inputs(seq, segment)[2]
         pairs += win
         views += [_view_of(seq)] * len(win)
         switches += list(seq.meta.get("identity_switches") or [])
-    r = screener.predict_windows(pairs, views, explain=False, switches=switches or None)
+    return _row(screener, screener.predict_windows(pairs, views, explain=False, switches=switches or None))
+
+
+def _row(screener, r) -> dict:
+    """The figures of one answer the summaries need (the near-threshold reason kept apart)."""
     d = screener.decision
     other = [x["code"] for x in r.reasons if x["code"] != "near_threshold"]
     return {"label": r.label, "p": r.probability, "cal_logit": float(d.calibrated(r.extras["logit"])),

@@ -135,18 +135,15 @@ def walk_medians(seq) -> tuple[np.ndarray, object, object]:
     window pairs for ``Screener.predict``): the app's path (quality gate, ``walk_windows``)."""
     import warnings
 
-    from scoliscreen.core.kinematics import compute_knowledge_map
-    from scoliscreen.core.model.features import compose_text
-    from scoliscreen.core.model.pooling import walk_windows, window_inputs
+    from scoliscreen.core.model.pooling import walk_inputs
     from scoliscreen.core.quality import assess_quality
 
     q = assess_quality(seq)
-    seg = walk_windows(q.sequence, q.segment)
-    km = compute_knowledge_map(seg.part)
+    _, km, pairs = walk_inputs(q.sequence, q.segment)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         med = np.nanmedian(np.asarray(km.values, np.float64), axis=0)
-    return med, q, window_inputs(seg, km, compose_text(km, ""), "")
+    return med, q, pairs
 
 
 def smoothed(seq, sigma_s: float):

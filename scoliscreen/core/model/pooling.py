@@ -104,6 +104,17 @@ def walk_windows(seq: PoseSequence, segment: tuple[int, int] | None = None, *,
     return SegmentPart(part, start_s, int(b - a), offsets)
 
 
+def walk_inputs(seq: PoseSequence, segment: tuple[int, int] | None = None, notes: str = ""):
+    """(span, its knowledge map, every window's (clip, mirror) inputs) of a pose sequence: what
+    ``Screener.predict`` screens when it is given the sequence alone (``segment``: the quality
+    gate's walking, frame indices of ``seq``)."""
+    from scoliscreen.core.kinematics import compute_knowledge_map
+
+    seg = walk_windows(seq, segment)
+    km = compute_knowledge_map(seg.part)
+    return seg, km, window_inputs(seg, km, compose_text(km, notes), notes)
+
+
 def window_inputs(seg: SegmentPart, km, text: str, notes: str = "",
                   text_encoder=None) -> list[tuple[ClipInputs, ClipInputs]]:
     """Model inputs (clip, mirror image) of every window of ``seg`` from the span's knowledge

@@ -179,14 +179,10 @@ class Screener:
         if pairs is None and pair is not None:
             pairs = [pair]
         if pairs is None:
-            from scoliscreen.core.kinematics import compute_knowledge_map
-            from scoliscreen.core.model.features import compose_text
-            from scoliscreen.core.model.pooling import walk_windows, window_inputs
+            from scoliscreen.core.model.pooling import walk_inputs
 
             assert seq is not None
-            seg = walk_windows(seq, segment)
-            km = compute_knowledge_map(seg.part)
-            pairs = window_inputs(seg, km, compose_text(km, notes), notes)
+            pairs = walk_inputs(seq, segment, notes)[2]
         start = pairs[0][0].start_s
         offsets = tuple(int(round((p[0].start_s - start) * TARGET_FPS)) for p in pairs)
         switches = seq.meta.get("identity_switches") if seq is not None else None
