@@ -71,8 +71,12 @@ def _row(screener, r) -> dict:
 
 def relabel(row: dict, threshold_logit: float, margin: float) -> str:
     """The label of a clip under another near-threshold margin (other reasons unchanged)."""
-    if row["other_reasons"] or abs(row["cal_logit"] - threshold_logit) < margin:
-        return "re-record"
+    from scoliscreen.core.outcome_words import label_from
+
+    if row["other_reasons"]:
+        return label_from([{"code": c} for c in row["other_reasons"]], row["cal_logit"] >= threshold_logit)
+    if abs(row["cal_logit"] - threshold_logit) < margin:
+        return "inconclusive"
     return "positive" if row["cal_logit"] >= threshold_logit else "negative"
 
 
@@ -84,8 +88,8 @@ def summary(pairs: list[dict], mode: str, thr: float, margin: float | None = Non
     labels = np.array([(lab(p[mode][0]), lab(p[mode][1])) for p in pairs])
     truth = np.array([p["truth"] for p in pairs])
     probs = np.array([(p[mode][0]["p"], p[mode][1]["p"]) for p in pairs])
-    both = (labels != "re-record").all(1)
-    verdict = labels != "re-record"
+    verdict = (labels == "positive") | (labels == "negative")
+    both = verdict.all(1)
     correct = (labels == np.where(truth[:, None] == 1, "positive", "negative")) & verdict
     return {
         "pairs": len(pairs),

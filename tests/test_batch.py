@@ -191,7 +191,7 @@ def test_batch_rows_roster_and_resume(tmp_path, inline_screener):
         for r in ok:
             v = store.get_visit(int(r["visit_id"]))
             assert v["video"].endswith(r["file"]) and v["video_sha256"] == r["sha256"]
-            assert r["model_version"] and r["result"] in ("refer", "no referral", "re-record", "unusable")
+            assert r["model_version"] and r["result"] in ("refer", "no referral", "inconclusive", "re-record", "not screened")
         assert {r["result"] for r in ok} & {"refer", "no referral"}
 
         # a re-run with --create-patients screens only what was not done, under the new patient
@@ -307,9 +307,17 @@ def test_result_row_categories(tmp_path):
     refused = {"quality": {"usable": False, "verdict": "not usable",
                            "reasons": [{"level": "refuse", "message": "Too short."}]}}
     row = result_row(p, tmp_path, analysis=refused)
-    assert (row["result"], row["quality_reasons"], row["label"]) == ("re-record", "Too short.", "")
+    assert (row["result"], row["quality_reasons"], row["label"]) == ("re-record", "Too short.", "re-record")
     no_model = {"quality": {"usable": True, "verdict": "usable"}, "screening_error": "model missing"}
-    assert result_row(p, tmp_path, analysis=no_model)["result"] == "unusable"
+    assert result_row(p, tmp_path, analysis=no_model)["result"] == "not screened"
+    near = {"quality": {"usable": True, "verdict": "usable"},
+            "screening": {"label": "inconclusive", "reasons": [{"code": "near_threshold", "message": "close"}]}}
+    row = result_row(p, tmp_path, analysis=near)
+    assert (row["result"], row["label"], row["reason_codes"]) == ("inconclusive", "inconclusive", "near_threshold")
+    view = {"quality": {"usable": True, "verdict": "usable"},
+            "screening": {"label": "re-record", "reasons": [{"code": "view", "message": "side view"}]}}
+    assert (result_row(p, tmp_path, analysis=view)["result"], result_row(p, tmp_path, analysis=view)["reason_codes"]) \
+        == ("re-record", "view")
     row = result_row(p, tmp_path, error="corrupt")
     assert (row["status"], row["result"], row["error"]) == ("error", "error", "corrupt")
 

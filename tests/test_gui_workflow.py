@@ -317,7 +317,7 @@ def test_refused_recording_is_not_the_positive_red(window, back_analysis, wait_u
     assert not back_analysis.quality.usable
     style = window.result_panel.verdict.styleSheet()
     assert RE_RECORD in style and POSITIVE not in style
-    assert len(set(VERDICT_COLOURS.values())) == 4
+    assert len(set(VERDICT_COLOURS.values())) == 5  # refer, no referral, inconclusive, re-record, not screened
 
 
 def test_map_hover_speaks_plainly_and_cursor_resets(window, side_analysis, wait_until):

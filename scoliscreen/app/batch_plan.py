@@ -26,6 +26,7 @@ from pathlib import Path
 
 from scoliscreen.core.constants import SEQUENCE_SUFFIXES, VIDEO_SUFFIXES
 from scoliscreen.core.errors import InputError
+from scoliscreen.core.outcome_words import RE_RECORD, VERDICTS, verdict_of_label
 
 
 FILE_COLUMNS = ("file", "filename", "pattern", "clip")
@@ -35,12 +36,14 @@ SUBJECT_COLUMN = "subject"
 CSV_COLUMNS = ("file", "status", "result", "label", "probability", "cobb_estimate",
                "cobb_interval_lo", "cobb_interval_hi", "severity_band", "quality_verdict",
                "quality_reasons", "model_version", "error", "patient", "visit_id", "seconds", "sha256",
-               "subject", "followed_track")
+               "subject", "followed_track", "reason_codes")
 """``subject``: whom the batch asked to follow (empty: ``auto``, the person who walks);
 ``followed_track``: the person track the analysis followed (``#N``, usable as ``--subject #N``),
-given when a subject was chosen or several people were in view. Appended last, so older readers
-of the CSV keep their columns."""
-TALLY = ("refer", "no referral", "re-record", "unusable", "error")
+given when a subject was chosen or several people were in view; ``reason_codes``: why a row has no
+verdict (the gate's refusals and the model's reasons, codes joined by ";", core/outcome_words.py).
+Appended last, so older readers of the CSV keep their columns."""
+TALLY = (*VERDICTS, "error")
+"""The ``result`` column: a verdict word (core/outcome_words.py), or ``error`` for a file that failed."""
 
 ResultRow = dict[str, object]
 """One file's result: the :data:`CSV_COLUMNS` (the CSV row, the job's ``summary_json``, an event's row)."""
@@ -165,14 +168,20 @@ def category(row: Mapping[str, object]) -> str:
     """Which tally a result row counts in (one of :data:`TALLY`)."""
     if row.get("status") != "done":
         return "error"
-    label = str(row.get("label") or "").lower()
-    if label.startswith("pos"):
-        return "refer"
-    if label.startswith("neg"):
-        return "no referral"
     if row.get("quality_verdict") == "not usable":
-        return "re-record"  # the quality gate refused the recording: film the child again
-    return "unusable"  # analysed, but no screening result (e.g. the model could not be used)
+        return RE_RECORD  # the quality gate refused the recording: film the child again
+    return verdict_of_label(str(row.get("label") or "").lower() or None)
+
+
+def _reason_codes(gate: Iterable[object], model: object) -> list[str]:
+    """The codes of the gate's refusals and of the model's reasons, in that order, once each."""
+    out: list[str] = []
+    refusals = [r for r in gate if isinstance(r, Mapping) and r.get("level") == "refuse"]
+    for r in [*refusals, *(model if isinstance(model, list) else [])]:
+        code = str(r.get("code", "")) if isinstance(r, Mapping) else ""
+        if code and code not in out:
+            out.append(code)
+    return out
 
 
 def result_row(path: Path, folder: Path, *, sha256: str = "", patient: str | None = None,
@@ -202,8 +211,11 @@ def result_row(path: Path, folder: Path, *, sha256: str = "", patient: str | Non
             quality_reasons="; ".join(str(r.get("message", r)) if isinstance(r, dict) else str(r)
                                       for r in reasons),
             error=analysis.get("screening_error", ""),
+            reason_codes=";".join(_reason_codes(reasons, s.get("reasons"))),
         )
         row["model_version"] = s.get("model_version") or model_version
+        if q.get("usable") is False:  # the gate refused it: the same label as predict gives
+            row["label"] = RE_RECORD
     else:
         row.update(status="error", error=error or "unknown error")
     row["result"] = category(row)

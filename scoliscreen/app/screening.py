@@ -15,6 +15,7 @@ from scoliscreen.app.events import Event, Progress
 from scoliscreen.core.constants import SEQUENCE_SUFFIXES, VIDEO_SUFFIXES
 from scoliscreen.core.errors import InputError, ScoliScreenError
 from scoliscreen.core.model.predict import Screener, ScreeningResult
+from scoliscreen.core.outcome_words import RE_RECORD
 
 _SCREENING_KEYS = ("probability", "label", "threshold", "cobb_estimate", "cobb_interval", "severity_band",
                    "severity_probabilities", "region_weights", "reasons", "window_weights", "window_times_s",
@@ -58,6 +59,7 @@ def screen_file(path: str | Path, screener: Screener, notes: str = "",
         if not q.usable:
             msgs = "; ".join(r.message for r in q.refusals) or q.verdict
             obj.update({"quality": quality, "error": f"recording not usable for screening: {msgs}",
+                        "label": RE_RECORD, "reasons": [{"code": r.code, "message": r.message} for r in q.refusals],
                         "model_version": screener.model_version})
             return obj
         if analysis.screening is None:

@@ -83,24 +83,28 @@ def _pct(p: float) -> str:
 
 def format_screening(analysis) -> list[str]:
     """The screening part of the summary (empty for a refused recording)."""
+    from scoliscreen.core import outcome_words as words
     from scoliscreen.core.landmarks import REGION_NAMES
 
     lines = []
     res = analysis.screening
     if res is not None:
         top = sorted(res.region_weights.items(), key=lambda kv: -kv[1])[:3]
-        verdict = {"positive": "REFER for a clinical examination", "negative": "no referral",
-                   "re-record": "RE-RECORD (inconclusive)"}.get(res.label, res.label.upper())
-        lo, hi = res.cobb_interval
+        word = words.verdict_of_label(res.label)
+        lines.append(f"Screening:   {words.HEADLINES[word][0]} ({res.label})")
+        rerec, inconc = words.split_reasons(res.reasons)
+        if word == words.RE_RECORD:
+            lines += [f"  - re-record: {m}" for m in rerec] + [f"  {words.RE_RECORD_ADVICE}"]
+        elif word == words.INCONCLUSIVE:
+            lines += [f"  - inconclusive: {m}" for m in inconc] + [f"  {words.INCONCLUSIVE_ADVICE}"]
+        else:
+            lines.append(f"Chance of Cobb >= 10 deg: {_pct(res.probability)}")
+            setting = words.setting_words(res.referral_setting)
+            if setting:
+                lines.append("  " + setting.replace("°", " deg"))
         lines += [
-            f"Screening:   {verdict}",
-            f"Chance of Cobb >= 10 deg: {_pct(res.probability)} (refer when it is {_pct(res.threshold)} or more)",
-        ]
-        lines += [f"  - why re-record: {r.get('message', r)}" for r in res.reasons]
-        lines += [
-            f"Cobb angle:  about {res.cobb_estimate:.0f} deg"
-            + (f" (80% interval {lo:.0f}-{hi:.0f} deg)" if hi > lo else "")
-            + f"; band {res.severity_band} deg (p = {res.severity_probabilities.get(res.severity_band, 0):.2f})",
+            "  " + words.cobb_words(res.label, res.cobb_estimate, list(res.cobb_interval), res.severity_band,
+                                    ascii_only=True),
             "Model looked most at: " + ", ".join(f"{REGION_NAMES[r]} {100 * w:.0f}%" for r, w in top),
             f"Model:       {res.model_version} on {res.device}",
         ]

@@ -84,4 +84,5 @@ def screening_from_dict(d: Stored) -> ScreeningResult:
         model_provenance=dict(prov) if isinstance(prov := d.get("model_provenance"), Mapping) else {},
         windows_s=[(w[0], w[1]) for w in map(_floats, ws) if len(w) == 2]
         if isinstance(ws := d.get("windows_s") or [], Sequence) else [],
+        referral_setting=_float_map(rs) if isinstance(rs := d.get("referral_setting"), Mapping) else {},
     )

@@ -19,23 +19,18 @@ from PySide6.QtWidgets import (
 )
 
 from scoliscreen.core.constants import POSITIVE_COBB
-from scoliscreen.gui.style import MUTED, NEGATIVE, NOT_SCREENED, POSITIVE, RE_RECORD, WARN
+from scoliscreen.core.outcome_words import RE_RECORD as RE_RECORD_WORD
+from scoliscreen.core.outcome_words import cobb_shown, verdict_of_label
+from scoliscreen.gui.style import MUTED, POSITIVE, VERDICT_COLOURS, WARN
 
 VISIT_COLUMNS = ("Date", "Age", "Verdict", "Probability", "Cobb estimate", "Video")
 
 
 def verdict_word(visit: dict) -> tuple[str, str]:
-    """(plain verdict, colour) of a visit row, in the one colour language (docs/colours.md)."""
-    if not visit.get("usable"):
-        return "re-record (not screened)", RE_RECORD
-    label = visit.get("label")
-    if label == "positive":
-        return "refer", POSITIVE
-    if label == "negative":
-        return "no referral", NEGATIVE
-    if label == "re-record":
-        return "re-record (inconclusive)", RE_RECORD
-    return "no model result", NOT_SCREENED
+    """(verdict word, colour) of a visit row: the words of core/outcome_words.py, in the one colour
+    language (docs/colours.md)."""
+    word = RE_RECORD_WORD if not visit.get("usable") else verdict_of_label(visit.get("label"))
+    return word, VERDICT_COLOURS[word]
 
 
 def _num(v, fmt: str, none: str = "–") -> str:
@@ -43,9 +38,11 @@ def _num(v, fmt: str, none: str = "–") -> str:
 
 
 def cobb_text(v: dict) -> str:
-    est = _num(v.get("cobb_estimate"), "{:.0f}°")
+    """The Cobb cell: shown only where the answer and its interval allow it (outcome_words.cobb_shown)."""
     lo, hi = v.get("cobb_low"), v.get("cobb_high")
-    return est if lo is None or hi is None else f"{est} ({lo:.0f}–{hi:.0f}°)"
+    if not v.get("usable") or not cobb_shown(v.get("label"), v.get("cobb_estimate"), [lo, hi]):
+        return "not estimated"
+    return f"{_num(v.get('cobb_estimate'), '{:.0f}°')} ({lo:.0f}–{hi:.0f}°)"
 
 
 class TrendPlot(pg.GraphicsLayoutWidget):
@@ -89,7 +86,7 @@ class TrendPlot(pg.GraphicsLayoutWidget):
         self.prob.setTitle(None)
         age = np.array([r["age"] for r in self.points], dtype=float)
         prob = np.array([r["probability"] for r in self.points], dtype=float) * 100
-        brushes = [pg.mkBrush(POSITIVE if r.get("label") == "positive" else NEGATIVE) for r in self.points]
+        brushes = [pg.mkBrush(VERDICT_COLOURS[verdict_of_label(r.get("label"))]) for r in self.points]
         self.prob.plot(age, prob, pen=pg.mkPen("#555", width=1.5), symbol="o", symbolSize=10,
                        symbolBrush=brushes, symbolPen="k")
         self.prob.setYRange(0, 100, padding=0.05)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QBoxLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
@@ -14,7 +13,9 @@ from PySide6.QtWidgets import (
 from scoliscreen import DISCLAIMER
 from scoliscreen.gui.knowledge_map_view import KnowledgeMapView
 from scoliscreen.gui.regions_view import BodyDiagram, RegionBars
-from scoliscreen.gui.style import MUTED, NEGATIVE, NOT_SCREENED, POSITIVE, RE_RECORD, WARN
+from scoliscreen.core import outcome_words as words
+from scoliscreen.core.outcome_words import WINDOW_WORDS
+from scoliscreen.gui.style import MUTED, NOT_SCREENED, RE_RECORD, VERDICT_COLOURS, WARN
 
 
 def band_text(band: str) -> str:
@@ -155,7 +156,7 @@ class ResultPanel(QWidget):
         self.quality.setText(f"<div style='color:{color}'><b>{head}</b><ul style='margin:2px'>{items}</ul></div>")
         self.quality.show()
         if not usable:
-            self.verdict.setText("Re-record — recording unusable, not screened")
+            self.verdict.setText(WINDOW_WORDS[words.RE_RECORD] + " (not screened)")
             self.verdict.setStyleSheet(f"color: {RE_RECORD};")
 
     def show_analysis(self, analysis) -> None:
@@ -178,30 +179,21 @@ class ResultPanel(QWidget):
             self.bars.set_weights(None)
             self.body.set_weights(None)
             return
-        positive = s.label == "positive"
-        p, thr = s.probability, s.threshold
-        if s.label == "re-record":  # inconclusive: no verdict, say why
-            why = "; ".join(str(r.get("message", r)) for r in s.reasons)
-            self.verdict.setText("Inconclusive — please re-record the walk")
-            self.verdict.setStyleSheet(f"color: {RE_RECORD};")
-            self.probability.setText(html.escape(why or "outside what the model was validated on"))
+        word = words.verdict_of_label(s.label)
+        self.verdict.setText(WINDOW_WORDS[word])
+        self.verdict.setStyleSheet(f"color: {VERDICT_COLOURS[word]};")
+        rerec, inconc = words.split_reasons(s.reasons)
+        if word == words.RE_RECORD:  # a recording problem: what to change
+            self.probability.setText(html.escape("; ".join(rerec) + ". " + words.RE_RECORD_ADVICE))
+        elif word == words.INCONCLUSIVE:  # a good recording the model cannot call
+            self.probability.setText(html.escape("; ".join(inconc) + ". " + words.INCONCLUSIVE_ADVICE))
         else:
-            self.verdict.setText("Refer — screen POSITIVE; a clinical examination is advised" if positive
-                                 else "No referral — screen negative")
-            self.verdict.setStyleSheet(f"color: {POSITIVE if positive else NEGATIVE};")
+            setting = words.setting_words(s.referral_setting)
             self.probability.setText(
-                f"Estimated chance of scoliosis (Cobb ≥ 10°): <b>{p:.1%}</b> &nbsp; (refer when it is "
-                f"{thr:.1%} or more)"
-            )
-        cobb = s.cobb_estimate
-        band = band_text(s.severity_band)
-        cobb_txt = f"{cobb:.0f}°" if np.isfinite(cobb) else "–"
-        p_band = s.severity_probabilities.get(s.severity_band)
-        p_txt = f" (p {p_band:.2f})" if p_band is not None else ""
-        iv = s.cobb_interval
-        iv_txt = f" (80 % interval {iv[0]:.0f}–{iv[1]:.0f}°)" if iv and iv[1] > iv[0] else ""
-        self.cobb.setText(f"Estimated Cobb angle: <b>{cobb_txt}</b>{iv_txt} &nbsp; severity band: "
-                          f"<b>{html.escape(str(band))}</b>{p_txt}")
+                f"Estimated chance of scoliosis (Cobb ≥ 10°): <b>{s.probability:.1%}</b>"
+                + (f"<br><span style='color:{MUTED}'>{html.escape(setting)}</span>" if setting else ""))
+        cobb_line = words.cobb_words(s.label, s.cobb_estimate, list(s.cobb_interval), s.severity_band)
+        self.cobb.setText(html.escape(cobb_line))
         self.model_line.setText(f"Model {s.model_version} on {s.device}")
         weights = dict(s.region_weights)
         self.bars.set_weights(weights)

@@ -18,6 +18,7 @@ VERDICT_COLOURS = {word: "#{:02x}{:02x}{:02x}".format(*rgb) for word, rgb in _RE
 POSITIVE = VERDICT_COLOURS["refer"]
 NEGATIVE = VERDICT_COLOURS["no referral"]
 RE_RECORD = VERDICT_COLOURS["re-record"]
+INCONCLUSIVE = VERDICT_COLOURS["inconclusive"]
 NOT_SCREENED = VERDICT_COLOURS["not screened"]
 WARN = RE_RECORD  # quality caveats share the re-record amber
 STALE_STYLE = ("color: #7a4b00; background: #fff4d6; border: 1px dashed #b9770e; border-radius: 4px;"

@@ -206,11 +206,11 @@ def in_world_reference(inputs, nuisance: np.ndarray, mine: np.ndarray, part: np.
 
 def app_decisions(decision, raw: np.ndarray, y: np.ndarray, inputs, idx: np.ndarray, views: np.ndarray) -> dict:
     """The shipped model's answers as the app gives them (``Decision.reasons`` and
-    ``Decision.label`` on its raw 10° logits ``raw``: re-record on a view without validated
+    ``Decision.label`` on its raw 10° logits ``raw``: no verdict (re-record or inconclusive) on a view without validated
     performance, few good frames, an out-of-distribution knowledge map, or a probability too
     near the threshold): the share deferred, why, and sensitivity, specificity and macro-F1 on
     the clips that got a verdict."""
-    from scoliscreen.core.model.decision import RE_RECORD
+    from scoliscreen.core.outcome_words import is_verdict
 
     labels: list[str] = []
     codes: dict[str, int] = {}
@@ -220,7 +220,7 @@ def app_decisions(decision, raw: np.ndarray, y: np.ndarray, inputs, idx: np.ndar
         for r in why:
             codes[r["code"]] = codes.get(r["code"], 0) + 1
     labels_a = np.array(labels, dtype=object)
-    verdict = labels_a != RE_RECORD
+    verdict = np.array([is_verdict(v) for v in labels_a], bool)
     out = {"n_clips": int(len(idx)), "deferred": float(1 - verdict.mean()) if len(idx) else 0.0,
            "reasons": codes, "n_verdicts": int(verdict.sum())}
     if verdict.any():

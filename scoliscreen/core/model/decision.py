@@ -1,4 +1,5 @@
-"""From the model's output to a decision: positive, negative or re-record (inconclusive).
+"""From the model's output to a decision: positive, negative, re-record or inconclusive
+(the words and which reason leads to which: ``core/outcome_words.py``).
 
 The calibrated logit ``a * logit + b`` (Platt scaling on validation subjects) is a probability
 at the *training* prevalence; :class:`Decision` shifts it to the stated setting's prevalence
@@ -6,8 +7,9 @@ at the *training* prevalence; :class:`Decision` shifts it to the stated setting'
 validation subjects as a calibrated logit and shifted the same way, so the label does not
 depend on the prevalence setting; only the words "estimated chance" do.
 
-Re-record (inconclusive) is given, with reasons, when the clip is outside what the model was
-validated on (:meth:`Decision.reasons`):
+No verdict is given, with reasons (:meth:`Decision.reasons`), when filming again can fix the
+recording (re-record: ``view``, ``subject_changed``, ``few_good_frames``) or when a good recording
+cannot be called (inconclusive: ``out_of_distribution``, ``near_threshold``):
 
 * ``view``: a view without validated performance (the simulator makes front and back views
   only, so a side view or an undetermined view is refused);
@@ -28,13 +30,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scoliscreen.core.model.outcome import SCHOOL_PREVALENCE, logit, prevalence_shift
+from scoliscreen.core.outcome_words import INCONCLUSIVE, RE_RECORD, label_from
 
 VALIDATED_VIEWS = ("front", "back")
 MIN_GOOD_FRACTION = 0.5  # of the model's frames with the torso seen (1.6 s of 3.2 s)
 NEAR_THRESHOLD_LOGIT = 0.25  # |calibrated logit - threshold logit| below this: too close to call
 OOD_QUANTILE = 0.99
 OOD_Z_CLIP = 20.0
-RE_RECORD = "re-record"
 
 
 def clip_medians(km) -> np.ndarray:
@@ -125,7 +127,8 @@ class Decision:
 
     def reasons(self, raw_logit: float, view: str | None = None, frame_valid=None,
                 ood_score: float | None = None, identity_switches=None) -> list[dict]:
-        """Why this clip gets "re-record" (empty: a verdict can be given). ``frame_valid``: the
+        """Why this clip gets no verdict (empty: a verdict can be given; the codes decide between
+        re-record and inconclusive, ``outcome_words.label_from``). ``frame_valid``: the
         model frames' torso-seen flags; ``identity_switches``: frames where the gate saw the
         tracked person change."""
         out = []
@@ -144,21 +147,40 @@ class Decision:
                             f"the trunk clearly (at least {100 * self.min_good_fraction:.0f} % needed)"})
         thr = self.ood.get("threshold") if self.ood else None
         if thr is not None and ood_score is not None and np.isfinite(thr) and not ood_score <= thr:
-            out.append({"code": "out_of_distribution", "message": f"the walking pattern is unlike the "
-                        f"training data (score {ood_score:.2f} > {thr:.2f})"})
+            out.append({"code": "out_of_distribution", "message": f"the walk is outside what the model was "
+                        f"validated on (score {ood_score:.2f} > {thr:.2f})"})
         if self.margin and abs(float(self.calibrated(raw_logit)) - self.threshold_logit) < self.margin:
             out.append({"code": "near_threshold", "message": "the estimated chance is too close to the "
                         "referral threshold to call"})
         return out
 
     def label(self, raw_logit: float, reasons: list) -> str:
-        if reasons:
-            return RE_RECORD
-        return "positive" if float(self.calibrated(raw_logit)) >= self.threshold_logit else "negative"
+        return label_from(reasons, float(self.calibrated(raw_logit)) >= self.threshold_logit)
 
     def card_entries(self) -> dict:
         return {"re_record": {"near_threshold_logit": self.margin, "min_good_fraction": self.min_good_fraction,
                               "validated_views": list(self.validated_views)}}
+
+
+def referral_setting(card: dict, prevalence: float | None) -> dict:
+    """What the operating point means for a screened population, in counts a clinician can weigh:
+    of every 1,000 children screened at ``prevalence``, how many are referred and how many of
+    those have a curve of 10° or more. From the card's test-subject sensitivity and specificity
+    at the shipped threshold (validation figures for an older card); empty when the card has
+    neither, or no prevalence is stated."""
+    if prevalence is None:
+        return {}
+    boot = (card.get("operating_point_test") or {}).get("bootstrap") or {}
+    op = card.get("operating_point") or {}
+    sens = (boot.get("sensitivity") or {}).get("value", op.get("val_sensitivity"))
+    spec = (boot.get("specificity") or {}).get("value", op.get("val_specificity"))
+    if sens is None or spec is None:
+        return {}
+    p = float(prevalence)
+    referred = 1000.0 * (p * float(sens) + (1.0 - p) * (1.0 - float(spec)))
+    with_curve = 1000.0 * p * float(sens)
+    return {"prevalence": round(p, 6), "referred_per_1000": round(referred, 1),
+            "with_curve_per_1000": round(with_curve, 1)}
 
 
 def plain_rule(decision: Decision) -> str:
@@ -169,5 +191,5 @@ def plain_rule(decision: Decision) -> str:
             f"(chance stated for a population where {setting} of children have scoliosis)")
 
 
-__all__ = ["Decision", "RE_RECORD", "SCHOOL_PREVALENCE", "VALIDATED_VIEWS", "MIN_GOOD_FRACTION",
-           "NEAR_THRESHOLD_LOGIT", "clip_medians", "fit_ood", "ood_scores", "plain_rule"]
+__all__ = ["Decision", "INCONCLUSIVE", "RE_RECORD", "SCHOOL_PREVALENCE", "VALIDATED_VIEWS", "MIN_GOOD_FRACTION",
+           "NEAR_THRESHOLD_LOGIT", "clip_medians", "fit_ood", "ood_scores", "plain_rule", "referral_setting"]

@@ -63,11 +63,11 @@ def bootstrap_metrics(y, score, pred, subjects, prevalence: float, n_boot: int =
 
 
 def deferral_summary(y, labels) -> dict:
-    """Share of clips deferred ("re-record") and the accuracy / sensitivity / specificity of the
+    """Share of clips deferred (re-record or inconclusive) and the accuracy / sensitivity / specificity of the
     verdicts on the rest."""
     y = np.asarray(y, bool)
     labels = np.asarray(labels).astype(str)
-    kept = labels != "re-record"
+    kept = (labels == "positive") | (labels == "negative")
     pred = labels == "positive"
     yk, pk = y[kept], pred[kept]
     return {

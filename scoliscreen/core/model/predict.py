@@ -8,7 +8,7 @@ their outputs are averaged, so a horizontally flipped video gets the same result
 distributional head gives every number of the answer (``outcome.py``): the probability
 P(Cobb >= 10°) (Platt-calibrated, shown at the setting's prevalence), the band probabilities,
 the Cobb median and its 80 % interval. The label is positive / negative at the card's
-operating point, or "re-record" with ``reasons`` (``decision.py``).
+operating point, or re-record / inconclusive with ``reasons`` (``decision.py``, ``core/outcome_words.py``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @dataclass
 class ScreeningResult:
     probability: float  # calibrated P(Cobb >= 10 deg) at the setting's prevalence
-    label: str  # "positive" / "negative" at the operating point, or "re-record" (see reasons)
+    label: str  # core/outcome_words.LABELS: positive / negative at the operating point, re-record, inconclusive
     threshold: float  # refer when probability >= threshold
     cobb_estimate: float  # degrees: the median of the Cobb distribution
     severity_band: str  # "<10", "10-25", "25-40", ">=40": the band of the median
@@ -43,7 +43,8 @@ class ScreeningResult:
     segment_s: tuple = (0.0, 0.0)  # the 96-frame segment used (start, stop) in s
     severity_probabilities: dict = field(default_factory=dict)  # {band: p}, sums to 1
     cobb_interval: tuple = (0.0, 0.0)  # 80 % interval of the Cobb angle (deg)
-    reasons: list = field(default_factory=list)  # [{code, message}] why "re-record"; [] otherwise
+    reasons: list = field(default_factory=list)  # [{code, message}] why no verdict; [] otherwise
+    referral_setting: dict = field(default_factory=dict)  # decision.referral_setting: referred / with curve per 1,000
     windows_s: list = field(default_factory=list)  # [(start, stop)] s: the 96-frame windows pooled
     extras: dict = field(default_factory=dict)
     model_provenance: dict = field(default_factory=dict)  # is_shipped, weights_sha256 (core/model/provenance.py)
@@ -64,7 +65,7 @@ class ScreeningResult:
             "windows_s": [[round(v, 3) for v in w] for w in self.windows_s],
             "model_version": self.model_version, "device": self.device,
             "model_provenance": dict(self.model_provenance),
-        }
+        } | ({"referral_setting": dict(self.referral_setting)} if self.referral_setting else {})
 
 
 def _rounded_bands(bands: dict, prob: float) -> dict:
@@ -87,6 +88,9 @@ class Screener:
         self.decision = Decision.from_card(card, prevalence)  # calibration, threshold, re-record rule
         self.a, self.b = self.decision.a, self.decision.b
         self.threshold = self.decision.threshold
+        from scoliscreen.core.model.decision import referral_setting
+
+        self.referral_setting = referral_setting(card, self.decision.prevalence)
         self.model_version = str(card.get("model_version", "unknown"))
         self.model_provenance = dict(card.get("model_provenance") or {})
         self._text = None
@@ -259,6 +263,7 @@ class Screener:
             region_window_weights=[], window_times_s=[], model_version=self.model_version, device=self.device,
             severity_probabilities=oc.band_probabilities, cobb_interval=oc.interval, reasons=reasons,
             extras={"view": view, "ood_score": ood, "prevalence": d.prevalence},
+            referral_setting=dict(self.referral_setting),
             model_provenance=self.model_provenance,
         )
 

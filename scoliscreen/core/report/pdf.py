@@ -25,9 +25,10 @@ _FONT_CANDIDATES = (
 _ASCII = {"—": "-", "–": "-", "≥": ">=", "≤": "<=", "±": "+/-", "•": "-", "…": "...", "→": "->",
           "’": "'", "‘": "'", "“": '"', "”": '"', "×": "x", "−": "-"}
 
-# verdict colours (RGB): one colour language with the app (refer / no referral / re-record / not screened)
-VERDICT_COLOURS = {"refer": (178, 24, 43), "no referral": (27, 120, 55), "re-record": (191, 129, 45),
-                   "not screened": (110, 110, 110)}
+# verdict colours (RGB): one colour language with the app, keyed by the verdict words of
+# core/outcome_words.py (refer / no referral / inconclusive / re-record / not screened)
+VERDICT_COLOURS = {"refer": (178, 24, 43), "no referral": (27, 120, 55), "inconclusive": (90, 80, 160),
+                   "re-record": (191, 129, 45), "not screened": (110, 110, 110)}
 
 
 def find_fonts() -> tuple[Path, Path] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scoliscreen.core.outcome_words import VERDICTS, cobb_shown, verdict_of_label
 from scoliscreen.core.report.pdf import VERDICT_COLOURS, new_document, save
 from scoliscreen.core.store_history import cobb_interval
 
@@ -17,7 +18,8 @@ def _row_from_visit(visit: dict, analysis: dict | None) -> dict:
     low, high = cobb_interval((analysis.get("screening") or {}))
     return {"visit_id": visit.get("id"), "patient": visit.get("pseudonym") or "-", "age": visit.get("age"),
             "date": (visit.get("visited_at") or "")[:10], "quality": visit.get("quality_verdict") or "",
-            "verdict": verdict(analysis), "probability": visit.get("probability"),
+            "verdict": verdict(analysis), "label": (analysis.get("screening") or {}).get("label"),
+            "probability": visit.get("probability"),
             "threshold": visit.get("threshold"), "cobb_estimate": visit.get("cobb_estimate"),
             "cobb_low": low if low is not None else visit.get("cobb_low"),
             "cobb_high": high if high is not None else visit.get("cobb_high"),
@@ -33,8 +35,7 @@ def _normalise(row: dict) -> dict:
             row["verdict"] = "re-record" if row.get("exit_code") == 3 or row.get("usable") is False else "not screened"
             row.setdefault("quality", str(row["error"]))
         else:
-            row["verdict"] = {"positive": "refer", "negative": "no referral", "re-record": "re-record"}.get(
-                str(row.get("label")), "not screened")
+            row["verdict"] = verdict_of_label(row.get("label"))
     if row.get("cobb_low") is None and row.get("cobb_interval"):
         row["cobb_low"], row["cobb_high"] = cobb_interval(row)
     return row
@@ -42,7 +43,7 @@ def _normalise(row: dict) -> dict:
 
 def write_session_summary(rows: list[dict], out: str | Path, *, title: str = "Screening session") -> Path:
     """``rows``: dicts with visit_id, patient, age, date, quality, verdict ("refer" / "no
-    referral" / "re-record" / "not screened"), probability, threshold, cobb_estimate,
+    referral" / "inconclusive" / "re-record" / "not screened"), probability, threshold, cobb_estimate,
     cobb_low, cobb_high, model_version, video (missing keys print as "-"). A
     ``screen_file`` result (input, label, probability, ..., or input + error) works as a row."""
     rows = [_normalise(r) for r in rows]
@@ -50,7 +51,7 @@ def write_session_summary(rows: list[dict], out: str | Path, *, title: str = "Sc
     pdf = new_document(title, ", ".join(versions) or "none")
     pdf.font(16, bold=True, colour=(20, 40, 80))
     pdf.cell(0, 9, pdf.text_(title), new_x="LMARGIN", new_y="NEXT")
-    counts = {k: sum(r.get("verdict") == k for r in rows) for k in VERDICT_COLOURS}
+    counts = {k: sum(r.get("verdict") == k for r in rows) for k in VERDICTS}
     pdf.para(f"{len(rows)} recordings: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n) + ".", size=10)
     thresholds = sorted({round(r["threshold"], 2) for r in rows if r.get("threshold") is not None})
     if thresholds:
@@ -63,9 +64,10 @@ def write_session_summary(rows: list[dict], out: str | Path, *, title: str = "Sc
 
     body = []
     for i, r in enumerate(rows, 1):
-        cobb = fmt(r.get("cobb_estimate"), "{:.0f}°")
-        if r.get("cobb_low") is not None and r.get("cobb_high") is not None:
-            cobb += f" ({r['cobb_low']:.0f}–{r['cobb_high']:.0f})"
+        label = r.get("label") or {"refer": "positive", "no referral": "negative"}.get(str(r.get("verdict")))
+        cobb = "not est."
+        if cobb_shown(label, r.get("cobb_estimate"), [r.get("cobb_low"), r.get("cobb_high")]):
+            cobb = f"{r['cobb_estimate']:.0f}° ({r['cobb_low']:.0f}–{r['cobb_high']:.0f})"
         body.append((str(i), str(r.get("patient") or "-"), fmt(r.get("age"), "{:.0f}"), r.get("date") or "-",
                      Path(str(r.get("video") or "")).name[:28], (r.get("quality") or "-")[:22],
                      fmt(r.get("probability") and 100 * r["probability"], "{:.0f}%"), cobb,

@@ -10,36 +10,20 @@ from pathlib import Path
 
 import numpy as np
 
+from scoliscreen.core.outcome_words import (HEADLINES, INCONCLUSIVE, INCONCLUSIVE_ADVICE, RE_RECORD, RE_RECORD_ADVICE,
+                                            cobb_words, setting_words, split_reasons, verdict_of)
 from scoliscreen.core.report import images
 from scoliscreen.core.report.pdf import VERDICT_COLOURS, new_document, save
 from scoliscreen.core.store_history import cobb_interval, shipped_model_card
 
 
 def verdict(analysis: dict) -> str:
-    """"refer", "no referral", "re-record" (recording unusable, or the model inconclusive: label
-    "re-record" with reasons) or "not screened" (no model)."""
-    quality = analysis.get("quality") or {}
-    if quality.get("usable") is False:
-        return "re-record"
-    label = (analysis.get("screening") or {}).get("label")
-    if label == "re-record":  # usable, but outside what the model was validated on
-        return "re-record"
-    if label == "positive":
-        return "refer"
-    if label == "negative":
-        return "no referral"
-    return "not screened"
+    """The verdict word of a stored analysis (``core/outcome_words.verdict_of``): refer, no
+    referral, inconclusive, re-record or not screened."""
+    return verdict_of(analysis)
 
 
-VERDICT_WORDS = {
-    "refer": ("REFER", "The gait pattern suggests a spinal curve worth a clinical examination "
-                       "(Adams forward-bend test, scoliometer; an X-ray only if a doctor decides so)."),
-    "no referral": ("NO REFERRAL", "Nothing in this walk suggests a spinal curve of 10° or more. "
-                                   "Screen again at the next routine check."),
-    "re-record": ("RE-RECORD", "The recording could not be used for screening, so no result was computed. "
-                               "Record the walk again (see the recording quality below)."),
-    "not screened": ("NOT SCREENED", "The recording was usable but the screening model could not be run."),
-}
+VERDICT_WORDS = HEADLINES  # (headline, meaning) of each verdict: one source, core/outcome_words.py
 
 
 def _pct(p) -> str:
@@ -119,29 +103,25 @@ def _section_result(pdf, data: dict) -> None:
     pdf.set_draw_color(*colour)
     pdf.set_line_width(0.8)
     headline, words = VERDICT_WORDS[word]
-    if word == "re-record" and s.get("reasons"):  # the model's own "inconclusive", with its reasons
-        words = ("The model could not give a confident answer for this walk: "
-                 + "; ".join(str(r.get("message", r)) for r in s["reasons"])
-                 + ". Record the walk again (a straight walk seen from the front or the back).")
+    rerec, inconc = split_reasons(s.get("reasons") or [])
+    if word == RE_RECORD and rerec:  # the model's own recording reasons (the gate's are listed below)
+        words = ("The recording cannot be screened as it is: " + "; ".join(rerec) + ". " + RE_RECORD_ADVICE)
+    elif word == INCONCLUSIVE:
+        words = ("The recording is good, but the model cannot call this child: " + "; ".join(inconc or ["-"])
+                 + ". " + INCONCLUSIVE_ADVICE)
     pdf.para(headline, size=15, bold=True, colour=colour, h=7.5)
     pdf.para(words, size=10.5, bold=True, colour=colour, h=5)
     pdf.set_line_width(0.2)
     pdf.line(pdf.l_margin - 2, y, pdf.l_margin - 2, pdf.get_y())
     pdf.ln(1)
-    if s:
-        thr = s.get("threshold")
-        pdf.para(
-            f"The model estimates a {_pct(s.get('probability'))} chance that this child's Cobb angle is 10° or "
-            f"more. Children at or above {_pct(thr)} are referred: this threshold was set low on purpose so that "
-            "few children with a curve are missed, so many referred children will turn out to have none.")
+    if s and word in ("refer", "no referral"):
+        pdf.para(f"The model estimates a {_pct(s.get('probability'))} chance that this child's Cobb angle is 10° "
+                 "or more. The referral threshold was set low on purpose so that few children with a curve are "
+                 "missed, so many referred children will turn out to have none. "
+                 + setting_words(s.get("referral_setting")))
         low, high = cobb_interval(s)
-        cobb = s.get("cobb_estimate")
-        if cobb is not None:
-            text = f"Cobb angle estimate: about {float(cobb):.0f}°"
-            text += (f" (interval {low:.0f}° to {high:.0f}°)." if low is not None and high is not None
-                     else " (this model gives no interval; its typical error on held-out simulated gait is "
-                          "several degrees).")
-            pdf.para(text + f" Most likely band: {s.get('severity_band', '?')}°.")
+        pdf.para(cobb_words(s.get("label"), s.get("cobb_estimate"),
+                            [low, high] if low is not None else None, s.get("severity_band")) + ".")
     elif a.get("screening_error"):
         pdf.para(str(a["screening_error"]))
 
