@@ -39,13 +39,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _print_visits(rows) -> None:
+    from scoliscreen.core.store_history import visit_verdict
+
     print(f"{'visit':>5}  {'date':<10} {'patient':<12} {'age':>5}  {'quality':<22} {'P(pos)':>6}  "
-          f"{'result':<8}  video")
+          f"{'result':<13}  video")
     for r in rows:
         prob = "" if r["probability"] is None else f"{r['probability']:.2f}"
         age = "" if r["age"] is None else f"{r['age']:.1f}"
         print(f"{r['id']:>5}  {r['visited_at'][:10]:<10} {r['pseudonym'] or '-':<12} {age:>5}  "
-              f"{r['quality_verdict'] or '':<22} {prob:>6}  {r['label'] or '':<8}  {r['video'] or ''}")
+              f"{r['quality_verdict'] or '':<22} {prob:>6}  {visit_verdict(r):<13}  {r['video'] or ''}")
 
 
 def run(args) -> int:

@@ -110,8 +110,16 @@ def trend_row(visit: dict) -> dict:
         "visit_id": visit["id"], "date": (visit.get("visited_at") or "")[:10], "age": visit.get("age"),
         "probability": visit.get("probability"), "cobb_estimate": visit.get("cobb_estimate"),
         "cobb_low": visit.get("cobb_low"), "cobb_high": visit.get("cobb_high"),
-        "label": visit.get("label"), "usable": visit.get("usable"),
+        "label": visit.get("label"), "usable": visit.get("usable"), "verdict": visit_verdict(visit),
     }
+
+
+def visit_verdict(visit: dict) -> str:
+    """The verdict word of a ``visits`` row (core/outcome_words.py): re-record when the gate refused
+    the recording, else the label's word."""
+    from scoliscreen.core.outcome_words import RE_RECORD, verdict_of_label
+
+    return RE_RECORD if visit.get("usable") == 0 else verdict_of_label(visit.get("label"))
 
 
 def _row(key, label, unit, a, b) -> dict:
