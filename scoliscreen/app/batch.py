@@ -59,6 +59,9 @@ class BatchOptions:
     device: str = "cpu"
     max_attempts: int = MAX_ATTEMPTS
     subject: str | None = None  # whom to follow in every clip (a roster's subject cell wins); None: auto
+    tls_ca: str | Path | None = None  # a tls:// --scheduler: the cluster's CA, this client's certificate and key
+    tls_cert: str | Path | None = None
+    tls_key: str | Path | None = None
 
 
 @dataclass
@@ -214,7 +217,7 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
 
             engine = make_engine(workers=opts.workers, scheduler=opts.scheduler,
                                  local_cluster=opts.local_cluster, model_dir=opts.model_dir,
-                                 device=opts.device)
+                                 device=opts.device, tls=_tls(opts))
         eng_desc = engine.describe()
         yield event("started", message=eng_desc)
         inflight: dict[Handle, _Item] = {}
@@ -285,6 +288,13 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
     done = sum(1 for j in range(total) if settled[j]) - counts["error"]
     return BatchSummary(total, done, counts["error"], dict(counts), time.perf_counter() - t0, out, eng_desc,
                         cancelled, screened, reports)
+
+
+def _tls(opts: BatchOptions) -> tuple[str | None, str | None, str | None]:
+    def text(v: str | Path | None) -> str | None:
+        return None if v is None else str(v)
+
+    return text(opts.tls_ca), text(opts.tls_cert), text(opts.tls_key)
 
 
 PLAN_KEYS = ("file", "patient", "status", "result", "probability", "error", "visit_id", "subject")
