@@ -70,6 +70,10 @@ def _check(args) -> None:
     from scoliscreen.core.tracking import parse_subject
 
     parse_subject(args.subject)  # a bad --subject: one line, exit 2, before the records open
+    from scoliscreen.app.batch_guard import refuse_same_file
+    from scoliscreen.core.store import Store
+
+    refuse_same_file(args.out, "--out", roster=args.roster, database=args.db or Store.default_path())
 
 
 class _Display:
