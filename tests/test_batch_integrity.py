@@ -255,3 +255,18 @@ def test_a_changed_model_is_not_served_the_shipped_models_results(tmp_path, clip
         back = Inline()  # and the shipped model's jobs are still its own
         run_batch(BatchOptions(folder=folder), store, engine=back)
         assert back.screened == []
+
+
+def test_job_rows_keyed_before_the_patient_was_in_the_key_are_kept(tmp_path):
+    with Store.open(tmp_path / "db.sqlite3") as store:
+        jobs = JobTable.of_store(store)
+        with store.db.conn:  # a row as the previous version wrote it: key without the patient
+            store.db.execute("INSERT INTO batch_jobs (key, sha256, model_version, path, patient, status, attempts,"
+                             " created_at, summary_json) VALUES ('ab:v1', 'ab', 'v1', '/x/a.npz', 'P1', 'done', 1,"
+                             " '2026-01-01T00:00:00+00:00', '{}')")
+        assert jobs.ensure("ab", "v1", "/y/a.npz", "P1")["key"] == "ab:v1"  # found: stays done
+        other = jobs.ensure("ab", "v1", "/y/a.npz", "P2")  # the corrected roster: a new job
+        assert other["key"] == "ab:v1|P2" and other["status"] == "queued"
+        anonymous = jobs.ensure("ab", "v1", "/y/a.npz", None)
+        assert anonymous["key"] == "ab:v1|" and anonymous["status"] == "queued"
+        assert jobs.get("ab:v1")["patient"] == "P1" and len(jobs.all()) == 3
