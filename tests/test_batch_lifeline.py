@@ -81,7 +81,7 @@ time.sleep(60)
 
 
 @linux_only
-@pytest.mark.parametrize("how", ["prctl", "watchdog", "unarmed"])
+@pytest.mark.parametrize("how", ["prctl", "watchdog", pytest.param("unarmed", marks=pytest.mark.slow)])
 def test_armed_grandchild_dies_with_its_coordinator(how):
     arm = {"prctl": "from scoliscreen.app.lifeline import die_with_parent; assert die_with_parent()",
            "watchdog": "from scoliscreen.app.lifeline import watch; watch(int(sys.argv[1]))",  # the thread alone
@@ -103,6 +103,31 @@ def test_armed_grandchild_dies_with_its_coordinator(how):
         return
     assert not left, f"{how}: the grandchild outlived its coordinator"
     assert seconds < (0.5 if how == "prctl" else 2.0), seconds
+
+
+def _hold(coordinator: int, conn) -> None:
+    from scoliscreen.app.lifeline import watch
+
+    watch(coordinator, conn, interval=0.1)
+    time.sleep(30)
+
+
+def test_watchdog_ends_a_child_when_the_coordinators_pipe_closes():
+    """The pipe alone (the coordinator's PID stays alive): closing the only writer ends the child."""
+    import multiprocessing
+
+    from scoliscreen.app.lifeline import ORPHAN_EXIT, coordinator_pipe
+
+    reader, writer = coordinator_pipe()
+    child = multiprocessing.get_context("spawn").Process(target=_hold, args=(os.getpid(), reader))
+    child.start()
+    child.join(1.0)
+    assert child.is_alive()  # the writer is open: the child keeps working
+    t0 = time.monotonic()
+    writer.close()  # what the kernel does when the coordinator dies
+    child.join(5.0)
+    assert child.exitcode == ORPHAN_EXIT and time.monotonic() - t0 < 1.0
+    reader.close()
 
 
 # ---- slow: a real batch, SIGKILLed ------------------------------------------------------------
