@@ -51,7 +51,7 @@ def test_cli_refuses_plain_tcp_with_one_line(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_local_cluster_refuses_a_client_without_its_credentials():
+def test_local_cluster_refuses_a_client_without_its_credentials(tmp_path):
     pytest.importorskip("distributed")
     from distributed import Client, Security
 
@@ -82,5 +82,18 @@ def test_local_cluster_refuses_a_client_without_its_credentials():
 
         (threads, cv_threads, lifeline), = engine.client.run(setup).values()  # its own client works
         assert (threads, cv_threads, lifeline) == (1, 1, True)
+
+        # --scheduler tls://... with the cluster's CA and a client certificate (PEM files) connects
+        sec = engine.cluster.security
+        files = []
+        for name, pem in (("ca.pem", sec.tls_ca_file), ("me.pem", sec.tls_client_cert), ("me.key", sec.tls_client_key)):
+            (tmp_path / name).write_text(pem)
+            files.append(str(tmp_path / name))
+        joined = DaskEngine(scheduler=address, tls=TlsFiles(*files))
+        try:
+            assert joined.describe() == f"Dask ({address}, 1 worker)"
+            assert joined.client.run(setup) == engine.client.run(setup)
+        finally:
+            joined.close()
     finally:
         engine.close()

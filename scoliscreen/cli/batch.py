@@ -2,8 +2,8 @@
 
     scoliscreen batch /media/sd/monday --roster roster.csv --out monday.csv
     scoliscreen batch FOLDER --workers 2 --retry-failed
-    scoliscreen batch FOLDER --scheduler tcp://10.0.0.5:8786      # a Dask cluster
-    scoliscreen batch FOLDER --local-cluster 2                     # a Dask LocalCluster
+    scoliscreen batch FOLDER --scheduler tls://10.0.0.5:8786 --tls-ca ca.pem --tls-cert me.pem --tls-key me.key
+    scoliscreen batch FOLDER --local-cluster 2                     # a Dask LocalCluster (TLS)
     scoliscreen batch FOLDER --subject "#1"                        # follow person track 1 in every clip
 
 Exit status: 0 when every file was screened (a refused recording counts: its visit is recorded
