@@ -81,7 +81,12 @@ def test_batch_lock_refuses_a_second_holder_and_frees_on_release(tmp_path):
             with batch_lock(db):
                 pass
     with batch_lock(db):  # released
-        pass
+        db.touch()
+        alias = tmp_path / "alias.sqlite3"
+        alias.symlink_to(db)
+        with pytest.raises(InputError, match="another batch is running"):  # the same database by another name
+            with batch_lock(alias):
+                pass
     assert (tmp_path / "db.sqlite3.batch-lock").stat().st_mode & 0o077 == 0
 
 

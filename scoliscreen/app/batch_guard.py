@@ -30,7 +30,9 @@ DB_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + LOCK_SUFFIX)
+    """Beside the database file itself (links resolved: two names of one database share one lock)."""
+    real = db_path.resolve()
+    return real.with_name(real.name + LOCK_SUFFIX)
 
 
 @contextmanager
