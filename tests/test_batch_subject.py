@@ -145,7 +145,7 @@ def test_roster_subject_wins_and_resume_and_retry_keep_the_stored_choice(tmp_pat
         assert jobs["intel_worker_back_walk_away.npz"]["subject"] == BOX_MAN  # the roster cell wins
         assert jobs["sports2d_side_walk_single.npz"]["subject"] == "#2"  # empty cell: the --subject
         assert jobs["sports2d_side_walk_single.npz"]["status"] == "queued"
-        assert jobs["sports2d_side_walk_single.npz"]["key"].endswith(":#2")
+        assert jobs["sports2d_side_walk_single.npz"]["key"].endswith(":#2|P2")
 
         resumed = RecordingEngine()  # the queued clip runs with the choice its job holds
         run_batch(opts, store, engine=resumed)
@@ -235,13 +235,15 @@ def test_real_clip_follows_the_walker_unless_the_roster_or_flag_picks_another(tm
         assert ben["result"] not in ("refer", "no referral")  # jumping on a box is no walk to screen
         assert anna["visit_id"] != ben["visit_id"]
 
-        # --subject for the whole run: the clip again, elsewhere, following the man on the box: the
-        # job table already holds that choice's result, so it is not screened a third time
+        # --subject for the whole run: the clip again, elsewhere, following the man on the box, with
+        # S-02's roster: the job table already holds that choice's result for that child, so it is not
+        # screened a third time (without the roster it would be another job: no child, issue 24 B.4)
         again = tmp_path / "again"
         again.mkdir()
         shutil.copy(REAL / "sports2d_demo_multiperson.mp4", again / "clip.mp4")
-        summary = run_batch(BatchOptions(folder=again, subject=BOX_MAN, out=tmp_path / "b.csv"), store,
-                            engine=InlineEngine())
+        (tmp_path / "r2.csv").write_text("file,patient\nclip.mp4,S-02\n")
+        summary = run_batch(BatchOptions(folder=again, roster=tmp_path / "r2.csv", subject=BOX_MAN,
+                                         out=tmp_path / "b.csv"), store, engine=InlineEngine())
         (row,) = rows_of(tmp_path / "b.csv")
         assert summary.screened == 0 and (row["subject"], row["followed_track"]) == (BOX_MAN, f"#{box}")
         assert row["visit_id"] == ben["visit_id"]

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from scoliscreen.app import batch_adapter as adapter
+from scoliscreen.app.batch_guard import batch_lock, patient_for_batch, refuse_same_file
 from scoliscreen.app.batch_plan import (TALLY, ResultRow, as_int, read_roster, result_row, scan_folder, section,
                                         subject_key, write_csv)
-from scoliscreen.core.errors import InputError
+from scoliscreen.core.errors import InputError, ScoliScreenError
 from scoliscreen.core.fileio import sha256_file
 from scoliscreen.core.jobs import JobRow, JobTable, job_key
 
@@ -59,6 +60,9 @@ class BatchOptions:
     device: str = "cpu"
     max_attempts: int = MAX_ATTEMPTS
     subject: str | None = None  # whom to follow in every clip (a roster's subject cell wins); None: auto
+    tls_ca: str | Path | None = None  # a tls:// --scheduler: the cluster's CA, this client's certificate and key
+    tls_cert: str | Path | None = None
+    tls_key: str | Path | None = None
 
 
 @dataclass
@@ -109,20 +113,20 @@ class _EventFn(Protocol):
     def __call__(self, kind: str, *, message: str = "") -> BatchEvent: ...
 
 
-def _resolve_patient(store: Store, pseudonym: str, create: bool, created: dict[str, int]) -> int:
-    patient = adapter.find_patient(store, pseudonym)
-    if patient is None:
-        if not create:
-            raise InputError(f"unknown patient {pseudonym!r} in the roster (add it, or use --create-patients)")
-        patient = adapter.add_patient(store, pseudonym)
-        created[pseudonym] = as_int(patient["id"])
-    return as_int(patient["id"])
-
-
 def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[], bool] | None = None,
                 should_pause: Callable[[], bool] | None = None,
                 engine: Engine | None = None) -> Generator[BatchEvent, None, BatchSummary]:
-    """The batch as a generator of :class:`BatchEvent`; returns the :class:`BatchSummary`."""
+    """The batch as a generator of :class:`BatchEvent`; returns the :class:`BatchSummary`. One
+    batch at a time per records database (``batch_guard.batch_lock``: a second is refused)."""
+    refuse_same_file(opts.out, "--out", roster=opts.roster, database=store.path)
+    with batch_lock(store.path):
+        return (yield from _steps(opts, store, should_cancel=should_cancel, should_pause=should_pause,
+                                  engine=engine))
+
+
+def _steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[], bool] | None,
+           should_pause: Callable[[], bool] | None,
+           engine: Engine | None) -> Generator[BatchEvent, None, BatchSummary]:
     t0 = time.perf_counter()
     folder = Path(opts.folder).resolve()
     files = scan_folder(folder)
@@ -156,12 +160,12 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
                     raise InputError(f"{path.name} is not in the roster {Path(roster.source).name}")
                 item.patient = entry.patient
                 item.subject = default_subject if entry.subject is None else subject_key(entry.subject)
-                item.patient_id = _resolve_patient(store, item.patient, opts.create_patients, created)
+                item.patient_id = patient_for_batch(store, item.patient, opts.create_patients, created)
             item.sha256 = sha256_file(path)
         except (InputError, OSError) as exc:
             row = result_row(path, folder, patient=item.patient, error=str(exc), model_version=version,
                              subject=item.subject)
-        same = job_key(item.sha256, version, item.subject)
+        same = job_key(item.sha256, version, item.subject, item.patient)
         if row is None and same in seen:
             row = result_row(path, folder, sha256=item.sha256, patient=item.patient, model_version=version,
                              subject=item.subject,
@@ -214,7 +218,7 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
 
             engine = make_engine(workers=opts.workers, scheduler=opts.scheduler,
                                  local_cluster=opts.local_cluster, model_dir=opts.model_dir,
-                                 device=opts.device)
+                                 device=opts.device, tls=_tls(opts))
         eng_desc = engine.describe()
         yield event("started", message=eng_desc)
         inflight: dict[Handle, _Item] = {}
@@ -287,6 +291,13 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
                         cancelled, screened, reports)
 
 
+def _tls(opts: BatchOptions) -> tuple[str | None, str | None, str | None]:
+    def text(v: str | Path | None) -> str | None:
+        return None if v is None else str(v)
+
+    return text(opts.tls_ca), text(opts.tls_cert), text(opts.tls_key)
+
+
 PLAN_KEYS = ("file", "patient", "status", "result", "probability", "error", "visit_id", "subject")
 
 
@@ -312,7 +323,11 @@ def _settle(store: Store, jobs: JobTable, item: _Item, folder: Path, res: Worker
         res.pop("analysis")
         res.pop("result", None)
     if "analysis" in res:
-        visit_id = adapter.record(store, res["result"], item.patient_id, video_sha256=item.sha256)
+        try:
+            visit_id = adapter.record(store, res["result"], item.patient_id, video_sha256=item.sha256)
+        except ScoliScreenError as exc:  # e.g. the patient was archived meanwhile: this file fails, not the batch
+            return _settle(store, jobs, item, folder, {"error": f"not recorded: {exc}",
+                                                       "seconds": res.get("seconds", 0.0)}, version)
         row = result_row(item.path, folder, sha256=item.sha256, patient=item.patient,
                          analysis=res["analysis"], visit_id=visit_id, seconds=res.get("seconds"),
                          model_version=version, subject=item.subject,

@@ -57,11 +57,29 @@ def load_screener(model_dir: str | Path | None = None, device: str = "auto") -> 
 
 
 def model_version(model_dir: str | Path | None = None) -> str:
-    """The version of the model a batch would use, read from its card (no torch import)."""
-    from scoliscreen.core.model.card import read_card
+    """The version of the model a batch would use, as its results will name it (no torch import):
+    the weights' sha256 is checked against the card (a ``ModelIntegrityError`` when it differs or
+    the file is missing), and only the pinned shipped weights carry the card's version name; any
+    other weights are ``local model sha256:...`` (``core/model/provenance.py``). This version is
+    part of every job key, so a changed model's results are never reused under the shipped name,
+    nor the shipped model's under another."""
+    from scoliscreen.core.errors import ModelIntegrityError
+    from scoliscreen.core.fileio import sha256_file
+    from scoliscreen.core.model.card import WEIGHTS_FILE, read_card
+    from scoliscreen.core.model.provenance import model_provenance
     from scoliscreen.core.paths import screening_model_dir
 
-    return str(read_card(model_dir or screening_model_dir()).get("model_version", "unknown"))
+    folder = Path(model_dir or screening_model_dir())
+    card = read_card(folder)
+    weights = card.get("weights") or {}
+    wfile = folder / str(weights.get("file") or WEIGHTS_FILE)
+    if not wfile.is_file():
+        raise ModelIntegrityError(f"{folder}: the weights file {wfile.name} is missing")
+    actual = sha256_file(wfile)
+    if actual != weights.get("sha256"):
+        raise ModelIntegrityError(f"{wfile}: sha256 does not match the model card (file corrupt or replaced)")
+    card_version = card.get("model_version")
+    return str(model_provenance(actual, None if card_version is None else str(card_version))["model_version"])
 
 
 def stored_analysis(store: Store, visit_id: int) -> dict[str, object]:

@@ -17,54 +17,37 @@ its own (a ``concurrent.futures.Future``, a ``distributed.Future``).
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, cast
+
+from scoliscreen.app.batch_engine_base import Engine, Handle, WorkerLost, default_workers
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.connection import Connection
 
     from scoliscreen.app.batch_worker import WorkerResult
     from scoliscreen.app.cluster import DaskEngine
 
-Handle = Hashable
-"""A submitted file, as the runner holds it: it keys the in-flight dict and goes back to the engine."""
+__all__ = ["Engine", "Handle", "LocalEngine", "WorkerLost", "default_workers", "make_engine"]
+
+FORKSERVER_PRELOAD = ["__main__", "scoliscreen.app.lifeline_forkserver"]  # multiprocessing's default + the lifeline
 
 
-class Engine(Protocol):
-    """Where the runner's tasks run (see the module docstring)."""
-
-    name: str
-    slots: int
-
-    def describe(self) -> str: ...
-    def submit(self, path: str, subject: str | None = None) -> Handle: ...
-    def wait_any(self, handles: Iterable[Handle], timeout: float | None = None) -> list[Handle]: ...
-    def collect(self, handle: Handle) -> WorkerResult: ...
-    def heal(self) -> None: ...
-    def close(self, cancel: bool = False) -> None: ...
-
-
-class WorkerLost(Exception):
-    """The worker process screening this file died (killed, out of memory, crashed)."""
-
-
-def default_workers() -> int:
-    """One worker per core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
-
-
-def _worker_init(model_dir: str | None, device: str, threads: int) -> None:
+def _worker_init(model_dir: str | None, device: str, threads: int, coordinator: int = 0,
+                 lifeline: Connection[bytes, bytes] | None = None) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
-    from scoliscreen.app.batch_worker import init_worker
+    if coordinator:
+        from scoliscreen.app.lifeline import arm
 
+        arm(coordinator, lifeline)  # ends with the coordinator, however it dies (issue 26)
+    from scoliscreen.app.batch_worker import init_worker, pin_threads
+
+    pin_threads(threads)  # before torch / OpenCV / MediaPipe start their pools
     init_worker(model_dir, device, threads)
 
 
@@ -82,6 +65,11 @@ class LocalEngine:
         self.threads = max(1, default_workers() // self.workers)  # math threads per worker process
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
+        from scoliscreen.app.lifeline import coordinator_pipe, mark_coordinator
+
+        self._coordinator = mark_coordinator()
+        # the workers' lifeline: they hold the read end, only this process the write end
+        self._lifeline_r, self._lifeline_w = coordinator_pipe()
         self._start()
 
     def _running(self) -> ProcessPoolExecutor:
@@ -94,9 +82,12 @@ class LocalEngine:
         from concurrent.futures import ProcessPoolExecutor
 
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(FORKSERVER_PRELOAD)  # the forkserver dies with this process
         self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context(method),
-            initializer=_worker_init, initargs=(self.model_dir, self.device, self.threads),
+            max_workers=self.workers, mp_context=context, initializer=_worker_init,
+            initargs=(self.model_dir, self.device, self.threads, self._coordinator, self._lifeline_r),
         )
         self._broken = False
 
@@ -145,15 +136,19 @@ class LocalEngine:
                     pass
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None
+        self._lifeline_w.close()
+        self._lifeline_r.close()
 
 
 def make_engine(*, workers: int | None = None, scheduler: str | None = None, local_cluster: int | None = None,
-                model_dir: str | Path | None = None, device: str = "cpu") -> LocalEngine | DaskEngine:
-    """The engine a batch asked for: ``scheduler`` (tcp://host:port) or ``local_cluster`` (N
-    workers) -> Dask; otherwise the local process pool."""
+                model_dir: str | Path | None = None, device: str = "cpu",
+                tls: tuple[str | None, str | None, str | None] = (None, None, None)) -> LocalEngine | DaskEngine:
+    """The engine a batch asked for: ``scheduler`` (tls://host:port, with ``tls`` = (CA, client
+    certificate, client key) files; tcp:// to loopback only) or ``local_cluster`` (N workers, TLS
+    under throw-away credentials) -> Dask; otherwise the local process pool."""
     if scheduler or local_cluster:
-        from scoliscreen.app.cluster import DaskEngine
+        from scoliscreen.app.cluster import DaskEngine, TlsFiles
 
         return DaskEngine(scheduler=scheduler, local_workers=local_cluster, model_dir=model_dir,
-                          device=device)
+                          device=device, tls=TlsFiles(*tls))
     return LocalEngine(workers, model_dir=model_dir, device=device)

@@ -2,8 +2,8 @@
 
     scoliscreen batch /media/sd/monday --roster roster.csv --out monday.csv
     scoliscreen batch FOLDER --workers 2 --retry-failed
-    scoliscreen batch FOLDER --scheduler tcp://10.0.0.5:8786      # a Dask cluster
-    scoliscreen batch FOLDER --local-cluster 2                     # a Dask LocalCluster
+    scoliscreen batch FOLDER --scheduler tls://10.0.0.5:8786 --tls-ca ca.pem --tls-cert me.pem --tls-key me.key
+    scoliscreen batch FOLDER --local-cluster 2                     # a Dask LocalCluster (TLS)
     scoliscreen batch FOLDER --subject "#1"                        # follow person track 1 in every clip
 
 Exit status: 0 when every file was screened (a refused recording counts: its visit is recorded
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 
+MAX_WORKERS = 64  # each worker process holds ~0.8 GB
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -40,8 +41,14 @@ def register(subparsers) -> None:
                    help="create roster patients that are not in the records yet (else: error rows)")
     p.add_argument("--retry-failed", action="store_true", help="screen again the files that failed before")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the tasks on this Dask scheduler")
-    where.add_argument("--local-cluster", type=int, metavar="N", help="run on a Dask LocalCluster of N workers")
+    where.add_argument("--scheduler", metavar="tls://HOST:PORT",
+                       help="run the tasks on this Dask scheduler (tls:// with --tls-ca/--tls-cert/--tls-key; "
+                            "plain tcp:// only to this machine)")
+    where.add_argument("--local-cluster", type=int, metavar="N",
+                       help="run on a Dask LocalCluster of N workers (TLS, throw-away credentials)")
+    p.add_argument("--tls-ca", metavar="PEM", help="CA certificate of a tls:// --scheduler's cluster")
+    p.add_argument("--tls-cert", metavar="PEM", help="this client's certificate for a tls:// --scheduler")
+    p.add_argument("--tls-key", metavar="PEM", help="this client's private key for a tls:// --scheduler")
     p.add_argument("--reports", metavar="DIR", help="write a PDF report per child (and a session summary) here")
     p.add_argument("--model", metavar="DIR", help="screening model folder (default: the shipped one)")
     p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda", "mps"],
@@ -53,15 +60,20 @@ def register(subparsers) -> None:
 def _check(args) -> None:
     from scoliscreen.core.errors import InputError
 
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers must be at least 1")
-    if args.local_cluster is not None and args.local_cluster < 1:
-        raise InputError("--local-cluster must be at least 1")
-    if args.scheduler and "://" not in args.scheduler:
-        raise InputError("--scheduler must be an address like tcp://HOST:PORT")
+    for flag, n in (("--workers", args.workers), ("--local-cluster", args.local_cluster)):
+        if n is not None and not 1 <= n <= MAX_WORKERS:
+            raise InputError(f"{flag} must be between 1 and {MAX_WORKERS} (worker processes on this machine)")
+    from scoliscreen.app.cluster import TlsFiles, check_scheduler
+
+    check_scheduler(args.scheduler, TlsFiles(args.tls_ca, args.tls_cert, args.tls_key),
+                    local_cluster=args.local_cluster is not None)
     from scoliscreen.core.tracking import parse_subject
 
     parse_subject(args.subject)  # a bad --subject: one line, exit 2, before the records open
+    from scoliscreen.app.batch_guard import refuse_same_file
+    from scoliscreen.core.store import Store
+
+    refuse_same_file(args.out, "--out", roster=args.roster, database=args.db or Store.default_path())
 
 
 class _Display:
@@ -116,7 +128,8 @@ def run(args) -> int:
     opts = BatchOptions(folder=args.folder, roster=args.roster, out=args.out, workers=args.workers,
                         create_patients=args.create_patients, retry_failed=args.retry_failed,
                         scheduler=args.scheduler, local_cluster=args.local_cluster, reports=args.reports,
-                        model_dir=args.model, device=args.device, subject=args.subject)
+                        model_dir=args.model, device=args.device, subject=args.subject,
+                        tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key)
     with Store.open(args.db) as store, _Display() as display:
         summary = drain(batch_steps(opts, store), display)
     minutes = summary.seconds / 60.0

@@ -36,6 +36,9 @@ def run(args) -> int:
         out = args.out
     if not str(out).lower().endswith(".pdf"):
         raise InputError(f"{out}: the report is a PDF; give a file name ending in .pdf")
+    from scoliscreen.app.batch_guard import refuse_same_file
+
+    refuse_same_file(out, "the report", database=args.db or Store.default_path())  # `report --db X X`
     from scoliscreen.core.report import report_visit, session_summary
 
     with Store.open(args.db) as store:

@@ -1,4 +1,4 @@
-"""The batch job table: one row per (file content, model version), in the records database.
+"""The batch job table: one row per (file content, model version, subject, patient), in the records database.
 
 A batch run (``scoliscreen batch``, the GUI's batch queue) keeps its state here so that a
 restart after Ctrl-C, a crash or a reboot carries on where it stopped. The table lives in the
@@ -11,7 +11,13 @@ not touched.
 * ``key`` (primary key) = ``sha256 + ":" + model_version`` — the same clip screened by the same
   model is one job, wherever the file lies and whatever it is called; with a chosen subject
   (not ``auto``) ``+ ":" + subject``: following another person in the same clip is another job;
-* ``sha256``, ``model_version``, ``path`` (last path seen), ``patient`` (pseudonym or NULL);
+  ``+ "|" + patient`` (empty for none): the same clip filed under another child (a corrected
+  roster) is another job, screened and recorded again under that child. A job is found by its
+  columns (sha256, model_version, subject, patient), so rows keyed before the patient was part of
+  the key (no ``|``) are found and kept;
+* ``model_version``: the hash-checked version (``core/model/provenance.py``): only the pinned
+  shipped weights carry the shipped name, any other weights ``local model sha256:...``;
+* ``sha256``, ``path`` (last path seen), ``patient`` (pseudonym or NULL);
 * ``subject``: whom to follow when several people are in view (canonical ``#N`` / ``X,Y[@F]``,
   NULL = ``auto``): the worker is handed this stored choice, so a resumed run follows the same
   person. A table made before this column existed gets it (``ALTER TABLE ... ADD COLUMN``: every
@@ -71,9 +77,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def job_key(sha256: str, model_version: str, subject: str | None = None) -> str:
-    """``sha256:model_version`` (``:subject`` appended when one is chosen: ``auto`` keeps the old key)."""
-    return f"{sha256}:{model_version}" + (f":{subject}" if subject else "")
+def job_key(sha256: str, model_version: str, subject: str | None = None, patient: str | None = None) -> str:
+    """``sha256:model_version[:subject]|patient`` (``:subject`` when one is chosen; ``|`` and the
+    pseudonym, empty without one). Keys made by earlier versions have no ``|``; :meth:`JobTable.ensure`
+    finds their rows by column."""
+    return f"{sha256}:{model_version}" + (f":{subject}" if subject else "") + f"|{patient or ''}"
 
 
 def _job_row(columns: Sequence[str], values: Sequence[object]) -> JobRow:
@@ -142,19 +150,28 @@ class JobTable:
         return summary
 
     # ---- writing (each call is one committed transaction) -------------------------------
+    def find(self, sha256: str, model_version: str, subject: str | None, patient: str | None) -> str | None:
+        """The key of the job of this clip, model, subject and patient, or None."""
+        hit = self.db.execute(
+            f"SELECT key FROM {TABLE} WHERE sha256 = ? AND model_version = ? AND subject IS ? AND patient IS ?"
+            " ORDER BY created_at, key LIMIT 1", [sha256, model_version, subject, patient]).fetchone()
+        return None if hit is None else str(hit[0])
+
     def ensure(self, sha256: str, model_version: str, path: str, patient: str | None,
                subject: str | None = None) -> JobRow:
-        """The job of this file and subject (canonical, None = auto; created ``queued`` if new;
-        path and patient refreshed if not done)."""
-        key = job_key(sha256, model_version, subject)
+        """The job of this file, subject (canonical, None = auto) and patient (pseudonym, None =
+        none): created ``queued`` if new; its path refreshed if not done."""
         with self.db.conn:
-            self.db.execute(
-                f"INSERT OR IGNORE INTO {TABLE} (key, sha256, model_version, path, patient, status,"
-                " attempts, created_at, subject) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
-                [key, sha256, model_version, path, patient, _now(), subject],
-            )
-            self.db.execute(f"UPDATE {TABLE} SET path = ?, patient = ? WHERE key = ? AND status != 'done'",
-                            [path, patient, key])
+            key = self.find(sha256, model_version, subject, patient)
+            if key is None:
+                key = job_key(sha256, model_version, subject, patient)
+                self.db.execute(
+                    f"INSERT INTO {TABLE} (key, sha256, model_version, path, patient, status,"
+                    " attempts, created_at, subject) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+                    [key, sha256, model_version, path, patient, _now(), subject],
+                )
+            else:
+                self.db.execute(f"UPDATE {TABLE} SET path = ? WHERE key = ? AND status != 'done'", [path, key])
         return self.row(key)
 
     def requeue(self, key: str) -> None:
