@@ -157,7 +157,8 @@ def test_switching_patient_keeps_the_result_for_its_owner(window, side_analysis,
     window.patient_bar.combo.setCurrentIndex(window.patient_bar.combo.findText("P-B002"))
     title, text, choices = window.ask.asked[0]
     assert title == "Switch patient" and "P-A001" in text and choices == ["keep", "discard", "cancel"]
-    assert window.patient_bar.current_patient()["id"] == b["id"]
+    assert window.patient_bar.current_patient()["id"] == a["id"]  # the bar stays on the result's child
+    assert window.save_btn.text() == "Save to P-A001"
     assert window.save_visit()
     assert len(_visits(window, a)) == 1 and _visits(window, b) == []  # filed under its owner
 

@@ -21,6 +21,7 @@ from scoliscreen.gui.patient_bar import PatientBar
 from scoliscreen.gui.playback import PlaybackMixin
 from scoliscreen.gui.records_controller import install_records
 from scoliscreen.gui.result_panel import ResultPanel
+from scoliscreen.gui.save_target import SaveTargetMixin
 from scoliscreen.gui.settings import AppSettings
 from scoliscreen.gui.subject_pick import SubjectPickMixin
 from scoliscreen.core.constants import VIDEO_SUFFIXES
@@ -31,7 +32,7 @@ from scoliscreen.workers.base import start_worker
 VIDEO_FILTER = "Videos (" + " ".join(f"*{e}" for e in VIDEO_SUFFIXES) + ");;All files (*)"
 
 
-class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
+class MainWindow(SubjectPickMixin, SaveTargetMixin, WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
     """Signals: ``analysis_done(object)`` (the Analysis, also when the gate refused it),
     ``analysis_failed(str)``, ``model_ready(ModelInfo)``."""
 
@@ -347,6 +348,8 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
 
     def save_visit(self) -> bool:
         """Append the analysis to the record of the patient it was made for; True once saved."""
+        if self.stored_visit_id() is not None:  # already in a record: its note, never a new visit
+            return self.save_stored_note()
         if self.analysis is None or self.stale:
             return False
         patient = self._save_target()
@@ -361,8 +364,10 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
             self.show_message("error", "Save", f"The visit could not be saved: {exc}")
             return False
         self.result_owner, self.result_saved = patient, True
+        self._stored_note = self.result_notes
         self.save_btn.setEnabled(False)
         self.records.visit_saved(row)
+        self.update_save_button()
         self.statusBar().showMessage(f"Saved to {patient['pseudonym']}'s record.", 5000)
         return True
 

@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QTabWidget, QVBoxLayout, QWidget
 
 from scoliscreen.gui.compare_view import CompareView
-from scoliscreen.gui.history_panel import HistoryPanel
+from scoliscreen.gui.history_panel import HistoryPanel, visit_time
 from scoliscreen.gui.measure_tools import MeasureBar, MeasureOverlay, value_text
 from scoliscreen.workers.base import start_worker
 
@@ -133,6 +133,8 @@ class RecordsController(QObject):
         from scoliscreen.app.visits import restore_analysis
 
         store = self.store()
+        if store is None:
+            raise RuntimeError("the patient records are not open")
         data = store.open_visit(visit_id, with_sequence=with_sequence, audit=audit)
         analysis = restore_analysis(data["analysis"], data.get("sequence"))
         video = store.video_path(visit_id)
@@ -161,27 +163,30 @@ class RecordsController(QObject):
             w.video_panel.info = None
             w.video_panel.view.set_image(None)
             w.video_panel.view.set_message("The video of this visit is not available (moved or not copied).")
-            self._show_opened(visit_id, analysis)
+            self._show_opened(visit_id, analysis, data)
         else:
-            self._opening = (visit_id, analysis, video)
+            self._opening = (visit_id, analysis, video, data)
             w.video_panel.open_file(video)
         return True
 
-    def _show_opened(self, visit_id: int, analysis) -> None:
+    def _show_opened(self, visit_id: int, analysis, data: dict) -> None:
+        from scoliscreen.app.visits import visit_note
+
         w = self.w
         w.analysis = analysis
         w.result_panel.show_analysis(analysis)
         w.video_panel.set_pose_sequence(analysis.sequence)
         self._set_current(visit_id)
-        v = self.store().get_visit(visit_id)
+        v = data["visit"]
+        w.show_stored_visit(v, data.get("patient"), visit_note(data.get("notes") or [])[1])
         w.stage.setText(f"Stored visit {visit_id} of {v.get('pseudonym') or 'no patient'}, "
-                        f"{(v.get('visited_at') or '')[:10]} (already saved).")
+                        f"{visit_time(v.get('visited_at'))} (already saved; a changed note is saved to this visit).")
         self.visit_opened.emit(visit_id)
 
     def _on_video_loaded(self, info) -> None:
         opening, self._opening = self._opening, None
         if opening is not None and Path(opening[2]) == Path(info.path):
-            self._show_opened(opening[0], opening[1])
+            self._show_opened(opening[0], opening[1], opening[3])
         else:  # a new clip: its measurements start empty, and it is not a stored visit
             self.pending = []
             self._set_current(None)
@@ -191,6 +196,15 @@ class RecordsController(QObject):
         self.current_visit_id = visit_id
         self.export_action.setEnabled(visit_id is not None)
         self._on_frame(self.w.video_panel.current_index)
+
+    def forget_current(self) -> None:
+        """The result view no longer shows a stored visit (a new clip, a discarded result)."""
+        self._opening = None
+        self._set_current(None)
+
+    def note_saved(self, visit_id: int) -> None:
+        if self._history is not None:
+            self._history.reload()
 
     def visit_saved(self, row: dict) -> None:
         """The window saved the current result as visit ``row``: its measurements go with it."""
