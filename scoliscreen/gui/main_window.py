@@ -11,11 +11,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPlainTextEdit,
+    QApplication, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPlainTextEdit,
     QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from scoliscreen import DISCLAIMER, __version__
+from scoliscreen.gui.keyboard import install_keyboard
 from scoliscreen.gui.model_actions import ModelActionsMixin
 from scoliscreen.gui.patient_bar import PatientBar
 from scoliscreen.gui.playback import PlaybackMixin
@@ -149,6 +150,8 @@ class MainWindow(SubjectPickMixin, SaveTargetMixin, WorkflowMixin, PlaybackMixin
         self._make_shortcuts()
         self._init_workflow()
         self.records = install_records(self)  # History / Compare tabs, PDF export, measurement tools
+        self.key_router = install_keyboard(self)  # shortcuts, Help list, tab order, accessible names
+        self.update_save_button()
         if load_model:
             QTimer.singleShot(50, self.load_model)
 
@@ -201,9 +204,14 @@ class MainWindow(SubjectPickMixin, SaveTargetMixin, WorkflowMixin, PlaybackMixin
     def choose_video(self) -> None:
         if not self.confirm_discard("open another video"):
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Open a gait video", str(Path.home()), VIDEO_FILTER)
+        path = self.ask_video_path()
         if path:
             self.open_video(path)
+
+    def ask_video_path(self) -> str | None:
+        """The file dialog of Open video (tests replace it)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a gait video", str(Path.home()), VIDEO_FILTER)
+        return path or None
 
     def request_open(self, path: str) -> None:
         """Open ``path`` (a drop, a recent file) once an unsaved result is saved or discarded."""
@@ -346,31 +354,6 @@ class MainWindow(SubjectPickMixin, SaveTargetMixin, WorkflowMixin, PlaybackMixin
         self.progress.setTextVisible(self.analysis is not None)
         self._on_notes_changed()  # notes typed while it ran: the result is stale at once
 
-    def save_visit(self) -> bool:
-        """Append the analysis to the record of the patient it was made for; True once saved."""
-        if self.stored_visit_id() is not None:  # already in a record: its note, never a new visit
-            return self.save_stored_note()
-        if self.analysis is None or self.stale:
-            return False
-        patient = self._save_target()
-        if patient is None:
-            return False
-        from scoliscreen.app.records import record_visit
-
-        store = self.patient_bar.store
-        try:
-            row = record_visit(store, self.analysis, patient_id=patient["id"], notes=self.result_notes)
-        except Exception as exc:  # noqa: BLE001 - a store failure is shown, the window stays usable
-            self.show_message("error", "Save", f"The visit could not be saved: {exc}")
-            return False
-        self.result_owner, self.result_saved = patient, True
-        self._stored_note = self.result_notes
-        self.save_btn.setEnabled(False)
-        self.records.visit_saved(row)
-        self.update_save_button()
-        self.statusBar().showMessage(f"Saved to {patient['pseudonym']}'s record.", 5000)
-        return True
-
     def open_batch_queue(self):
         """The batch queue dialog (screen a folder of clips); a finished row opens here."""
         from scoliscreen.core.store import DB_NAME
@@ -392,6 +375,7 @@ class MainWindow(SubjectPickMixin, SaveTargetMixin, WorkflowMixin, PlaybackMixin
         self._rerun_timer.stop()
         self.wait_reinterpretation()
         self.records.shutdown()
+        QApplication.instance().removeEventFilter(self.key_router)
         self.video_panel.shutdown()
         self.patient_bar.close_store()
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QTabWidget, QVBoxLayout, QWidget
 
 from scoliscreen.gui.compare_view import CompareView
 from scoliscreen.gui.history_panel import HistoryPanel, visit_time
+from scoliscreen.gui.keyboard import name_compare, name_history
 from scoliscreen.gui.measure_tools import MeasureBar, MeasureOverlay, value_text
 from scoliscreen.workers.base import start_worker
 
@@ -62,6 +63,7 @@ class RecordsController(QObject):
         self.measure_bar.status.setParent(window)  # never laid out: its text goes to the status bar
         self.measure_bar.status.hide()
         self.measure_bar.tool_changed.connect(lambda _t: self._show_measure_status())
+        self.measure_bar.delete_requested.connect(self.delete_selected_measurement)
         self._place_measure_bar(vp)
         vp.loaded.connect(self._on_video_loaded)
         vp.frame_shown.connect(self._on_frame)
@@ -90,6 +92,7 @@ class RecordsController(QObject):
             self._history.open_requested.connect(self.open_visit)
             self._history.compare_requested.connect(self.compare)
             self._history.export_requested.connect(self.export_with_dialog)
+            name_history(self._history)
             self._pages[0].layout().addWidget(self._history)
             self._history.show()  # added to a page that may already be shown
             self._history.reload()
@@ -99,6 +102,7 @@ class RecordsController(QObject):
     def compare_view(self) -> CompareView:
         if self._compare_view is None:
             self._compare_view = CompareView()
+            name_compare(self._compare_view)
             self._pages[1].layout().addWidget(self._compare_view)
             self._compare_view.show()
         return self._compare_view
@@ -319,6 +323,36 @@ class RecordsController(QObject):
         except Exception:  # noqa: BLE001 - a closed store only hides the drawings
             ms = list(self.pending)
         self.overlay.set_frame(index if index >= 0 else None, ms)
+        self.measure_bar.delete_btn.setEnabled(self.overlay.selected_measurement() is not None)
+
+    def cancel_tool(self) -> bool:
+        """Esc: drop the line/angle being drawn and un-arm the tool; True when one was armed."""
+        armed = self.measure_bar.tool() is not None or bool(self.overlay.points)
+        self.overlay.cancel()
+        self.measure_bar.release()
+        if armed:
+            self.w.statusBar().showMessage("Measuring cancelled.", 4000)
+        return armed
+
+    def delete_selected_measurement(self) -> bool:
+        """Delete: remove the highlighted measurement of the frame shown (a stored one from its
+        visit, with an audit row; an unsaved one from the list waiting for the save)."""
+        m = self.overlay.selected_measurement()
+        if m is None:
+            self.w.statusBar().showMessage("No measurement on this frame to delete.", 4000)
+            return False
+        if m.get("id") is not None:
+            try:
+                self.store().delete_measurement(int(m["id"]))
+            except Exception as exc:  # noqa: BLE001 - shown, the window stays usable
+                self.w.show_message("error", "Delete measurement", f"The measurement could not be deleted: {exc}")
+                return False
+        else:
+            self.pending = [p for p in self.pending if p is not m]
+        self.w.statusBar().showMessage(f"{m['kind'].capitalize()} {value_text(m['kind'], float(m['value']))} deleted.",
+                                       5000)
+        self._on_frame(self.w.video_panel.current_index)
+        return True
 
     def shutdown(self) -> None:
         if self._report_handle is not None:

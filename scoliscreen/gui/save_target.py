@@ -44,6 +44,31 @@ class SaveTargetMixin:
         """The note of the stored visit shown was edited and not saved yet."""
         return self.stored_visit_id() is not None and self.current_notes() != (self._stored_note or "").strip()
 
+    def save_visit(self) -> bool:
+        """Append the analysis to the record of the patient it was made for; True once saved."""
+        if self.stored_visit_id() is not None:  # already in a record: its note, never a new visit
+            return self.save_stored_note()
+        if self.analysis is None or self.stale:
+            return False
+        patient = self._save_target()
+        if patient is None:
+            return False
+        from scoliscreen.app.records import record_visit
+
+        store = self.patient_bar.store
+        try:
+            row = record_visit(store, self.analysis, patient_id=patient["id"], notes=self.result_notes)
+        except Exception as exc:  # noqa: BLE001 - a store failure is shown, the window stays usable
+            self.show_message("error", "Save", f"The visit could not be saved: {exc}")
+            return False
+        self.result_owner, self.result_saved = patient, True
+        self._stored_note = self.result_notes
+        self.save_btn.setEnabled(False)
+        self.records.visit_saved(row)
+        self.update_save_button()
+        self.statusBar().showMessage(f"Saved to {patient['pseudonym']}'s record.", 5000)
+        return True
+
     # ---- the Save button ----------------------------------------------------------------------------
     def save_target_text(self) -> str:
         """What the Save button says: whose record a press writes."""

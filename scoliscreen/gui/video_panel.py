@@ -73,10 +73,7 @@ class VideoPanel(LiveMixin, QWidget):
         self.back_btn.setToolTip("Previous frame (←), 10 frames (Shift+←)")
         self.fwd_btn = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), "")
         self.fwd_btn.setToolTip("Next frame (→), 10 frames (Shift+→)")
-        for b in (self.play_btn, self.back_btn, self.fwd_btn):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider.setMinimumWidth(120)
         self.slider.setEnabled(False)
         self.time_label = QLabel("–")
@@ -85,14 +82,11 @@ class VideoPanel(LiveMixin, QWidget):
         self.skeleton_box = QCheckBox("Skeleton")
         self.skeleton_box.setChecked(True)
         self.confidence_box = QCheckBox("Landmark confidence")
-        for box in (self.skeleton_box, self.confidence_box):
-            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.speed_box = QComboBox()
         for v in SPEEDS:
             self.speed_box.addItem(f"{v:g}×", v)
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_box.setToolTip("Playback speed ([ slower, ] faster)")
-        self.speed_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
         self.skeleton_box.toggled.connect(self._overlay_changed)
         self.confidence_box.toggled.connect(self._overlay_changed)
