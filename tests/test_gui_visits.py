@@ -172,3 +172,42 @@ def test_a4_keep_it_for_its_owner_keeps_the_bar_on_that_child(window, analysis, 
     assert w.patient_bar.current_patient()["id"] == b["id"] and w.save_btn.text() == "Save to P-0150"
     w._select_patient(None)
     assert w.save_btn.text() == "Save to a new patient…"
+
+
+def test_a5_a_batch_result_opens_with_its_skeleton_and_its_note_can_be_saved(window, analysis, wait_until):
+    from scoliscreen.gui.batch_queue import show_row_in_window
+
+    w = window
+    a, _b = _patients(w)
+    clip = _stored(w, a, analysis)
+    poses = w.patient_bar.store.add_visit(a["id"], str(POSES / "sports2d_side_walk_single.npz"), analysis.to_dict(),
+                                          sequence=analysis.raw_sequence)
+    opened = []
+    w.records.visit_opened.connect(opened.append)
+    assert show_row_in_window(w, {"visit_id": clip["id"], "path": str(SAMPLE), "patient": "P-0142"})
+    wait_until(lambda: opened == [clip["id"]] and w.video_panel.current_index >= 0, 60)
+    view = w.video_panel.view
+    assert view.image is not None and view.landmarks is not None  # the video with the skeleton
+    assert w.records.export_action.isEnabled() and w.records.current_visit_id == clip["id"]
+    w.notes.setPlainText("seen in the school batch")
+    assert w.save_btn.isEnabled() and w.save_btn.text() == f"Save note to visit {clip['id']} (P-0142)"
+    assert w.save_visit() and _count(w) == 2
+    # a pose-sequence file has no video: its skeleton is drawn on a plain picture, no error
+    assert show_row_in_window(w, {"visit_id": poses["id"], "path": str(POSES / "x.npz"), "patient": "P-0142"})
+    assert opened[-1] == poses["id"] and view.image is not None and view.landmarks is not None
+    assert "no video" in view.badge and not w.shown_messages
+    assert w.result_panel.analysis is not None and w.records.export_action.isEnabled()
+
+
+def test_a5_after_cancel_no_batch_row_stays_running(qtbot, tmp_path):
+    from scoliscreen.gui.app import create_app
+    from scoliscreen.gui.batch_queue import BatchQueueDialog
+
+    create_app()
+    dlg = BatchQueueDialog(None, db_path=tmp_path / "db.sqlite3")
+    qtbot.addWidget(dlg)
+    for name, status in (("a.npz", "done"), ("b.npz", "running"), ("c.npz", "running"), ("d.npz", "queued")):
+        dlg._set_row({"file": name, "status": status, "result": "", "probability": None})
+    dlg._on_finished()  # what the worker's end (after Cancel) triggers
+    states = [dlg.table.item(r, 2).text() for r in range(dlg.table.rowCount())]
+    assert states == ["done", "queued", "queued", "queued"]

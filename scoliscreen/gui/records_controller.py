@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QTabWidget, QVBoxLayout, QWidget
 
+from scoliscreen.core.constants import VIDEO_SUFFIXES
 from scoliscreen.gui.compare_view import CompareView
 from scoliscreen.gui.history_panel import HistoryPanel, visit_time
 from scoliscreen.gui.keyboard import name_compare, name_history
@@ -162,16 +165,41 @@ class RecordsController(QObject):
         w.result_panel.clear()
         self.pending = []
         self.tabs.setCurrentIndex(0)
+        if video is not None and Path(video).suffix.lower() not in VIDEO_SUFFIXES:
+            video = None  # analysed from a pose-sequence file: there is no picture to play
         if video is None:
             w.video_path = None
             w.video_panel.info = None
-            w.video_panel.view.set_image(None)
-            w.video_panel.view.set_message("The video of this visit is not available (moved or not copied).")
+            w.video_panel.set_pose_sequence(None)
             self._show_opened(visit_id, analysis, data)
+            self._show_pose_only(analysis.sequence)
         else:
             self._opening = (visit_id, analysis, video, data)
             w.video_panel.open_file(video)
         return True
+
+    def _show_pose_only(self, seq) -> None:
+        """No video to show: the skeleton of a middle frame of the stored pose sequence on a
+        plain picture of the clip's size, or a sentence when there is no sequence either."""
+        from PySide6.QtGui import QColor, QImage
+
+        view = self.w.video_panel.view
+        view.set_landmarks(None)
+        view.reset_zoom()
+        found = np.flatnonzero(seq.detected) if seq is not None and len(seq) else np.array([], dtype=int)
+        if found.size == 0:
+            view.set_image(None)
+            view.set_message("The video of this visit is not available (moved, not copied, or a pose sequence).")
+            return
+        i = int(found[found.size // 2])
+        width, height = (int(v) for v in seq.image_size)
+        picture = QImage(max(width, 16), max(height, 16), QImage.Format.Format_RGB32)
+        picture.fill(QColor(48, 48, 48))
+        view.set_message("")
+        view.set_image(picture)
+        view.set_landmarks(seq.landmarks[i])
+        view.badge = f"no video: the skeleton at {float(seq.timestamps_ms[i]) / 1000:.1f} s"
+        view.update()
 
     def _show_opened(self, visit_id: int, analysis, data: dict) -> None:
         from scoliscreen.app.visits import visit_note
