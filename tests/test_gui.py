@@ -179,7 +179,7 @@ def test_what_the_clinician_sees_is_what_the_model_used(analysed):
     assert a.segment is not None  # the rest of the clip is shaded "not used"
     assert view.unused_s and view.unused_s[-1][1] == pytest.approx(a.duration_s)
     assert view.unused_s[-1][0] <= a.segment.stop_s + 1e-6 and view.unused_s[0][0] >= 0.0
-    assert "not used" in view.plot.titleLabel.text
+    assert "grey unused" in view.plot.titleLabel.text
     # saving the visit (the app's one recording path) stores the same text
     from scoliscreen.app.records import record_visit
 
