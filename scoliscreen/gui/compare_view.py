@@ -12,7 +12,7 @@ import time
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSlider,
+    QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QScrollArea, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSlider,
     QSplitter, QStyle, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -98,9 +98,14 @@ class ComparePlayer(QWidget):
         self.title = QLabel("–")
         self.title.setWordWrap(True)
         self.view = FrameView(self)
-        self.view.setMinimumSize(200, 140)
+        self.view.setMinimumSize(160, 90)
         self.map_view = KnowledgeMapView()
-        self.map_view.setMinimumHeight(160)
+        # compact: two maps side by side on a small screen; the main window explains the colours
+        self.map_view.info.hide()
+        self.map_view.show_legend = False
+        self.map_view.plot.setMinimumHeight(120)
+        self.map_view.att_plot.setMinimumHeight(80)
+        self.map_view.glw.setMinimumHeight(280)
         self.reader = FrameReader()
         self.reader.opened.connect(self._on_opened)
         self.reader.frame_ready.connect(self._on_frame)
@@ -191,6 +196,7 @@ class CompareView(QWidget):
         self.speed_box.setToolTip("Playback speed of both videos ([ slower, ] faster)")
         self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
         self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setMinimumWidth(80)
         self.slider.valueChanged.connect(lambda v: self.seek(v / 1000.0 * STEP_MS, pause=True))
         self.time_label = QLabel("–")
         self.time_label.setMinimumWidth(90)
@@ -228,16 +234,20 @@ class CompareView(QWidget):
         transport.addWidget(self.slider, 1)
         transport.addWidget(self.time_label)
         transport.addWidget(self.speed_box)
-        transport.addWidget(self.gait_sync)
         videos = QWidget()
         vl = QVBoxLayout(videos)
         vl.setContentsMargins(0, 0, 0, 0)
-        vl.addWidget(sides, 1)
+        scroll = QScrollArea()  # on a small screen the two sides scroll instead of overlapping
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(sides)
+        vl.addWidget(scroll, 1)
         vl.addLayout(transport)
         numbers = QWidget()
         nl = QVBoxLayout(numbers)
         nl.setContentsMargins(0, 0, 0, 0)
         nl.addWidget(self.header)
+        nl.addWidget(self.gait_sync)  # beside the numbers: the transport row stays narrow
         nl.addWidget(self.table, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(videos)

@@ -120,6 +120,7 @@ class KnowledgeMapView(QWidget):
         self.legend.setObjectName("muted")
         self.legend.setWordWrap(True)
         self.legend.setStyleSheet("font-size: 9pt;")
+        self.show_legend = True  # False in Compare (two maps side by side; the Analysis tab explains)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.glw, 1)
@@ -147,7 +148,7 @@ class KnowledgeMapView(QWidget):
             self.info.setText("The knowledge map appears here after the analysis.")
             self.legend.hide()
             return
-        self.legend.show()
+        self.legend.setVisible(self.show_legend)
         self.info.setText("Hover over the map to read a feature; click to see that moment in the video.")
         features = list(km.features)
         region_rank = {r: i for i, r in enumerate(REGION_IDS)}
