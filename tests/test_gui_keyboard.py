@@ -152,6 +152,10 @@ def test_esc_cancels_the_line_tool_and_delete_removes_a_measurement(window, anal
     store = w.patient_bar.store
     first, second = store.measurements(visit["id"])
     assert rec.overlay.selected_measurement()["id"] == second["id"] and rec.measure_bar.delete_btn.isEnabled()
+    _key(w, Qt.Key.Key_2, CTRL)  # on History, Delete removes nothing
+    _key(w, Qt.Key.Key_Delete)
+    assert len(store.measurements(visit["id"])) == 2
+    _key(w, Qt.Key.Key_1, CTRL)
     w.video_panel.view.setFocus()
     _key(w, Qt.Key.Key_Delete)
     assert [m["id"] for m in store.measurements(visit["id"])] == [first["id"]]

@@ -171,7 +171,8 @@ def install_keyboard(window) -> KeyRouter:
                             ("&Delete measurement", "Delete", records.delete_selected_measurement)):
         act = QAction(text, window)
         act.setShortcut(QKeySequence(key))
-        act.triggered.connect(slot)
+        # the measuring tools live on the Analysis tab: the keys do nothing on History or Compare
+        act.triggered.connect(lambda _c=False, slot=slot: slot() if records.current_view() == "result" else None)
         measure.addAction(act)
     keys = QAction("&Keyboard shortcuts…", window)
     keys.setShortcut(QKeySequence("F1"))
