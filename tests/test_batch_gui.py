@@ -44,6 +44,7 @@ def test_batch_queue_pause_cancel_resume_and_open(qtbot, tmp_path, wait_until):
     w = _make_window(data)
     qtbot.addWidget(w)
     w.settings.data_folder = str(data)
+    w.patient_bar.set_store_factory(w._open_store)  # as the Settings dialog does
     menu = [a for m in w.menuBar().actions() for a in m.menu().actions()]
     next(a for a in menu if a.text() == "&Batch queue…").trigger()
     dlg = w.batch_dialog
@@ -83,6 +84,8 @@ def test_batch_queue_pause_cancel_resume_and_open(qtbot, tmp_path, wait_until):
     assert dlg.open_row(row)
     verdict = w.result_panel.verdict.text()  # a verdict, or the model's "inconclusive" (side view)
     assert ("screen" in verdict.lower() or "Inconclusive" in verdict) and "visit" in w.stage.text()
+    assert w.records.current_visit_id == int(dlg.row_data[row]["visit_id"]) and not w.shown_messages
+    assert w.video_panel.view.landmarks is not None  # a pose-sequence file: its skeleton, no video
     bad = next(r for r in range(6) if dlg.table.item(r, 0).text() == "broken_empty.mp4")
     assert not dlg.open_row(bad)  # nothing recorded for a failed file
     dlg.close()

@@ -180,7 +180,7 @@ def test_what_the_clinician_sees_is_what_the_model_used(analysed):
     assert a.segment is not None  # the rest of the clip is shaded "not used"
     assert view.unused_s and view.unused_s[-1][1] == pytest.approx(a.duration_s)
     assert view.unused_s[-1][0] <= a.segment.stop_s + 1e-6 and view.unused_s[0][0] >= 0.0
-    assert "not used" in view.plot.titleLabel.text
+    assert "grey unused" in view.plot.titleLabel.text
     # saving the visit (the app's one recording path) stores the same text
     from scoliscreen.app.records import record_visit
 
@@ -311,7 +311,7 @@ def test_keyboard_shortcuts_step_and_play(window, qtbot, wait_until):
     wait_until(lambda: vp.current_index >= 5, 30)
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert not vp.is_playing()
-    assert "frame" in vp.time_label.text()
+    assert vp.time_label.text().endswith(f" · {vp.current_index + 1}/{vp.info.frame_count}")  # the frame counter
 
 
 def test_drag_and_drop_opens_a_video(window, wait_until):

@@ -113,7 +113,8 @@ def test_patient_analyse_save_history_compare_export(window, qtbot, wait_until, 
     labels = [cv.table.item(r, 0).text() for r in range(cv.table.rowCount())]
     prob_row = labels.index("P(Cobb ≥ 10°)")
     pa, pb = cv.comparison["a"]["probability"], cv.comparison["b"]["probability"]
-    assert cv.table.item(prob_row, 3).text() == f"{(pb - pa) * 100:+.0f} points"
+    points = int(round((pb - pa) * 100))
+    assert cv.table.item(prob_row, 3).text() == (f"{points:+d} points" if points else "0 points")  # never "-0"
     # one slider drives both videos, by time
     cv.seek(2.0)
     wait_until(lambda: cv.a.current_index == round(2.0 * cv.a.info.fps)

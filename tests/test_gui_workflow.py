@@ -157,7 +157,8 @@ def test_switching_patient_keeps_the_result_for_its_owner(window, side_analysis,
     window.patient_bar.combo.setCurrentIndex(window.patient_bar.combo.findText("P-B002"))
     title, text, choices = window.ask.asked[0]
     assert title == "Switch patient" and "P-A001" in text and choices == ["keep", "discard", "cancel"]
-    assert window.patient_bar.current_patient()["id"] == b["id"]
+    assert window.patient_bar.current_patient()["id"] == a["id"]  # the bar stays on the result's child
+    assert window.save_btn.text() == "Save to P-A001"
     assert window.save_visit()
     assert len(_visits(window, a)) == 1 and _visits(window, b) == []  # filed under its owner
 
@@ -377,10 +378,32 @@ def layout_problems(w) -> list[str]:
     d = rp.disclaimer
     if d.heightForWidth(d.width()) > d.height() + 1:
         problems.append("disclaimer clipped")
+    # issue 24 A.7: the frame counter and the colour-bar caption whole; the verdict, its reason and
+    # the per-region "why" on screen without scrolling (the result panel's scroll area at its top)
+    t = w.video_panel.time_label
+    if t.text() and t.fontMetrics().horizontalAdvance(t.text()) > t.contentsRect().width():
+        problems.append(f"frame counter cut: {t.text()!r} in {t.width()} px")
+    axis = rp.map_view.colorbar.axis
+    if rp.map_view.glw.isVisible() and axis.label.boundingRect().width() > axis.size().height():
+        problems.append("colour-bar caption longer than the colour bar")
+    glw = rp.map_view.glw
+    if glw.isVisible() and rp.map_view.colorbar.sceneBoundingRect().right() > glw.viewport().width() + 1:
+        problems.append("the colour bar lies outside the map's view")
+    area = w.splitter.widget(1)
+    if area.horizontalScrollBar().maximum() > 0:
+        problems.append("the result panel scrolls sideways")
+    view = area.viewport().rect()
+    for label in (rp.verdict, rp.probability, rp.why):
+        if label.text():
+            top_left = label.mapTo(area.viewport(), label.rect().topLeft())
+            bottom = top_left.y() + label.height()
+            if top_left.x() < 0 or top_left.y() < 0 or bottom > view.height() or \
+                    top_left.x() + label.width() > view.width():
+                problems.append(f"{label.text()[:30]!r} not visible without scrolling")
     return problems
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (853, 480)])  # 853x480: 1280x720 at 150 %
 def test_layout_holds_without_overlap(window, side_analysis, size, qtbot, wait_until):
     window.resize(*size)
     _result(window, side_analysis, wait_until)
@@ -433,6 +456,11 @@ def test_layout_check_sees_an_overlap_and_a_short_heatmap(window, side_analysis,
     # the resize lands when Qt processes its events: wait for it, not for a fixed time (a busy
     # machine took longer than 100 ms)
     wait_until(lambda: any("heatmap" in p for p in layout_problems(window)))
+    # ... a frame counter squeezed, a verdict pushed below the fold
+    window.video_panel.time_label.setFixedWidth(40)
+    wait_until(lambda: any("frame counter cut" in p for p in layout_problems(window)))
+    rp.verdict.setMinimumHeight(900)
+    wait_until(lambda: any("not visible without scrolling" in p for p in layout_problems(window)))
 
 
 def test_confidence_overlay_has_a_legend(window, side_analysis, wait_until):

@@ -114,7 +114,13 @@ def test_refused_recording_report_says_re_record(tmp_path):
     first = " ".join(texts[0].split())
     assert "RE-RECORD" in first and "not filed under a patient" in first
     assert refused.quality.refusals[0].message[:40] in first
-    assert all(DISCLAIMER in p and "Model none" in p for p in texts)
+    # no model ran (issue 24 A.8): said plainly, never "the moment the model weighted most",
+    # "Run on ?" or "Model none"
+    whole = " ".join(" ".join(texts).split())
+    assert all(DISCLAIMER in p and "No model ran" in " ".join(p.split()) for p in texts)
+    assert "quality check refused the recording" in whole
+    for wrong in ("Model none", "Run on", "weighted most"):
+        assert wrong not in whole, wrong
 
 
 @needs_poppler

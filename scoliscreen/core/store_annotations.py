@@ -67,6 +67,16 @@ class AnnotationsMixin(StoreBase):
         out["points"] = json.loads(out["points_json"])
         return out
 
+    def delete_measurement(self, measurement_id: int) -> dict:
+        """Remove a measurement drawn by mistake (a line or an angle, not a result); the audit row
+        keeps what it was. Returns the removed row."""
+        row = self._one("measurements", measurement_id)
+        with self.transaction():
+            self.conn.execute("DELETE FROM measurements WHERE id = ?", [measurement_id])
+            self._audit("deleted", "measurement", measurement_id,
+                        f"visit {row['visit_id']}: {row['kind']} {row['points_json']} = {row['value']}")
+        return row
+
     def measurements(self, visit_id: int) -> list[dict]:
         rows = list(self.db["measurements"].rows_where("visit_id = ?", [visit_id], order_by="id"))
         for r in rows:

@@ -245,6 +245,9 @@ class BatchQueueDialog(QDialog):
 
     def _on_finished(self) -> None:
         self._handle = None
+        for row in list(self.row_data.values()):  # cancelled in flight: back in the queue, as in the job table
+            if row.get("status") == "running":
+                self._set_row({**row, "status": "queued"})
         self.start_btn.setEnabled(True)
         self.pause_btn.setChecked(False)
         self.pause_btn.setEnabled(False)
@@ -274,19 +277,15 @@ def _followed(row: dict) -> str:
     return track
 
 
-def show_row_in_window(window, row: dict) -> None:
-    """Open a finished batch row in the main window: its video (if it is one) and its stored result."""
-    from scoliscreen.app.batch_adapter import stored_analysis
-    from scoliscreen.core.analyze import Analysis
-    from scoliscreen.core.constants import VIDEO_SUFFIXES
-
-    store = window._open_store()
-    try:
-        analysis = stored_analysis(store, int(row["visit_id"]))
-    finally:
-        store.close()
-    if Path(row["path"]).suffix.lower() in VIDEO_SUFFIXES and Path(row["path"]).is_file():
-        window.open_video(row["path"])  # clears the result view: show the stored result after it
-    window.result_panel.show_analysis(Analysis.from_dict(analysis))
+def show_row_in_window(window, row: dict) -> bool:
+    """Open a finished batch row's recorded visit in the main window, as History does: its video
+    with the skeleton (the skeleton alone for a pose-sequence file), the stored result, the
+    Save button for its note and Export report. True once opened."""
+    window.raise_()
+    window.activateWindow()
+    if not window.records.open_visit(int(row["visit_id"])):
+        return False
     window.stage.setText(f"Batch result of {Path(row['path']).name} (visit {row['visit_id']}"
-                         + (f", patient {row['patient']}" if row.get("patient") else "") + ").")
+                         + (f", patient {row['patient']}" if row.get("patient") else "")
+                         + "); a changed note is saved to this visit.")
+    return True

@@ -12,13 +12,14 @@ import time
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSlider,
+    QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QScrollArea, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSlider,
     QSplitter, QStyle, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from scoliscreen.gui.frame_view import FrameView
 from scoliscreen.gui.history_panel import verdict_word
 from scoliscreen.gui.knowledge_map_view import KnowledgeMapView
+from scoliscreen.gui.video_panel import SPEEDS
 from scoliscreen.workers.frames import FrameReader
 
 STEP_MS = 10  # slider resolution
@@ -42,13 +43,17 @@ def fmt_value(v, row: dict) -> str:
 
 
 def fmt_diff(v, row: dict) -> str:
-    """A difference (later - earlier): percentage points for probabilities and fractions."""
+    """A difference (later - earlier): percentage points for probabilities and fractions; a
+    change that rounds to nothing reads "0" (never "-0" or "+0")."""
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "–"
     if _percent(row):
-        return f"{v * 100:+.0f} points"
+        points = int(round(v * 100))
+        return f"{points:+d} points" if points else "0 points"
     unit = row.get("unit") or ""
-    return f"{v:+.3g}{UNIT_SUFFIX.get(unit, ' ' + unit if unit else '')}"
+    suffix = UNIT_SUFFIX.get(unit, " " + unit if unit else "")
+    text = f"{v:+.3g}"
+    return f"0{suffix}" if float(text) == 0 else f"{text}{suffix}"
 
 
 FEATURE_ROWS = 8
@@ -86,15 +91,21 @@ class ComparePlayer(QWidget):
     """One side: a title, the frame (skeleton overlay) and its knowledge map."""
 
     frame_shown = Signal(int)
+    opened = Signal()  # on the GUI thread, once ``info`` is set
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.title = QLabel("–")
         self.title.setWordWrap(True)
         self.view = FrameView(self)
-        self.view.setMinimumSize(200, 140)
+        self.view.setMinimumSize(160, 90)
         self.map_view = KnowledgeMapView()
-        self.map_view.setMinimumHeight(160)
+        # compact: two maps side by side on a small screen; the main window explains the colours
+        self.map_view.info.hide()
+        self.map_view.show_legend = False
+        self.map_view.plot.setMinimumHeight(120)
+        self.map_view.att_plot.setMinimumHeight(80)
+        self.map_view.glw.setMinimumHeight(280)
         self.reader = FrameReader()
         self.reader.opened.connect(self._on_opened)
         self.reader.frame_ready.connect(self._on_frame)
@@ -139,6 +150,7 @@ class ComparePlayer(QWidget):
         self.info = info
         self.view.set_message("")
         self.reader.request(0)
+        self.opened.emit()
 
     def show_time(self, seconds: float) -> None:
         if self.info is not None:
@@ -170,7 +182,21 @@ class CompareView(QWidget):
         self.play_btn = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "")
         self.play_btn.setToolTip("Play / pause both videos")
         self.play_btn.clicked.connect(self.toggle_play)
+        self.back_btn = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward), "")
+        self.back_btn.setToolTip("Previous frame of both videos (←), 10 frames (Shift+←)")
+        self.back_btn.clicked.connect(lambda: self.step(-1))
+        self.fwd_btn = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), "")
+        self.fwd_btn.setToolTip("Next frame of both videos (→), 10 frames (Shift+→)")
+        self.fwd_btn.clicked.connect(lambda: self.step(1))
+        self.speed = 1.0
+        self.speed_box = QComboBox()
+        for v in SPEEDS:
+            self.speed_box.addItem(f"{v:g}×", v)
+        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_box.setToolTip("Playback speed of both videos ([ slower, ] faster)")
+        self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
         self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setMinimumWidth(80)
         self.slider.valueChanged.connect(lambda v: self.seek(v / 1000.0 * STEP_MS, pause=True))
         self.time_label = QLabel("–")
         self.time_label.setMinimumWidth(90)
@@ -195,26 +221,33 @@ class CompareView(QWidget):
         self._t = 0.0
         self._play_t0 = 0.0
         self._play_s0 = 0.0
-        for player in (self.a, self.b):
-            player.reader.opened.connect(lambda _info: self._update_range())
+        for player in (self.a, self.b):  # the player's own signal: sent once its info is set, on this thread
+            player.opened.connect(self._update_range)
 
         sides = QSplitter(Qt.Orientation.Horizontal)
         sides.addWidget(self.a)
         sides.addWidget(self.b)
         transport = QHBoxLayout()
+        transport.addWidget(self.back_btn)
         transport.addWidget(self.play_btn)
+        transport.addWidget(self.fwd_btn)
         transport.addWidget(self.slider, 1)
         transport.addWidget(self.time_label)
-        transport.addWidget(self.gait_sync)
+        transport.addWidget(self.speed_box)
         videos = QWidget()
         vl = QVBoxLayout(videos)
         vl.setContentsMargins(0, 0, 0, 0)
-        vl.addWidget(sides, 1)
+        scroll = QScrollArea()  # on a small screen the two sides scroll instead of overlapping
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(sides)
+        vl.addWidget(scroll, 1)
         vl.addLayout(transport)
         numbers = QWidget()
         nl = QVBoxLayout(numbers)
         nl.setContentsMargins(0, 0, 0, 0)
         nl.addWidget(self.header)
+        nl.addWidget(self.gait_sync)  # beside the numbers: the transport row stays narrow
         nl.addWidget(self.table, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(videos)
@@ -294,6 +327,37 @@ class CompareView(QWidget):
         self.slider.blockSignals(False)
         self.time_label.setText(f"{self._t:.2f} s")
 
+    def frame_s(self) -> float:
+        """One frame step on the shared time axis: a frame of the faster clip."""
+        fps = [p.info.fps for p in (self.a, self.b) if p.info is not None and p.info.fps > 0]
+        return 1.0 / max(fps) if fps else 1.0 / 30.0
+
+    def step(self, frames: int) -> None:
+        """Both videos ``frames`` frames on (back when negative), paused."""
+        end = self.slider.maximum() * STEP_MS / 1000.0
+        self.seek(min(end, max(0.0, self._t + frames * self.frame_s())), pause=True)
+
+    def go_first(self) -> None:
+        self.seek(0.0, pause=True)
+
+    def go_last(self) -> None:
+        self.seek(self.slider.maximum() * STEP_MS / 1000.0, pause=True)
+
+    def set_speed(self, speed: float) -> None:
+        """Playback speed of both videos (0.25x-2x); playing goes on from the time shown."""
+        self.speed = float(min(max(speed, SPEEDS[0]), SPEEDS[-1]))
+        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
+        if self.speed_box.currentIndex() != i:
+            self.speed_box.blockSignals(True)
+            self.speed_box.setCurrentIndex(i)
+            self.speed_box.blockSignals(False)
+        if self.is_playing():
+            self._play_s0, self._play_t0 = self._t, time.perf_counter()
+
+    def change_speed(self, direction: int) -> None:
+        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
+        self.set_speed(SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))])
+
     def is_playing(self) -> bool:
         return self.timer.isActive()
 
@@ -314,7 +378,7 @@ class CompareView(QWidget):
         self.play_btn.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
 
     def _tick(self) -> None:
-        t = self._play_s0 + time.perf_counter() - self._play_t0
+        t = self._play_s0 + (time.perf_counter() - self._play_t0) * self.speed
         end = self.slider.maximum() * STEP_MS / 1000.0
         if t >= end:
             self.seek(end)

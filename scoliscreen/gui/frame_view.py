@@ -25,7 +25,7 @@ class FrameView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(240, 120)
+        self.setMinimumSize(200, 80)  # a 1280x720 screen at 150 % leaves little height
         self.setAutoFillBackground(False)
         self.image: QImage | None = None
         self.landmarks: np.ndarray | None = None

@@ -23,7 +23,23 @@ from scoliscreen.core.outcome_words import RE_RECORD as RE_RECORD_WORD
 from scoliscreen.core.outcome_words import cobb_shown, verdict_of_label
 from scoliscreen.gui.style import MUTED, POSITIVE, VERDICT_COLOURS, WARN
 
-VISIT_COLUMNS = ("Date", "Age", "Verdict", "Probability", "Cobb estimate", "Video")
+VISIT_COLUMNS = ("Date and time", "Age", "Verdict", "Probability", "Cobb estimate", "Video", "Notes")
+NOTE_CHARS = 60  # of a visit's note in the History table (the whole note in its tooltip)
+
+
+def visit_time(iso: str | None) -> str:
+    """A stored UTC time as local "YYYY-MM-DD HH:MM" (same-day visits told apart)."""
+    from datetime import datetime, timezone
+
+    if not iso:
+        return "–"
+    try:
+        t = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)[:16]
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def verdict_word(visit: dict) -> tuple[str, str]:
@@ -224,14 +240,21 @@ class HistoryPanel(QWidget):
         self.patient = patient
         self.visits = store.patient_visits(patient["id"]) if patient and store is not None else []
         self.table.setRowCount(len(self.visits))
+        from scoliscreen.app.visits import visit_note
+
         for row, v in enumerate(self.visits):
             word, colour = verdict_word(v)
-            cells = ((v.get("visited_at") or "")[:10], _num(v.get("age"), "{:.1f}"), word,
-                     _num(v.get("probability"), "{:.0%}"), cobb_text(v), "yes" if v.get("video") else "–")
+            note = visit_note(store.notes(v["id"]))[1] if store is not None else ""
+            one_line = " ".join(note.split())
+            cells = (visit_time(v.get("visited_at")), _num(v.get("age"), "{:.1f}"), word,
+                     _num(v.get("probability"), "{:.0%}"), cobb_text(v), "yes" if v.get("video") else "–",
+                     one_line if len(one_line) <= NOTE_CHARS else one_line[:NOTE_CHARS - 1] + "…")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 2:
                     item.setForeground(pg.mkColor(colour))
+                if col == len(cells) - 1 and note:
+                    item.setToolTip(note)
                 self.table.setItem(row, col, item)
         if patient is None:
             self.title.setText("Choose a patient to see their visits.")

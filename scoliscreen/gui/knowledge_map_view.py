@@ -21,7 +21,7 @@ SHORT_REGION = {"head_neck": "Head", "shoulder_girdle": "Shoulders", "trunk_spin
                 "left_arm": "L arm", "right_arm": "R arm", "left_leg": "L leg", "right_leg": "R leg"}
 UNUSED_BRUSH = (120, 120, 120, 70)  # parts of the clip the map, the text and the model did not use
 HEATMAP_MIN_PX = 230  # the heatmap plot never collapses (146 rows, grouped by region)
-COLOURBAR_LABEL = "beyond normal range, in half-ranges"
+COLOURBAR_LABEL = "outside normal (half-ranges)"  # short: never cut on a small screen
 LEGEND = ("Colour: how far a measure lies outside its normal range, in half-widths of the range "
           "(white = inside, red = above, blue = below; measures without a published range: spread "
           "within this clip). Attention strip: darker red = more of the model's attention.")
@@ -82,10 +82,11 @@ class KnowledgeMapView(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
-        self.plot.getAxis("left").setWidth(118)
+        self.plot.getAxis("left").setWidth(110)
         self.colorbar = pg.ColorBarItem(values=(-DEVIATION_LIMIT, DEVIATION_LIMIT), colorMap=_colormap(),
-                                        label=COLOURBAR_LABEL, interactive=False, width=12)
+                                        interactive=False, width=12)
         self.colorbar.setImageItem(self.image)
+        self.colorbar.axis.setLabel(COLOURBAR_LABEL, **{"font-size": "8pt"})  # beside its values, one label
         self.glw.addItem(self.colorbar, row=0, col=1)
         self.att_plot = self.glw.addPlot(row=1, col=0)
         self.att_image = pg.ImageItem(axisOrder="row-major")
@@ -95,9 +96,10 @@ class KnowledgeMapView(QWidget):
         self.att_plot.hideButtons()
         self.att_plot.setMenuEnabled(False)
         self.att_plot.setXLink(self.plot)
-        self.att_plot.getAxis("left").setWidth(118)
-        self.att_plot.setLabel("bottom", "time (s) — click a window to see it in the video")
-        self.att_plot.setTitle("model attention (darker red = more)", size="9pt")
+        self.att_plot.getAxis("left").setWidth(110)
+        # short: a longer axis label widens the plot and pushes the colour bar out of a narrow panel
+        self.att_plot.setLabel("bottom", "time (s) · click to see it", **{"font-size": "8pt"})
+        self.att_plot.setTitle("attention (darker = more)", size="8pt")  # short: fits a narrow panel
         self.att_image.setColorMap(pg.ColorMap([0.0, 1.0], [(245, 245, 245), (176, 30, 30)]))
         self.plot.setMinimumHeight(HEATMAP_MIN_PX)
         self.att_plot.setMaximumHeight(170)
@@ -118,6 +120,7 @@ class KnowledgeMapView(QWidget):
         self.legend.setObjectName("muted")
         self.legend.setWordWrap(True)
         self.legend.setStyleSheet("font-size: 9pt;")
+        self.show_legend = True  # False in Compare (two maps side by side; the Analysis tab explains)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.glw, 1)
@@ -145,7 +148,7 @@ class KnowledgeMapView(QWidget):
             self.info.setText("The knowledge map appears here after the analysis.")
             self.legend.hide()
             return
-        self.legend.show()
+        self.legend.setVisible(self.show_legend)
         self.info.setText("Hover over the map to read a feature; click to see that moment in the video.")
         features = list(km.features)
         region_rank = {r: i for i, r in enumerate(REGION_IDS)}
@@ -212,7 +215,7 @@ class KnowledgeMapView(QWidget):
                 self._unused_items.append((plot, item))
         if self.unused_s:
             # short: a long title would widen the plot past the widget and push the colour bar out
-            self.plot.setTitle(f"model used {self.x0:.1f}–{x1:.1f} s (grey: not used)", size="9pt")
+            self.plot.setTitle(f"used {self.x0:.1f}–{x1:.1f} s; grey unused", size="8pt")  # short: a narrow panel
 
     def window_at(self, x: float) -> int | None:
         if self.km is None:

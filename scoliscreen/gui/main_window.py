@@ -11,16 +11,18 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPlainTextEdit,
+    QApplication, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPlainTextEdit,
     QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from scoliscreen import DISCLAIMER, __version__
+from scoliscreen.gui.keyboard import install_keyboard
 from scoliscreen.gui.model_actions import ModelActionsMixin
 from scoliscreen.gui.patient_bar import PatientBar
 from scoliscreen.gui.playback import PlaybackMixin
 from scoliscreen.gui.records_controller import install_records
 from scoliscreen.gui.result_panel import ResultPanel
+from scoliscreen.gui.save_target import SaveTargetMixin
 from scoliscreen.gui.settings import AppSettings
 from scoliscreen.gui.subject_pick import SubjectPickMixin
 from scoliscreen.core.constants import VIDEO_SUFFIXES
@@ -31,7 +33,7 @@ from scoliscreen.workers.base import start_worker
 VIDEO_FILTER = "Videos (" + " ".join(f"*{e}" for e in VIDEO_SUFFIXES) + ");;All files (*)"
 
 
-class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
+class MainWindow(SubjectPickMixin, SaveTargetMixin, WorkflowMixin, PlaybackMixin, ModelActionsMixin, QMainWindow):
     """Signals: ``analysis_done(object)`` (the Analysis, also when the gate refused it),
     ``analysis_failed(str)``, ``model_ready(ModelInfo)``."""
 
@@ -92,18 +94,19 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
         self.stage.setObjectName("muted")
         self.stage.setWordWrap(True)
         self.notes = QPlainTextEdit()
-        self.notes.setPlaceholderText("Clinician notes (optional; given to the model with the clinical text)")
+        self.notes.setPlaceholderText("Clinician notes (optional)")
+        self.notes.setToolTip("Optional; given to the model with the clinical text")
         self.notes.setMaximumHeight(64)
-        self.notes.setMinimumHeight(36)
+        self.notes.setMinimumHeight(30)
 
         buttons = QHBoxLayout()
         for b in (self.open_btn, self.record_btn):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.analyse_btn)
-        buttons.addWidget(self.cancel_btn)
-        run_row = QHBoxLayout()
+        run_row = QHBoxLayout()  # Cancel beside the progress it stops (keeps the rows narrow)
         run_row.addWidget(self.progress, 1)
+        run_row.addWidget(self.cancel_btn)
         run_row.addWidget(self.save_btn)
         video_box = QGroupBox("Gait video")
         vl = QVBoxLayout(video_box)
@@ -148,6 +151,8 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
         self._make_shortcuts()
         self._init_workflow()
         self.records = install_records(self)  # History / Compare tabs, PDF export, measurement tools
+        self.key_router = install_keyboard(self)  # shortcuts, Help list, tab order, accessible names
+        self.update_save_button()
         if load_model:
             QTimer.singleShot(50, self.load_model)
 
@@ -200,9 +205,14 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
     def choose_video(self) -> None:
         if not self.confirm_discard("open another video"):
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Open a gait video", str(Path.home()), VIDEO_FILTER)
+        path = self.ask_video_path()
         if path:
             self.open_video(path)
+
+    def ask_video_path(self) -> str | None:
+        """The file dialog of Open video (tests replace it)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a gait video", str(Path.home()), VIDEO_FILTER)
+        return path or None
 
     def request_open(self, path: str) -> None:
         """Open ``path`` (a drop, a recent file) once an unsaved result is saved or discarded."""
@@ -345,27 +355,6 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
         self.progress.setTextVisible(self.analysis is not None)
         self._on_notes_changed()  # notes typed while it ran: the result is stale at once
 
-    def save_visit(self) -> bool:
-        """Append the analysis to the record of the patient it was made for; True once saved."""
-        if self.analysis is None or self.stale:
-            return False
-        patient = self._save_target()
-        if patient is None:
-            return False
-        from scoliscreen.app.records import record_visit
-
-        store = self.patient_bar.store
-        try:
-            row = record_visit(store, self.analysis, patient_id=patient["id"], notes=self.result_notes)
-        except Exception as exc:  # noqa: BLE001 - a store failure is shown, the window stays usable
-            self.show_message("error", "Save", f"The visit could not be saved: {exc}")
-            return False
-        self.result_owner, self.result_saved = patient, True
-        self.save_btn.setEnabled(False)
-        self.records.visit_saved(row)
-        self.statusBar().showMessage(f"Saved to {patient['pseudonym']}'s record.", 5000)
-        return True
-
     def open_batch_queue(self):
         """The batch queue dialog (screen a folder of clips); a finished row opens here."""
         from scoliscreen.core.store import DB_NAME
@@ -387,6 +376,7 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
         self._rerun_timer.stop()
         self.wait_reinterpretation()
         self.records.shutdown()
+        QApplication.instance().removeEventFilter(self.key_router)
         self.video_panel.shutdown()
         self.patient_bar.close_store()
 

@@ -49,6 +49,7 @@ class MeasureOverlay(QWidget):
         self.tool: str | None = None
         self.points: list[tuple[float, float]] = []
         self.shown: list[dict] = []       # measurements drawn on this frame
+        self.selected = -1                # index in ``shown`` of the one Delete removes (the last drawn)
         self.frame_index: int | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground, True)
@@ -71,7 +72,19 @@ class MeasureOverlay(QWidget):
             self.points = []
         self.frame_index = index
         self.shown = [m for m in measurements if m.get("frame_index") == index]
+        self.selected = len(self.shown) - 1
         self.update()
+
+    def selected_measurement(self) -> dict | None:
+        """The measurement Delete removes: the last one drawn on this frame (highlighted)."""
+        return self.shown[self.selected] if 0 <= self.selected < len(self.shown) else None
+
+    def cancel(self) -> bool:
+        """Drop the points of a line/angle in progress; True when there were any."""
+        had = bool(self.points)
+        self.points = []
+        self.update()
+        return had
 
     # ---- coordinates -----------------------------------------------------------------------
     def to_video(self, pos: QPointF) -> tuple[float, float] | None:
@@ -115,7 +128,9 @@ class MeasureOverlay(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         pen = QPen(TOOL_COLOR, 2.5)
         p.setFont(QFont(self.font().family(), 10, QFont.Weight.Bold))
-        for m in self.shown:
+        for i, m in enumerate(self.shown):
+            if i == self.selected:  # what Delete removes: a white halo under the tool colour
+                self._draw(p, QPen(QColor(255, 255, 255), 6), m["kind"], m["points"], None)
             self._draw(p, pen, m["kind"], m["points"], m.get("value"))
         if self.points:
             self._draw(p, QPen(TOOL_COLOR, 2, Qt.PenStyle.DashLine), self.tool or "line", self.points, None)
@@ -147,6 +162,7 @@ class MeasureBar(QWidget):
     """A row under the video: Line / Angle tool buttons and what the last measurement said."""
 
     tool_changed = Signal(object)
+    delete_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -156,14 +172,22 @@ class MeasureBar(QWidget):
         self.angle_btn.setToolTip("An angle from three points on the paused frame (vertex second)")
         for b, tool in ((self.line_btn, "line"), (self.angle_btn, "angle")):
             b.setCheckable(True)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.toggled.connect(lambda on, t=tool: self._toggled(t, on))
+        self.delete_btn = QPushButton("Delete")
+        self.delete_btn.setToolTip("Delete the highlighted measurement of this frame (Delete key); "
+                                   "Esc cancels a line or angle being drawn")
+        self.delete_btn.setEnabled(False)
+        self.delete_btn.clicked.connect(self.delete_requested)
+        self.line_btn.setAccessibleName("Measure a line (tilt from horizontal)")
+        self.angle_btn.setAccessibleName("Measure an angle")
+        self.delete_btn.setAccessibleName("Delete the highlighted measurement")
         self.status = QLabel("")  # what the tool wants / measured; shown in the window's status bar
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Measure:"))
         row.addWidget(self.line_btn)
         row.addWidget(self.angle_btn)
+        row.addWidget(self.delete_btn)
         row.addStretch(1)
         self.set_enabled(False)
 

@@ -48,19 +48,37 @@ class PlaybackMixin:
     def _on_split_moved(self, *_args) -> None:
         self._user_split = True
 
+    def active_player(self):
+        """What the player keys drive: the Analysis tab's video, or both videos of Compare when
+        that tab is shown (never the hidden player); None on History."""
+        records = getattr(self, "records", None)
+        view = records.current_view() if records is not None else "result"
+        if view == "compare":
+            return records.compare_view
+        return self.video_panel if view == "result" else None
+
+    def _player_key(self, action: str, *args) -> None:
+        player = self.active_player()
+        if player is not None:
+            getattr(player, action)(*args)
+
+    def _zoom_key(self, action: str, *args) -> None:
+        if self.active_player() is self.video_panel:
+            getattr(self.video_panel.view, action)(*args)
+
     def _make_shortcuts(self) -> None:
-        vp = self.video_panel
         self.shortcuts = {}
-        keys = (("Space", vp.toggle_play), ("Left", lambda: vp.step(-1)), ("Right", lambda: vp.step(1)),
-                ("Shift+Left", lambda: vp.step(-10)), ("Shift+Right", lambda: vp.step(10)),
-                ("Home", vp.go_first), ("End", vp.go_last),
-                ("[", lambda: vp.change_speed(-1)), ("]", lambda: vp.change_speed(1)),
-                ("+", lambda: vp.view.zoom_by(1.25)), ("=", lambda: vp.view.zoom_by(1.25)),
-                ("-", lambda: vp.view.zoom_by(0.8)), ("0", vp.view.reset_zoom))
-        for key, slot in keys:
+        keys = (("Space", self._player_key, ("toggle_play",)), ("Left", self._player_key, ("step", -1)),
+                ("Right", self._player_key, ("step", 1)), ("Shift+Left", self._player_key, ("step", -10)),
+                ("Shift+Right", self._player_key, ("step", 10)), ("Home", self._player_key, ("go_first",)),
+                ("End", self._player_key, ("go_last",)), ("[", self._player_key, ("change_speed", -1)),
+                ("]", self._player_key, ("change_speed", 1)),
+                ("+", self._zoom_key, ("zoom_by", 1.25)), ("=", self._zoom_key, ("zoom_by", 1.25)),
+                ("-", self._zoom_key, ("zoom_by", 0.8)), ("0", self._zoom_key, ("reset_zoom",)))
+        for key, slot, args in keys:
             sc = QShortcut(QKeySequence(key), self)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
-            sc.activated.connect(slot)
+            sc.activated.connect(lambda slot=slot, args=args: slot(*args))
             self.shortcuts[key] = sc
 
     def _on_live_stopped(self) -> None:

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QTabWidget, QVBoxLayout, QWidget
 
+from scoliscreen.core.constants import VIDEO_SUFFIXES
 from scoliscreen.gui.compare_view import CompareView
-from scoliscreen.gui.history_panel import HistoryPanel
+from scoliscreen.gui.history_panel import HistoryPanel, visit_time
+from scoliscreen.gui.keyboard import name_compare, name_history
 from scoliscreen.gui.measure_tools import MeasureBar, MeasureOverlay, value_text
 from scoliscreen.workers.base import start_worker
 
@@ -62,6 +66,7 @@ class RecordsController(QObject):
         self.measure_bar.status.setParent(window)  # never laid out: its text goes to the status bar
         self.measure_bar.status.hide()
         self.measure_bar.tool_changed.connect(lambda _t: self._show_measure_status())
+        self.measure_bar.delete_requested.connect(self.delete_selected_measurement)
         self._place_measure_bar(vp)
         vp.loaded.connect(self._on_video_loaded)
         vp.frame_shown.connect(self._on_frame)
@@ -90,6 +95,7 @@ class RecordsController(QObject):
             self._history.open_requested.connect(self.open_visit)
             self._history.compare_requested.connect(self.compare)
             self._history.export_requested.connect(self.export_with_dialog)
+            name_history(self._history)
             self._pages[0].layout().addWidget(self._history)
             self._history.show()  # added to a page that may already be shown
             self._history.reload()
@@ -99,6 +105,7 @@ class RecordsController(QObject):
     def compare_view(self) -> CompareView:
         if self._compare_view is None:
             self._compare_view = CompareView()
+            name_compare(self._compare_view)
             self._pages[1].layout().addWidget(self._compare_view)
             self._compare_view.show()
         return self._compare_view
@@ -133,6 +140,8 @@ class RecordsController(QObject):
         from scoliscreen.app.visits import restore_analysis
 
         store = self.store()
+        if store is None:
+            raise RuntimeError("the patient records are not open")
         data = store.open_visit(visit_id, with_sequence=with_sequence, audit=audit)
         analysis = restore_analysis(data["analysis"], data.get("sequence"))
         video = store.video_path(visit_id)
@@ -156,32 +165,60 @@ class RecordsController(QObject):
         w.result_panel.clear()
         self.pending = []
         self.tabs.setCurrentIndex(0)
+        if video is not None and Path(video).suffix.lower() not in VIDEO_SUFFIXES:
+            video = None  # analysed from a pose-sequence file: there is no picture to play
         if video is None:
             w.video_path = None
             w.video_panel.info = None
-            w.video_panel.view.set_image(None)
-            w.video_panel.view.set_message("The video of this visit is not available (moved or not copied).")
-            self._show_opened(visit_id, analysis)
+            w.video_panel.set_pose_sequence(None)
+            self._show_opened(visit_id, analysis, data)
+            self._show_pose_only(analysis.sequence)
         else:
-            self._opening = (visit_id, analysis, video)
+            self._opening = (visit_id, analysis, video, data)
             w.video_panel.open_file(video)
         return True
 
-    def _show_opened(self, visit_id: int, analysis) -> None:
+    def _show_pose_only(self, seq) -> None:
+        """No video to show: the skeleton of a middle frame of the stored pose sequence on a
+        plain picture of the clip's size, or a sentence when there is no sequence either."""
+        from PySide6.QtGui import QColor, QImage
+
+        view = self.w.video_panel.view
+        view.set_landmarks(None)
+        view.reset_zoom()
+        found = np.flatnonzero(seq.detected) if seq is not None and len(seq) else np.array([], dtype=int)
+        if found.size == 0:
+            view.set_image(None)
+            view.set_message("The video of this visit is not available (moved, not copied, or a pose sequence).")
+            return
+        i = int(found[found.size // 2])
+        width, height = (int(v) for v in seq.image_size)
+        picture = QImage(max(width, 16), max(height, 16), QImage.Format.Format_RGB32)
+        picture.fill(QColor(48, 48, 48))
+        view.set_message("")
+        view.set_image(picture)
+        view.set_landmarks(seq.landmarks[i])
+        view.badge = f"no video: the skeleton at {float(seq.timestamps_ms[i]) / 1000:.1f} s"
+        view.update()
+
+    def _show_opened(self, visit_id: int, analysis, data: dict) -> None:
+        from scoliscreen.app.visits import visit_note
+
         w = self.w
         w.analysis = analysis
         w.result_panel.show_analysis(analysis)
         w.video_panel.set_pose_sequence(analysis.sequence)
         self._set_current(visit_id)
-        v = self.store().get_visit(visit_id)
+        v = data["visit"]
+        w.show_stored_visit(v, data.get("patient"), visit_note(data.get("notes") or [])[1])
         w.stage.setText(f"Stored visit {visit_id} of {v.get('pseudonym') or 'no patient'}, "
-                        f"{(v.get('visited_at') or '')[:10]} (already saved).")
+                        f"{visit_time(v.get('visited_at'))} (already saved; a changed note is saved to this visit).")
         self.visit_opened.emit(visit_id)
 
     def _on_video_loaded(self, info) -> None:
         opening, self._opening = self._opening, None
         if opening is not None and Path(opening[2]) == Path(info.path):
-            self._show_opened(opening[0], opening[1])
+            self._show_opened(opening[0], opening[1], opening[3])
         else:  # a new clip: its measurements start empty, and it is not a stored visit
             self.pending = []
             self._set_current(None)
@@ -191,6 +228,15 @@ class RecordsController(QObject):
         self.current_visit_id = visit_id
         self.export_action.setEnabled(visit_id is not None)
         self._on_frame(self.w.video_panel.current_index)
+
+    def forget_current(self) -> None:
+        """The result view no longer shows a stored visit (a new clip, a discarded result)."""
+        self._opening = None
+        self._set_current(None)
+
+    def note_saved(self, visit_id: int) -> None:
+        if self._history is not None:
+            self._history.reload()
 
     def visit_saved(self, row: dict) -> None:
         """The window saved the current result as visit ``row``: its measurements go with it."""
@@ -305,6 +351,36 @@ class RecordsController(QObject):
         except Exception:  # noqa: BLE001 - a closed store only hides the drawings
             ms = list(self.pending)
         self.overlay.set_frame(index if index >= 0 else None, ms)
+        self.measure_bar.delete_btn.setEnabled(self.overlay.selected_measurement() is not None)
+
+    def cancel_tool(self) -> bool:
+        """Esc: drop the line/angle being drawn and un-arm the tool; True when one was armed."""
+        armed = self.measure_bar.tool() is not None or bool(self.overlay.points)
+        self.overlay.cancel()
+        self.measure_bar.release()
+        if armed:
+            self.w.statusBar().showMessage("Measuring cancelled.", 4000)
+        return armed
+
+    def delete_selected_measurement(self) -> bool:
+        """Delete: remove the highlighted measurement of the frame shown (a stored one from its
+        visit, with an audit row; an unsaved one from the list waiting for the save)."""
+        m = self.overlay.selected_measurement()
+        if m is None:
+            self.w.statusBar().showMessage("No measurement on this frame to delete.", 4000)
+            return False
+        if m.get("id") is not None:
+            try:
+                self.store().delete_measurement(int(m["id"]))
+            except Exception as exc:  # noqa: BLE001 - shown, the window stays usable
+                self.w.show_message("error", "Delete measurement", f"The measurement could not be deleted: {exc}")
+                return False
+        else:
+            self.pending = [p for p in self.pending if p is not m]
+        self.w.statusBar().showMessage(f"{m['kind'].capitalize()} {value_text(m['kind'], float(m['value']))} deleted.",
+                                       5000)
+        self._on_frame(self.w.video_panel.current_index)
+        return True
 
     def shutdown(self) -> None:
         if self._report_handle is not None:

@@ -10,6 +10,16 @@ from scoliscreen.core.landmarks import REGION_IDS, REGION_NAMES
 from scoliscreen.gui.style import MUTED, weight_color
 
 
+def region_why(weights: dict[str, float] | None, top: int = 3) -> str:
+    """One line under the verdict: the body regions the model relied on most (its "why"),
+    e.g. "The model relied most on: Pelvis 31 %, Trunk/spine 22 %, Shoulder girdle 15 %"."""
+    if not weights:
+        return ""
+    ranked = sorted(weights.items(), key=lambda kv: kv[1], reverse=True)[:top]
+    parts = ", ".join(f"{REGION_NAMES.get(r, r)} {100 * float(w):.0f} %" for r, w in ranked)
+    return f"The model relied most on: {parts} (where it looked, not where a curve is)"
+
+
 class RegionBars(QWidget):
     """Horizontal bar per region (fixed REGIONS order), value printed as a percentage."""
 

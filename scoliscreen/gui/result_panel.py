@@ -7,14 +7,14 @@ import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QBoxLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
+    QBoxLayout, QGridLayout, QGroupBox, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from scoliscreen import DISCLAIMER
 from scoliscreen.gui.knowledge_map_view import KnowledgeMapView
-from scoliscreen.gui.regions_view import BodyDiagram, RegionBars
 from scoliscreen.core import outcome_words as words
 from scoliscreen.core.outcome_words import WINDOW_WORDS
+from scoliscreen.gui.regions_view import BodyDiagram, RegionBars, region_why
 from scoliscreen.gui.style import MUTED, NOT_SCREENED, RE_RECORD, VERDICT_COLOURS, WARN
 
 
@@ -46,6 +46,8 @@ class ResultPanel(QWidget):
         self.verdict.setObjectName("verdict")
         self.verdict.setStyleSheet(f"color: {MUTED};")
         self.probability = QLabel("")
+        self.why = QLabel("")  # the per-region "why", visible with the verdict (issue 24 A.7)
+        self.why.setWordWrap(True)
         self.cobb = QLabel("")
         self.model_line = QLabel("")
         self.model_line.setObjectName("muted")
@@ -68,11 +70,12 @@ class ResultPanel(QWidget):
         self.model_line.setWordWrap(True)
         grid.addWidget(self.verdict, 0, 0, 1, 3)
         grid.addWidget(self.probability, 1, 0, 1, 3)
-        grid.addWidget(self.cobb, 2, 0, 1, 3)
-        grid.addWidget(self.stale_label, 3, 0, 1, 3)
-        grid.addWidget(self.model_line, 4, 0, 1, 2)
-        grid.addWidget(self.card_btn, 4, 2, Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(disclaimer, 5, 0, 1, 3)
+        grid.addWidget(self.why, 2, 0, 1, 3)
+        grid.addWidget(self.cobb, 3, 0, 1, 3)
+        grid.addWidget(self.stale_label, 4, 0, 1, 3)
+        grid.addWidget(self.model_line, 5, 0, 1, 2)
+        grid.addWidget(self.card_btn, 5, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(disclaimer, 6, 0, 1, 3)
         grid.setColumnStretch(0, 1)
         # ---- quality ----
         self.quality = QLabel("")
@@ -81,7 +84,7 @@ class ResultPanel(QWidget):
         self.quality.setContentsMargins(8, 0, 8, 0)
         self.quality.hide()
         # ---- map + regions ----
-        map_box = QGroupBox("Kinematic knowledge map and where the model looked")
+        map_box = QGroupBox("Knowledge map and the model's attention")
         self.map_view = KnowledgeMapView()
         self.map_view.seek_requested.connect(self.seek_requested)
         self.bars = RegionBars()
@@ -94,14 +97,15 @@ class ResultPanel(QWidget):
         bars_col.addWidget(title)
         bars_col.addWidget(self.bars)
         bars_col.addStretch(1)
-        regions = QHBoxLayout()
+        regions = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.regions_layout = regions  # bars beside the body; stacked when the panel is narrow
         regions.addLayout(bars_col, 1)
         regions.addWidget(self.body)
         self.map_layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, map_box)
         self.map_layout.addWidget(self.map_view, 1)
         self.map_layout.addLayout(regions)
         # ---- text ----
-        text_box = QGroupBox("Clinical description (generated from the map)")
+        text_box = QGroupBox("Clinical description (from the map)")
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(False)
         self.text.setMinimumHeight(90)
@@ -115,6 +119,7 @@ class ResultPanel(QWidget):
         layout.addWidget(text_box, 1)
         self.boxes = (verdict_box, self.quality, map_box, text_box)
 
+    NARROW_PX = 420  # below this width the body diagram goes under the region bars
     WIDE_PX = 1000  # from this width the region bars and the body sit beside the map, not below it
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -123,13 +128,17 @@ class ResultPanel(QWidget):
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self.map_layout.direction() != direction:
             self.map_layout.setDirection(direction)
+        narrow = self.width() < self.NARROW_PX
+        stacked = QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        if self.regions_layout.direction() != stacked:
+            self.regions_layout.setDirection(stacked)
 
     # ---- filling -----------------------------------------------------------------------------
     def clear(self) -> None:
         self.analysis = None
         self.verdict.setText("No analysis yet")
         self.verdict.setStyleSheet(f"color: {MUTED};")
-        for w in (self.probability, self.cobb, self.model_line):
+        for w in (self.probability, self.why, self.cobb, self.model_line):
             w.setText("")
         self.quality.hide()
         self.map_view.set_map(None)
@@ -176,6 +185,7 @@ class ResultPanel(QWidget):
             self.verdict.setStyleSheet(f"color: {NOT_SCREENED};")
             self.probability.setText(html.escape(problem))
         if s is None:
+            self.why.setText("")
             self.bars.set_weights(None)
             self.body.set_weights(None)
             return
@@ -196,5 +206,6 @@ class ResultPanel(QWidget):
         self.cobb.setText(html.escape(cobb_line))
         self.model_line.setText(f"Model {s.model_version} on {s.device}")
         weights = dict(s.region_weights)
+        self.why.setText(region_why(weights))
         self.bars.set_weights(weights)
         self.body.set_weights(weights)

@@ -31,6 +31,14 @@ def _fmt_time(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:05.2f}"
 
 
+def time_text(index: int, info) -> str:
+    """"2.43 / 4.90 s · 74/147" (time / length · frame / frames; minutes from a minute on): short,
+    so a small screen never cuts the frame counter."""
+    if info.duration_s < 60:
+        return f"{index / info.fps:.2f} / {info.duration_s:.2f} s · {index + 1}/{info.frame_count}"
+    return f"{_fmt_time(index / info.fps)} / {_fmt_time(info.duration_s)} · {index + 1}/{info.frame_count}"
+
+
 class VideoPanel(LiveMixin, QWidget):
     """Signals: ``loaded(VideoInfo)``, ``error(str)``, ``recording_saved(path)``,
     ``frame_shown(index)``, ``live_stopped()``; ``live_stats_last`` holds the live figures."""
@@ -73,26 +81,22 @@ class VideoPanel(LiveMixin, QWidget):
         self.back_btn.setToolTip("Previous frame (←), 10 frames (Shift+←)")
         self.fwd_btn = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), "")
         self.fwd_btn.setToolTip("Next frame (→), 10 frames (Shift+→)")
-        for b in (self.play_btn, self.back_btn, self.fwd_btn):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.slider.setMinimumWidth(120)
+        self.slider.setMinimumWidth(60)
         self.slider.setEnabled(False)
         self.time_label = QLabel("–")
         self.time_label.setObjectName("muted")
-        self.time_label.setMinimumWidth(120)
+        self.time_label.setToolTip("time / length · frame / frames")
         self.skeleton_box = QCheckBox("Skeleton")
         self.skeleton_box.setChecked(True)
-        self.confidence_box = QCheckBox("Landmark confidence")
-        for box in (self.skeleton_box, self.confidence_box):
-            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.confidence_box = QCheckBox("Confidence")
+        self.confidence_box.setToolTip("Colour the landmarks by the pose model's confidence")
+        self.confidence_box.setAccessibleName("Landmark confidence")
         self.speed_box = QComboBox()
         for v in SPEEDS:
             self.speed_box.addItem(f"{v:g}×", v)
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_box.setToolTip("Playback speed ([ slower, ] faster)")
-        self.speed_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
         self.skeleton_box.toggled.connect(self._overlay_changed)
         self.confidence_box.toggled.connect(self._overlay_changed)
@@ -109,7 +113,6 @@ class VideoPanel(LiveMixin, QWidget):
         transport.addWidget(self.slider, 1)
         transport.addWidget(self.time_label)
         overlays = QHBoxLayout()
-        overlays.addWidget(QLabel("Overlay:"))
         overlays.addWidget(self.skeleton_box)
         overlays.addWidget(self.confidence_box)
         overlays.addWidget(QLabel("Speed:"))
@@ -170,6 +173,8 @@ class VideoPanel(LiveMixin, QWidget):
         self.slider.setValue(0)
         self.slider.blockSignals(False)
         self.slider.setEnabled(True)
+        longest = time_text(info.frame_count - 1, info)  # the label never cuts the frame counter
+        self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance(longest) + 6)
         self._set_transport_enabled(True)
         self.view.badge = ""
         self.view.set_message("")
@@ -295,10 +300,7 @@ class VideoPanel(LiveMixin, QWidget):
         self.slider.setValue(index)
         self.slider.blockSignals(False)
         if self.info:
-            self.time_label.setText(
-                f"{_fmt_time(index / self.info.fps)} / {_fmt_time(self.info.duration_s)} · "
-                f"frame {index + 1}/{self.info.frame_count}"
-            )
+            self.time_label.setText(time_text(index, self.info))
         self.frame_shown.emit(index)
 
     def show_preview(self, index: int, image, landmarks) -> None:

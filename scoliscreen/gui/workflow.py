@@ -54,6 +54,7 @@ class WorkflowMixin:
         self.result_saved = False
         self.result_notes = ""  # the notes the shown result was made with
         self.stale = False
+        self._stored_note = ""  # the stored visit's note as saved (SaveTargetMixin)
         self._switching = False
         self._shown_patient = self.patient_bar.current_patient()
         self._reinterpret_handle = None
@@ -65,7 +66,8 @@ class WorkflowMixin:
         self.notes.textChanged.connect(self._on_notes_changed)
 
     def has_unsaved_result(self) -> bool:
-        return self.analysis is not None and not self.result_saved
+        """A new result not saved yet, or a stored visit's note edited and not saved."""
+        return (self.analysis is not None and not self.result_saved) or self.note_dirty()
 
     def _adopt_result(self, analysis, notes: str) -> None:
         """A new result: owned by the patient selected now, unsaved, not stale."""
@@ -73,15 +75,20 @@ class WorkflowMixin:
         self.result_saved = False
         self.result_notes = notes
         self._set_stale(False)
+        self.update_save_button()
 
     def discard_result(self) -> None:
         self._rerun_timer.stop()
         self.analysis = None
         self.result_owner = None
         self.result_saved = False
+        self._stored_note = ""
+        if getattr(self, "records", None) is not None:
+            self.records.forget_current()
         self._set_stale(False)
         self.result_panel.clear()
         self.save_btn.setEnabled(False)
+        self.update_save_button()
 
     # ---- "discard?" ----------------------------------------------------------------------
     def confirm_discard(self, action: str) -> bool:
@@ -90,6 +97,14 @@ class WorkflowMixin:
         if not self.has_unsaved_result():
             return True
         owner = self.result_owner["pseudonym"] if self.result_owner else "no patient"
+        if self.note_dirty():
+            answer = self.ask("Unsaved note",
+                              f"The note of visit {self.stored_visit_id()} ({owner}) was changed and not "
+                              f"saved. Save it before you {action}?",
+                              [("save", "Save note"), ("discard", "Discard the change"), ("cancel", "Cancel")])
+            if answer == "save":
+                return self.save_visit()
+            return answer == "discard"
         answer = self.ask("Unsaved result",
                           f"The result of this analysis ({owner}) has not been saved. "
                           f"Save it before you {action}?",
@@ -100,6 +115,12 @@ class WorkflowMixin:
 
     # ---- patients ------------------------------------------------------------------------
     def _on_patient_changed(self, patient) -> None:
+        try:
+            self._patient_changed(patient)
+        finally:
+            self.update_save_button()  # the button names whose record a save writes
+
+    def _patient_changed(self, patient) -> None:
         previous, self._shown_patient = self._shown_patient, patient
         if self._switching or not self.has_unsaved_result():
             return
@@ -116,12 +137,14 @@ class WorkflowMixin:
             choices = [("keep", f"Keep it for {owner['pseudonym']}"), ("discard", "Discard result"),
                        ("cancel", "Cancel")]
             text = (f"The unsaved result belongs to {owner['pseudonym']}. You selected {new_name}: "
-                    f"keep the result for {owner['pseudonym']} (Save files it there), discard it, "
-                    f"or cancel the switch?")
+                    f"keep the result for {owner['pseudonym']} (the bar stays on {owner['pseudonym']}; "
+                    f"save it, then switch), or discard it and switch to {new_name}?")
         answer = self.ask("Switch patient", text, choices)
         if answer == "keep":
             if owner is None:
                 self.result_owner = patient
+            else:  # the bar shows the child whose result is on screen, never another one
+                self._select_patient(owner)
             self._show_owner()
         elif answer == "discard":
             self.discard_result()
@@ -144,9 +167,9 @@ class WorkflowMixin:
 
     def _show_owner(self) -> None:
         owner = self.result_owner
-        current = self.patient_bar.current_patient()
-        if owner is not None and (current is None or current["id"] != owner["id"]):
-            self.statusBar().showMessage(f"The result shown belongs to {owner['pseudonym']}; Save files it there.")
+        if owner is not None:
+            self.statusBar().showMessage(f"The result shown belongs to {owner['pseudonym']}; "
+                                         f"\"{self.save_target_text()}\" files it there.", 8000)
 
     def create_patient(self):
         """Create a patient from :meth:`ask_new_patient` and select it; the new patient or None."""
@@ -186,6 +209,9 @@ class WorkflowMixin:
 
     def _on_notes_changed(self) -> None:
         a = self.analysis
+        if self.stored_visit_id() is not None:  # a stored visit: the note is edited, the result kept
+            self.update_save_button()
+            return
         if a is None or a.knowledge_map is None:
             return  # nothing computed from the notes yet (a refused recording has no text)
         if self.current_notes() == self.result_notes:
@@ -203,6 +229,8 @@ class WorkflowMixin:
             self.save_btn.setEnabled(False)
         elif self.analysis is not None and not self.result_saved and self._analysis_handle is None:
             self.save_btn.setEnabled(True)
+        if hasattr(self, "records"):
+            self.update_save_button()
 
     def rerun_interpretation(self) -> None:
         """Re-make the clinical text and the screening with the current notes (a worker)."""

@@ -53,6 +53,7 @@ def _document_class():
             super().__init__(orientation="P", unit="mm", format="A4")
             self.report_title = title
             self.model_version = model_version or "none"
+            self.model_line: str | None = None  # the footer's model text when no model ran (why)
             self.set_margins(15, 15, 15)
             self.set_auto_page_break(True, margin=20)
             fonts = find_fonts()
@@ -94,7 +95,8 @@ def _document_class():
             self.cell(0, 4, self.text_(f"{DISCLAIMER}."), align="L")
             self.set_x(self.l_margin)
             self.font(8, colour=(70, 70, 70))
-            self.cell(0, 4, self.text_(f"Model {self.model_version}  ·  page {self.page_no()}/{{nb}}"), align="R")
+            model = self.model_line or f"Model {self.model_version}"
+            self.cell(0, 4, self.text_(f"{model}  ·  page {self.page_no()}/{{nb}}"), align="R")
 
         # ---- building blocks -----------------------------------------------------------
         def heading(self, text: str, size: float = 12) -> None:

@@ -34,6 +34,17 @@ def _pct(p) -> str:
     return f"{v:.1f}%" if v < 10 else f"{v:.0f}%"
 
 
+def no_model_reason(analysis: dict, short: bool = False) -> str | None:
+    """Why no model ran on this visit (None when one did): said plainly instead of "Model none";
+    ``short`` for the page footer."""
+    if analysis.get("screening"):
+        return None
+    if not (analysis.get("quality") or {}).get("usable", True):
+        return ("No model ran (recording refused)" if short
+                else "No model ran: the quality check refused the recording (re-record the walk)")
+    return "No model ran (model unavailable)" if short else "No model ran: the screening model was not available"
+
+
 def key_frame_index(analysis: dict, sequence=None) -> int:
     """The frame the model weighted most (centre of its heaviest time window), else the middle
     of the usable walking; an index into the pose sequence / video."""
@@ -162,7 +173,7 @@ def _section_pictures(pdf, data: dict, video: Path | None, blur: bool) -> None:
     weights = (a.get("screening") or {}).get("region_weights") or {}
     if png is None and not weights:
         return
-    pdf.heading("Key frame and where the model looked")
+    pdf.heading("Key frame and where the model looked" if weights else "Key frame")
     if png is None and note:
         pdf.para(f"Key frame: {note}.", size=8.5, colour=(80, 80, 80))
     top = pdf.get_y()
@@ -175,7 +186,9 @@ def _section_pictures(pdf, data: dict, video: Path | None, blur: bool) -> None:
         img_w = info.rendered_width
         pdf.set_xy(pdf.l_margin, top + 81)
         fps = float((a.get("source") or {}).get("fps") or 30.0)
-        caption = f"Frame {index} ({index / fps:.1f} s), the moment the model weighted most."
+        why = no_model_reason(a)
+        caption = (f"Frame {index} ({index / fps:.1f} s), " + ("the moment the model weighted most." if why is None
+                   else f"from the middle of the walk. {why}."))
         caption += " Faces blurred." if blur else ""
         caption += " Orange = the child's left side, cyan = right." + (f" ({note})" if note else "")
         pdf.font(7.5, colour=(80, 80, 80))
@@ -326,8 +339,12 @@ def _section_model(pdf, data: dict) -> None:
     if card and card.get("model_version") != version:
         card = None
     sha = data.get("model_sha256") or (card or {}).get("weights", {}).get("sha256")
-    rows = [("Model version", version or "none (not screened)"), ("Weights sha256", sha or "unknown"),
-            ("Run on", s.get("device", "?"))]
+    why = no_model_reason(a)
+    if why is not None:  # never "Run on ?" / "Model none": say why no model ran
+        pdf.pairs([("Model", why + ".")], key_w=38, size=9)
+        return
+    rows = [("Model version", version or "unknown"), ("Weights sha256", sha or "unknown"),
+            ("Run on", s.get("device") or "not recorded")]
     if card:
         d = card.get("data") or {}
         sim = card.get("trained_on_simulated_only")
@@ -355,6 +372,7 @@ def write_visit_report(data: dict, out: str | Path, *, video: str | Path | None 
     v, p, a = data["visit"], data.get("patient") or {}, data["analysis"]
     version = (a.get("screening") or {}).get("model_version") or v.get("model_version") or "none"
     pdf = new_document(f"Gait screening report, visit {v['id']}", version)
+    pdf.model_line = no_model_reason(a, short=True)  # the footer says it instead of "Model none"
     pdf.font(16, bold=True, colour=(20, 40, 80))
     pdf.cell(0, 9, pdf.text_("Gait screening report"), new_x="LMARGIN", new_y="NEXT")
     age = v.get("age")
