@@ -159,6 +159,8 @@ def run_recalibrate(args) -> int:
     for key in ("sensitivity", "specificity", "auc"):
         f = cv[key]
         print(f"  {key}: {_fmt(f['value'])} ({_fmt(f['lo'])}-{_fmt(f['hi'])})")
+    print(f"  (every visit scored; in use the base model's deferral rules still apply: it deferred "
+          f"{100 * fit['deferred_by_base_model']:.0f} % of these visits)")
     if fit["n_positive_children"] < 30:
         print(f"Too few children with scoliosis to conclude ({fit['n_positive_children']} < 30).")
     return 0

@@ -187,7 +187,10 @@ def recalibrate(v: LocalVisits, target: float = 0.85, k: int = 5, seed: int = 0)
     return {"a": a, "b": b, "threshold_logit": thr, "train_prevalence": float(w.truth.mean()),
             "target_sensitivity": float(target), "folds": k, "cv": bootstrap(cv, n_boot=500, seed=seed),
             "n_children": int(len(np.unique(w.child))), "n_positive_children": int(len(np.unique(w.child[w.truth]))),
-            "n_visits": int(len(w))}
+            "n_visits": int(len(w)),
+            # the figures above give every visit a verdict; in use the base model's deferral rules still
+            # apply (out of distribution, view, ...): the share it deferred on these visits
+            "deferred_by_base_model": float(np.isin(w.label, ["re-record", "inconclusive"]).mean())}
 
 
 __all__ = ["CALIBRATION_BINS", "LocalVisits", "MIN_POSITIVES", "VERIFICATION_NOTE", "auc", "bootstrap",

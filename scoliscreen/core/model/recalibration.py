@@ -56,7 +56,10 @@ def local_card(base: dict, fit: dict, prevalence: float | None) -> dict:
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "data": {"children": fit["n_children"], "children_with_scoliosis": fit["n_positive_children"],
                  "visits": fit["n_visits"]},
-        "cross_validated": {"folds": fit["folds"], "figures": cv},
+        "cross_validated": {"folds": fit["folds"], "figures": cv,
+                            "note": "every visit scored; the deferral rules (view, out of distribution, ...) "
+                                    "still apply in use",
+                            "deferred_by_base_model": fit.get("deferred_by_base_model")},
         "note": "counts only: no patient, visit or file is named in this card"}
     card["model_version"] = f"local recalibration of {base.get('model_version')}"
     card["trained_on_simulated_only"] = base.get("trained_on_simulated_only")
