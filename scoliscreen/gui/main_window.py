@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from scoliscreen import DISCLAIMER, __version__
+from scoliscreen.gui.clinic import install_clinic
 from scoliscreen.gui.model_actions import ModelActionsMixin
 from scoliscreen.gui.patient_bar import PatientBar
 from scoliscreen.gui.playback import PlaybackMixin
@@ -148,6 +149,7 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
         self._make_shortcuts()
         self._init_workflow()
         self.records = install_records(self)  # History / Compare tabs, PDF export, measurement tools
+        self.clinic = install_clinic(self)  # Clinic menu (outcome evidence, model switcher), remembered model
         if load_model:
             QTimer.singleShot(50, self.load_model)
 
@@ -387,6 +389,7 @@ class MainWindow(SubjectPickMixin, WorkflowMixin, PlaybackMixin, ModelActionsMix
         self._rerun_timer.stop()
         self.wait_reinterpretation()
         self.records.shutdown()
+        self.clinic.shutdown()
         self.video_panel.shutdown()
         self.patient_bar.close_store()
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QTabWidget, QVBoxLayout, QWidget
 
 from scoliscreen.gui.compare_view import CompareView
 from scoliscreen.gui.history_panel import HistoryPanel
+from scoliscreen.gui.outcomes_box import install_outcomes
 from scoliscreen.gui.measure_tools import MeasureBar, MeasureOverlay, value_text
 from scoliscreen.workers.base import start_worker
 
@@ -90,6 +91,7 @@ class RecordsController(QObject):
             self._history.open_requested.connect(self.open_visit)
             self._history.compare_requested.connect(self.compare)
             self._history.export_requested.connect(self.export_with_dialog)
+            install_outcomes(self._history, self.store)  # the selected visit's outcomes (gui/outcomes_box.py)
             self._pages[0].layout().addWidget(self._history)
             self._history.show()  # added to a page that may already be shown
             self._history.reload()
