@@ -228,28 +228,40 @@ def test_local_validation_without_outcomes_says_so(window, qtbot):
 
 
 @pytest.mark.slow
-def test_local_validation_worker_matches_validate_local(window, qtbot):
-    """The view's worker gives exactly validate_local's figures (the visits re-screened)."""
-    from scoliscreen.app.analysis import run_analysis
-    from scoliscreen.app.local_validation import validate_local
-    from scoliscreen.app.models import shared_screener
+def test_local_validation_worker_matches_validate_local(window, qtbot, tmp_path):
+    """The view's worker gives exactly validate_local's figures (simulated children, world B, each
+    visit recorded with its pose sequence and a radiograph outcome from its simulated Cobb angle)."""
+    import csv
 
+    from scoliscreen.app.analysis import run_analysis
+    from scoliscreen.app.local_validation import dumps, validate_local
+    from scoliscreen.app.models import shared_screener
+    from scoliscreen.app.records import record_visit
+    from scoliscreen.core.sim import simulate_dataset
+    from scoliscreen.gui.local_validation_view import ci_text
+
+    simulate_dataset(tmp_path / "ds", subjects=4, clips_per_subject=1, seed=11, workers=1, world="B")
+    with open(tmp_path / "ds" / "labels.csv", newline="") as f:
+        labels = list(csv.DictReader(f))
     store = window.records.store()
-    a = run_analysis(SAMPLE_POSES)
-    for i, cobb in enumerate((4.0, 22.0, 12.0)):
+    screener = shared_screener("auto", None)
+    for i, row in enumerate(labels):
         p = store.add_patient(f"V-{i}", 2014, "F")
-        v = store.add_visit(p["id"], "/clinic/v.mp4", a.to_dict(), sequence=a.raw_sequence)
-        store.add_outcome(v["id"], "radiograph", cobb=cobb)
+        v = record_visit(store, run_analysis(tmp_path / "ds" / row["file"], screener=screener), patient_id=p["id"])
+        store.add_outcome(v["id"], "radiograph", cobb=float(row["cobb_angle"]))
     dlg = window.clinic.open_local_validation()
     qtbot.addWidget(dlg)
     dlg.n_boot = 100
     assert dlg.start()
     qtbot.waitUntil(lambda: dlg.handle is None, timeout=120000)
     assert dlg.result is not None, dlg.status.text()
-    direct = validate_local(store, shared_screener("auto", None), n_boot=100)
-    assert dlg.result["n_children"] == direct["n_children"] == 3
-    assert dlg.result["figures"] == direct["figures"]
+    direct = validate_local(store, screener, n_boot=100)
+    assert dlg.result["n_children"] == direct["n_children"] == len(labels)
+    assert dlg.counts.text().startswith(f"<b>{len(labels)} children")
+    assert dumps(dlg.result["figures"]) == dumps(direct["figures"])  # NaN-safe: the same figures
+    assert dlg.table_text()[7][1] == ci_text(direct["figures"]["re_record_rate"])
     assert dlg.progress.value() == dlg.progress.maximum()
+    _shot(dlg, "local_validation_computed")
 
 
 # ---- model switcher --------------------------------------------------------------------------------
@@ -321,3 +333,22 @@ def test_a_tampered_local_model_is_refused(tmp_path):
     (folder / "model.safetensors").write_bytes(bytes(blob))
     choice = describe_model_folder(folder)
     assert not choice.usable and "sha256" in choice.problem and not choice.is_shipped
+
+
+@pytest.mark.slow
+def test_switching_to_a_local_model_loads_it_and_analyses_use_it(window, qtbot, tmp_path):
+    """The real model load: the status bar names the local model as local, and an analysis made
+    afterwards is screened by it (its result carries the local name)."""
+    from scoliscreen.app.model_choice import describe_model_folder
+
+    choice = describe_model_folder(_local_model(tmp_path / "local-model"))
+    with qtbot.waitSignal(window.model_ready, timeout=120000) as ready:
+        assert window.clinic.use_model(choice)
+    assert ready.args[0].model_version == choice.model_version
+    assert window.model_label.text() == f"Model: {choice.model_version}"
+    from scoliscreen.workers.analysis import AnalysisWorker
+
+    worker = AnalysisWorker(SAMPLE_POSES, device=window.settings.device, model_dir=window.model_dir, preview=False)
+    with qtbot.waitSignal(worker.result, timeout=120000) as done:
+        worker.run()  # on this thread: the same code path the window starts on a QThread
+    assert done.args[0].screening.model_version == choice.model_version
