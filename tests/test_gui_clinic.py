@@ -126,6 +126,10 @@ def test_add_and_remove_outcomes_from_history(window, qtbot):
     assert box.table.rowCount() == 1
     assert _unlabelled(box) == []
     assert "Add outcome…" in [a.text().replace("&", "") for a in history.table.actions()]
+    opened = []
+    box.run_dialog = lambda d: opened.append(d.visit_id) or False  # the user cancels
+    history.add_outcome_action.trigger()  # the table's context menu / Ctrl+Shift+O
+    assert opened == [visit["id"]] and len(store.outcomes(visit_id=visit["id"])) == 1
 
 
 def test_outcome_dialog_by_keyboard_only(window, qtbot):
@@ -301,7 +305,11 @@ def test_model_switcher_shows_a_local_model_as_local(window, qtbot, tmp_path):
     assert texts[1].startswith("Local model — local model sha256:") and shipped.model_version not in texts[1]
     assert _unlabelled(dlg) == []
     _shot(dlg, "model_switcher")
-    dlg.accept_current()  # the added folder is selected
+    dlg.list.setFocus()
+    qtbot.keyClick(dlg.list, Qt.Key.Key_Up)
+    assert dlg.current_choice().is_shipped
+    qtbot.keyClick(dlg.list, Qt.Key.Key_Down)  # keyboard only: arrows, then Enter uses the model
+    qtbot.keyClick(dlg.list, Qt.Key.Key_Return)
     assert window.model_dir == str(local_dir) and loads == [str(local_dir)]
     assert window.model_label.text().startswith("Model: local model sha256:")
     assert shipped.model_version not in window.model_label.text()
