@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from scoliscreen import DISCLAIMER, __version__
 from scoliscreen.gui.keyboard import install_keyboard
+from scoliscreen.gui.clinic import install_clinic
 from scoliscreen.gui.model_actions import ModelActionsMixin
 from scoliscreen.gui.patient_bar import PatientBar
 from scoliscreen.gui.playback import PlaybackMixin
@@ -151,6 +152,7 @@ class MainWindow(SubjectPickMixin, SaveTargetMixin, WorkflowMixin, PlaybackMixin
         self._make_shortcuts()
         self._init_workflow()
         self.records = install_records(self)  # History / Compare tabs, PDF export, measurement tools
+        self.clinic = install_clinic(self)  # Clinic menu (outcome evidence, model switcher), remembered model
         self.key_router = install_keyboard(self)  # shortcuts, Help list, tab order, accessible names
         self.update_save_button()
         if load_model:
@@ -377,6 +379,7 @@ class MainWindow(SubjectPickMixin, SaveTargetMixin, WorkflowMixin, PlaybackMixin
         self.wait_reinterpretation()
         self.records.shutdown()
         QApplication.instance().removeEventFilter(self.key_router)
+        self.clinic.shutdown()
         self.video_panel.shutdown()
         self.patient_bar.close_store()
 

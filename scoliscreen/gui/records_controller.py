@@ -21,6 +21,7 @@ from scoliscreen.core.constants import VIDEO_SUFFIXES
 from scoliscreen.gui.compare_view import CompareView
 from scoliscreen.gui.history_panel import HistoryPanel, visit_time
 from scoliscreen.gui.keyboard import name_compare, name_history
+from scoliscreen.gui.outcomes_box import install_outcomes
 from scoliscreen.gui.measure_tools import MeasureBar, MeasureOverlay, value_text
 from scoliscreen.workers.base import start_worker
 
@@ -95,6 +96,7 @@ class RecordsController(QObject):
             self._history.open_requested.connect(self.open_visit)
             self._history.compare_requested.connect(self.compare)
             self._history.export_requested.connect(self.export_with_dialog)
+            install_outcomes(self._history, self.store)  # the selected visit's outcomes (gui/outcomes_box.py)
             name_history(self._history)
             self._pages[0].layout().addWidget(self._history)
             self._history.show()  # added to a page that may already be shown
