@@ -43,6 +43,9 @@ def register(subparsers) -> None:
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the tasks on this Dask scheduler")
     where.add_argument("--local-cluster", type=int, metavar="N", help="run on a Dask LocalCluster of N workers")
     p.add_argument("--reports", metavar="DIR", help="write a PDF report per child (and a session summary) here")
+    p.add_argument("--export", nargs=2, metavar=("FORMATS", "DIR"),
+                   help="also write each screened visit as these formats (comma-separated: fhir,dicom,c3d,trc,"
+                        "openpose,csv; docs/interop.md) into DIR, one file per visit and format")
     p.add_argument("--model", metavar="DIR", help="screening model folder (default: the shipped one)")
     p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda", "mps"],
                    help="device of each worker's model (default cpu: one model per worker process)")
@@ -113,12 +116,30 @@ def run(args) -> int:
     from scoliscreen.core.store import Store
 
     _check(args)
+    exports = None
+    if args.export:
+        from scoliscreen.app.interop import parse_formats
+
+        exports = (parse_formats(args.export[0]), args.export[1])  # a bad name: one line, before any work
     opts = BatchOptions(folder=args.folder, roster=args.roster, out=args.out, workers=args.workers,
                         create_patients=args.create_patients, retry_failed=args.retry_failed,
                         scheduler=args.scheduler, local_cluster=args.local_cluster, reports=args.reports,
                         model_dir=args.model, device=args.device, subject=args.subject)
+    visit_ids: list[int] = []
+
+    def on_event(ev) -> None:
+        rows = [ev.row] if ev.kind == "result" and ev.row else ev.rows if ev.kind == "planned" and ev.rows else []
+        visit_ids.extend(int(r["visit_id"]) for r in rows  # screened now, or in an earlier run of this batch
+                         if r.get("visit_id") not in ("", None) and r.get("status") in ("done", None))
+        display(ev)
+
     with Store.open(args.db) as store, _Display() as display:
-        summary = drain(batch_steps(opts, store), display)
+        summary = drain(batch_steps(opts, store), on_event)
+        if exports and visit_ids and not summary.cancelled:
+            from scoliscreen.app.interop import export_visits
+
+            written = export_visits(store, dict.fromkeys(visit_ids), *exports)
+            print(f"{len(written)} export(s) ({', '.join(exports[0])}) written to {exports[1]}")
     minutes = summary.seconds / 60.0
     rate = f", {summary.screened / minutes:.1f} clips/min" if summary.screened and minutes > 0 else ""
     print(f"Batch: {summary.total} files, {summary.done} done, {summary.failed} failed"
