@@ -19,6 +19,8 @@ from pathlib import Path
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.interop import FORMATS, VisitExport, from_open_visit
 from scoliscreen.core.interop.output import check_output
+from scoliscreen.core.kinematics import KnowledgeMap
+from scoliscreen.core.sequence import PoseSequence
 from scoliscreen.core.store import Store
 
 
@@ -31,28 +33,31 @@ def parse_formats(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def pseudonymised(data: Mapping[str, object]) -> dict:
+def pseudonymised(data: Mapping[str, object]) -> dict[str, object]:
     """``Store.open_visit()``'s dict with everything but the pseudonym, birth year, sex, dates,
     result and pose removed: for the PDF that travels inside FHIR and DICOM."""
     out = dict(data)
     patient = data.get("patient") or {}
-    assert isinstance(patient, Mapping)
+    visit_row = data["visit"]
+    assert isinstance(patient, Mapping) and isinstance(visit_row, Mapping)
     out["patient"] = {k: patient.get(k) for k in ("id", "pseudonym", "birth_year", "sex")}
-    visit = dict(data["visit"])  # type: ignore[call-overload]
+    visit = dict(visit_row)
     for key in ("video", "notes", "video_sha256", "source_path"):
         visit.pop(key, None)
     out["visit"] = visit
-    analysis = copy.deepcopy(dict(data.get("analysis") or {}))  # type: ignore[call-overload]
-    if isinstance(analysis.get("source"), dict):
-        analysis["source"]["description"] = "pose sequence"
-    if isinstance(analysis.get("clinical_text"), dict):
-        analysis["clinical_text"]["notes"] = ""
+    stored = data.get("analysis") or {}
+    assert isinstance(stored, Mapping)
+    analysis = copy.deepcopy(dict(stored))
+    for key, field, value in (("source", "description", "pose sequence"), ("clinical_text", "notes", "")):
+        part = analysis.get(key)
+        if isinstance(part, dict):
+            part[field] = value
     out["analysis"] = analysis
     out["notes"], out["recording"] = [], {}
     return out
 
 
-def outcomes(store: Store, visit_id: int) -> tuple[dict, ...]:
+def outcomes(store: Store, visit_id: int) -> tuple[dict[str, object], ...]:
     """Recorded clinical outcomes of the visit, where the store has an ``outcomes`` table."""
     if "outcomes" not in store.db.table_names():
         return ()
@@ -74,12 +79,12 @@ def report_pdf(data: Mapping[str, object]) -> bytes:
         return path.read_bytes()
 
 
-def load_visit(store: Store, visit_id: int) -> tuple[VisitExport, dict]:
+def load_visit(store: Store, visit_id: int) -> tuple[VisitExport, dict[str, object]]:
     data = store.open_visit(visit_id, audit=False)
     return from_open_visit(data, outcomes=outcomes(store, visit_id), pdf=lambda: report_pdf(data)), data
 
 
-def _pose(visit: VisitExport, fmt: str):
+def _pose(visit: VisitExport, fmt: str) -> PoseSequence:
     if visit.sequence is None or len(visit.sequence) == 0:
         raise InputError(f"visit {visit.visit_id} has no stored pose sequence, so there is nothing to export "
                          f"as {fmt}")
@@ -129,13 +134,14 @@ def export_visit(store: Store, visit_id: int, fmt: str, out: str | Path) -> Path
     return path
 
 
-def _visit_map(data: Mapping[str, object]):
+def _visit_map(data: Mapping[str, object]) -> KnowledgeMap | None:
     """The per-window knowledge map the visit showed (rebuilt as the History tab does)."""
     from scoliscreen.app.visits import restore_analysis
 
-    seq = data.get("sequence")
-    analysis = restore_analysis(data["analysis"], seq)  # type: ignore[arg-type]
-    return analysis.knowledge_map
+    seq, stored = data.get("sequence"), data.get("analysis")
+    if not isinstance(stored, Mapping) or not isinstance(seq, PoseSequence):
+        return None
+    return restore_analysis(stored, seq).knowledge_map
 
 
 def export_session(store: Store, visit_ids: Iterable[int], out: str | Path) -> Path:
@@ -152,7 +158,7 @@ def export_session(store: Store, visit_ids: Iterable[int], out: str | Path) -> P
     path = write_fhir([(v, v.pdf() if v.pdf else None) for v in loaded], out)
     for v in ids:
         store.log("exported", "visit", v, f"fhir session export {path}")
-    return Path(path)  # type: ignore[arg-type]
+    return path
 
 
 def export_visits(store: Store, visit_ids: Iterable[int], formats: Iterable[str], folder: str | Path) -> list[Path]:

@@ -66,8 +66,8 @@ def read_coco(path: str | Path) -> PoseSequence:
     if isinstance(doc, dict):
         images = [im for im in doc.get("images") or [] if isinstance(im, dict)]
         anns = doc.get("annotations")
-        info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
-        fps = info.get("fps") or doc.get("fps") or DEFAULT_FPS
+        info = doc.get("info")
+        fps = (info.get("fps") if isinstance(info, dict) else None) or doc.get("fps") or DEFAULT_FPS
     else:
         anns, fps = doc, DEFAULT_FPS
     if not isinstance(anns, list) or not anns:

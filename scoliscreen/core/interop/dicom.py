@@ -33,14 +33,14 @@ def _when(iso: str) -> datetime:
 def dicom_bytes(visit: VisitExport, pdf: bytes) -> bytes:
     pydicom = output.require("pydicom", "dicom")
     from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID, generate_uid
+    from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, ExplicitVRLittleEndian, generate_uid
 
     when = _when(visit.visited_at)
     date, time = when.strftime("%Y%m%d"), when.strftime("%H%M%S")
     now = datetime.now(timezone.utc)
     sop_uid = generate_uid()
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = ENCAPSULATED_PDF_STORAGE
+    meta.MediaStorageSOPClassUID = UID(ENCAPSULATED_PDF_STORAGE)
     meta.MediaStorageSOPInstanceUID = sop_uid
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID

@@ -17,10 +17,15 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scoliscreen import DISCLAIMER
 from scoliscreen.core.interop import output
 from scoliscreen.core.interop.visit import VisitExport, _num
+
+if TYPE_CHECKING:
+    from scoliscreen.core.kinematics.catalogue import Feature
 
 CODES = "urn:scoliscreen:fhir:CodeSystem:observation"  # the project CodeSystem (docs/interop.md)
 REASONS = "urn:scoliscreen:fhir:CodeSystem:reason"
@@ -75,7 +80,7 @@ def percentile(analysis: Mapping[str, object], name: str) -> float | None:
     return None
 
 
-def shown_measures(analysis: Mapping[str, object]) -> list[tuple[object, float]]:
+def shown_measures(analysis: Mapping[str, object]) -> list[tuple[Feature, float]]:
     """The left/right asymmetry measures the app shows (signed catalogue features with a normal
     range; the frontal ones left out of a side view, as in the clinical text) with their medians."""
     from scoliscreen.core.kinematics.catalogue import FEATURES as CATALOGUE
@@ -128,7 +133,8 @@ def _visit_resources(b: _Builder, visit: VisitExport, pdf: bytes | None) -> None
                     "type": {"text": "Software: gait-video scoliosis screening model"},
                     "version": [{"value": version}],
                     "note": [{"text": f"{DISCLAIMER}. Model {version}."}]}
-    sha = visit.model_sha256 or (s.get("model_provenance") or {}).get("weights_sha256")  # type: ignore[union-attr]
+    prov = s.get("model_provenance")
+    sha = visit.model_sha256 or (prov.get("weights_sha256") if isinstance(prov, Mapping) else None)
     if sha:
         device["identifier"] = [{"system": "urn:scoliscreen:model-weights-sha256", "value": str(sha)}]
     d_ref = b.add(device)
@@ -160,10 +166,11 @@ def _visit_resources(b: _Builder, visit: VisitExport, pdf: bytes | None) -> None
     from scoliscreen.core.report.visit import VERDICT_WORDS, verdict
 
     word = verdict(dict(visit.analysis))
-    reasons = [r for r in (s.get("reasons") or []) if isinstance(r, Mapping)]  # type: ignore[union-attr]
+    listed = s.get("reasons")
+    reasons = [r for r in listed if isinstance(r, Mapping)] if isinstance(listed, list) else []
     quality = visit.analysis.get("quality")
-    if isinstance(quality, Mapping) and quality.get("usable") is False:
-        reasons += [r for r in quality.get("reasons") or [] if isinstance(r, Mapping) and r.get("level") == "refuse"]
+    if isinstance(quality, Mapping) and quality.get("usable") is False and isinstance(quality.get("reasons"), list):
+        reasons += [r for r in quality["reasons"] if isinstance(r, Mapping) and r.get("level") == "refuse"]
     comp = [{"code": _cc(CODES, "reason", "Reason for the outcome"),
              "valueCodeableConcept": _cc(REASONS, str(r.get("code")), str(r.get("message") or r.get("code")))}
             for r in reasons if r.get("code")]
@@ -172,6 +179,7 @@ def _visit_resources(b: _Builder, visit: VisitExport, pdf: bytes | None) -> None
         **({"component": comp} if comp else {}))
     for f, v in shown_measures(visit.analysis):
         code, unit = UNITS.get(f.unit, ("1", f.unit))
+        assert f.normal_range is not None  # shown_measures keeps those with a range
         lo, hi = f.normal_range
         extra: dict = {"referenceRange": [{"low": _qty(lo, unit, code), "high": _qty(hi, unit, code),
                                            "text": "normal range (ScoliScreen feature catalogue)"}]}
@@ -243,5 +251,5 @@ def validate(doc: Mapping[str, object]) -> object:
     return Bundle.model_validate(dict(doc))
 
 
-def write_fhir(visits: Iterable[tuple[VisitExport, bytes | None]], out) -> object:
+def write_fhir(visits: Iterable[tuple[VisitExport, bytes | None]], out: str | Path) -> Path:
     return output.write_text(out, json.dumps(bundle_dict(visits), indent=1, ensure_ascii=False))

@@ -31,7 +31,7 @@ def sequence_from_pixels(points: np.ndarray, fps: float, frame_size: tuple[int, 
     pts[:, :, 1] /= size[1]
     meta = {"source": source, "imported_from": source, "frame_size_guessed": frame_size is None}
     try:
-        return PoseSequence(pts.astype(np.float32), fps, size, timestamps_ms, meta)
+        return PoseSequence(pts.astype(np.float32), fps, size, timestamps_ms, meta)  # type: ignore[arg-type]  # None: default times
     except InputError as exc:
         raise InputError(f"{source}: {exc}") from None
 

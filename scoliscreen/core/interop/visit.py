@@ -60,7 +60,7 @@ def from_open_visit(data: Mapping[str, object], *, outcomes: tuple[Mapping[str, 
     return VisitExport(
         visit_id=int(visit["id"]),
         pseudonym=str(patient.get("pseudonym") or f"visit-{visit['id']}"),
-        birth_year=int(by) if by not in (None, "") else None,  # type: ignore[call-overload]
+        birth_year=int(str(by)) if by not in (None, "") else None,
         sex=str(patient["sex"]) if patient.get("sex") else None,
         visited_at=str(visit.get("visited_at") or visit.get("created_at") or ""),
         analysis=analysis,
