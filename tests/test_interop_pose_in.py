@@ -170,3 +170,20 @@ def test_real_clip_pose_out_and_back_in_gets_the_same_label_and_probability(conv
         s = run_analysis(converted[key]).screening
         assert s is not None and s.label == base.label, key
         assert abs(s.probability - base.probability) < 0.03, (key, s.probability, base.probability)
+
+
+@pytest.mark.slow
+def test_batch_export_writes_one_file_per_screened_visit_and_format(converted, tmp_path, capsys):
+    import pydicom
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a_walk.npz").write_bytes(SEQ.read_bytes())
+    (folder / "b_walk.trc").write_bytes(converted["trc"].read_bytes())
+    out, db = tmp_path / "exports", tmp_path / "r.sqlite3"
+    assert main(["batch", str(folder), "--workers", "1", "--db", str(db), "--export", "fhir,dicom", str(out)]) == 0
+    assert "4 export(s) (fhir, dicom)" in capsys.readouterr().out
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["visit1_dicom.dcm", "visit1_fhir.json", "visit2_dicom.dcm", "visit2_fhir.json"]
+    assert pydicom.dcmread(out / "visit2_dicom.dcm").Modality == "DOC"
+    assert main(["batch", str(folder), "--export", "fhir,xml", str(out), "--db", str(db)]) == 2
