@@ -299,3 +299,24 @@ def test_export_formats_of_the_cli_are_the_registry():
     from scoliscreen.core.interop import FORMATS
 
     assert tuple(FORMATS) == FORMAT_NAMES
+
+
+def test_the_example_files_read_back_in_their_formats():
+    """docs/examples (made by `scoliscreen export --example docs/examples`) parse with each format's library."""
+    import ezc3d
+    import pydicom
+    from fhir.resources.R4B.bundle import Bundle
+
+    from scoliscreen.core.interop.dicom import pdf_from_dicom
+    from scoliscreen.core.interop.pose_in import load_foreign_pose
+
+    ex = REPO / "docs" / "examples"
+    doc = json.loads((ex / "example_fhir_bundle.json").read_text())
+    Bundle.model_validate(doc)
+    assert resources(doc, "Patient")[0]["identifier"][0]["value"] == "EXAMPLE-001"
+    assert pydicom.dcmread(ex / "example_encapsulated_pdf.dcm").PatientID == "EXAMPLE-001"
+    assert pdf_from_dicom(ex / "example_encapsulated_pdf.dcm").startswith(b"%PDF")
+    assert list(ezc3d.c3d(str(ex / "example_pose.c3d"))["parameters"]["POINT"]["LABELS"]["value"]) == list(MP_NAMES)
+    seqs = [load_foreign_pose(ex / n) for n in ("example_pose.trc", "example_openpose", "example_coco17_input.json")]
+    assert [len(s) for s in seqs] == [30, 30, 30]
+    assert (ex / "example_csv" / "landmarks.csv").read_text().startswith("frame,time_s,nose_x_px")

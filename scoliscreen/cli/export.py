@@ -7,6 +7,7 @@
     scoliscreen export 12 --format openpose visit12_json/   # BODY_25 JSON per frame
     scoliscreen export 12 --format csv visit12_csv/         # landmarks + knowledge map tables
     scoliscreen export --format fhir --session 3 4 5 class5b.json
+    scoliscreen export --example docs/examples               # one example file per format
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("out", nargs="?", metavar="OUT", help="output file (fhir .json, dicom .dcm, c3d .c3d, trc .trc) "
                                                          "or folder (openpose, csv)")
     # nargs="+": `export 12 --format fhir OUT` (OUT after the option) parses as well as `export 12 OUT --format fhir`
-    p.add_argument("--format", required=True, nargs="+", metavar=("FORMAT", "OUT"),
+    p.add_argument("--example", metavar="DIR", help="write one example file per format into DIR (docs/examples)")
+    p.add_argument("--format", nargs="+", metavar=("FORMAT", "OUT"),
                    help=f"what to write: {', '.join(FORMAT_NAMES)} (OUT may follow it)")
     p.add_argument("--session", nargs="+", metavar="VISIT_ID",
                    help="with --format fhir: one bundle of these visits (then OUT is the only positional)")
@@ -38,6 +40,14 @@ def run(args) -> int:
     from scoliscreen.core.errors import InputError
     from scoliscreen.core.store import Store
 
+    if args.example:
+        from scoliscreen.app.interop_examples import write_examples
+
+        for path in write_examples(args.example):
+            print(f"example written: {path}")
+        return 0
+    if not args.format:
+        raise InputError("give the format: scoliscreen export VISIT_ID --format FORMAT OUT")
     fmt, *more = args.format
     if fmt not in FORMAT_NAMES:
         raise InputError(f"unknown export format {fmt!r}; choose from {', '.join(FORMAT_NAMES)}")
