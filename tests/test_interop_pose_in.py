@@ -187,3 +187,26 @@ def test_batch_export_writes_one_file_per_screened_visit_and_format(converted, t
     assert names == ["visit1_dicom.dcm", "visit1_fhir.json", "visit2_dicom.dcm", "visit2_fhir.json"]
     assert pydicom.dcmread(out / "visit2_dicom.dcm").Modality == "DOC"
     assert main(["batch", str(folder), "--export", "fhir,xml", str(out), "--db", str(db)]) == 2
+
+
+def test_malformed_other_tool_files_are_one_sentence(tmp_path):
+    cases = {
+        "deep.json": "[" * 100000 + "]" * 100000,
+        "strings.json": json.dumps({"annotations": [{"image_id": 1, "keypoints": ["a"] * 51}]}),
+        "empty.json": "{}",
+        "huge.trc": "PathFileType\t4\t(X/Y/Z)\tx\nDataRate\tUnits\n1e400\tpx\nFrame#\tTime\tnose\n\t\tX1\tY1\tZ1\n\n1\t0\t1\t2\t0\n",
+        "nomarkers.trc": "PathFileType\t4\t(X/Y/Z)\tx\nDataRate\tUnits\n30\tpx\nFrame#\tTime\tfoo\n\t\tX1\tY1\tZ1\n\n1\t0\t1\t2\t0\n",
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(InputError):
+            load_foreign_pose(tmp_path / name)
+    op = tmp_path / "op"
+    op.mkdir()
+    (op / "f_000000000000_keypoints.json").write_text(json.dumps({"people": [{"pose_keypoints_2d": ["x"] * 75}]}))
+    with pytest.raises(InputError, match="numbers"):
+        load_foreign_pose(op)
+    (op / "f_000000000000_keypoints.json").write_text(json.dumps({"people": [], "scoliscreen": {
+        "fps": "fast", "landmarks_33": [1.0] * 132, "frame_size": [10, 10]}}))
+    with pytest.raises(InputError):
+        load_foreign_pose(op)

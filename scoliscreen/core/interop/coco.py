@@ -60,8 +60,16 @@ def read_coco(path: str | Path) -> PoseSequence:
     path = Path(path)
     try:
         doc = json.loads(read_limited(path, "COCO keypoint JSON"))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InputError(f"{path}: not valid JSON") from None
+    try:
+        return _read(path, doc)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        raise InputError(f"{path}: not a COCO-17 keypoint sequence (keypoints must be numbers; "
+                         "see docs/interop.md)") from None
+
+
+def _read(path: Path, doc: object) -> PoseSequence:
     images: list[dict] = []
     if isinstance(doc, dict):
         images = [im for im in doc.get("images") or [] if isinstance(im, dict)]

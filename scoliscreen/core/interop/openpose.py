@@ -90,7 +90,10 @@ def _person_points(person: dict, name: str) -> np.ndarray:
     if not isinstance(flat, list) or len(flat) != 75:
         raise InputError(f"{name}: pose_keypoints_2d must hold 25 x, y, confidence triples (BODY_25), "
                          f"got {len(flat) if isinstance(flat, list) else type(flat).__name__}")
-    arr = np.array(flat, dtype=np.float64).reshape(25, 3)
+    try:
+        arr = np.array(flat, dtype=np.float64).reshape(25, 3)
+    except (ValueError, TypeError, OverflowError):
+        raise InputError(f"{name}: pose_keypoints_2d must hold numbers") from None
     arr[arr[:, 2] <= 0] = np.nan  # OpenPose writes 0, 0, 0 for a point it did not find
     return arr
 
@@ -111,12 +114,16 @@ def read_openpose(folder: str | Path) -> PoseSequence:
             people = doc["people"]
             if not isinstance(people, list):
                 raise TypeError
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise InputError(f"{f}: not an OpenPose JSON frame (no 'people' list)") from None
         ext = doc.get("scoliscreen") if isinstance(doc, dict) else None
         if isinstance(ext, dict) and isinstance(ext.get("landmarks_33"), list) and len(ext["landmarks_33"]) == 132:
             own.append(True)
-            pts[t] = np.array([np.nan if v is None else v for v in ext["landmarks_33"]], dtype=np.float64).reshape(33, 4)
+            try:
+                pts[t] = np.array([np.nan if v is None else v for v in ext["landmarks_33"]],
+                                  dtype=np.float64).reshape(33, 4)
+            except (ValueError, TypeError, OverflowError):
+                raise InputError(f"{f}: the scoliscreen landmarks must be numbers") from None
             fps = fps or ext.get("fps")
             size = size or ext.get("frame_size")
             times.append(ext.get("timestamp_ms"))
@@ -129,5 +136,9 @@ def read_openpose(folder: str | Path) -> PoseSequence:
             pts[t, :, 0:2], pts[t, :, 3] = b[:, 0:2], b[:, 2]
     use_times = all(own) and all(isinstance(x, (int, float)) for x in times)
     ts = np.array(times, dtype=np.float64) if use_times else None
-    frame = (int(size[0]), int(size[1])) if isinstance(size, list) and len(size) == 2 else None
-    return sequence_from_pixels(pts, float(fps or DEFAULT_FPS), frame, ts, str(folder))
+    try:
+        frame = (int(size[0]), int(size[1])) if isinstance(size, list) and len(size) == 2 else None
+        rate = float(fps or DEFAULT_FPS)
+    except (ValueError, TypeError, OverflowError):
+        raise InputError(f"{folder}: the frame size and fps in the scoliscreen key must be numbers") from None
+    return sequence_from_pixels(pts, rate, frame, ts, str(folder))
