@@ -278,6 +278,9 @@ def test_exports_are_owner_only_and_never_follow_a_link_or_replace_a_device(expo
         assert main(["export", vid, "--format", "trc", "/dev/null", "--db", db]) == 2
     assert main(["export", vid, "--format", "trc", str(tmp_path / "x.csv"), "--db", db]) == 2
     assert main(["export", vid, "--format", "nope", str(tmp_path / "x"), "--db", db]) == 2
+    before = sorted(exported["openpose"].iterdir())  # never mixes new frames into an earlier export
+    assert main(["export", vid, "--format", "openpose", str(exported["openpose"]), "--db", db]) == 2
+    assert sorted(exported["openpose"].iterdir()) == before
 
 
 def test_a_missing_interop_extra_is_one_line_and_exit_2(exported, tmp_path, monkeypatch, capsys):

@@ -59,6 +59,8 @@ def frame_documents(seq: PoseSequence) -> list[dict]:
 def write_openpose(seq: PoseSequence, folder: str | Path, stem: str = "pose") -> Path:
     """One ``{stem}_{frame:012d}_keypoints.json`` per frame into ``folder`` (made owner-only)."""
     folder = output.check_output(folder, folder=True)
+    if any(p.suffix.lower() == ".json" for p in folder.iterdir()):  # stale frames would mix into the sequence
+        raise InputError(f"{folder}: holds JSON files already; give a new or empty folder for the OpenPose frames")
     for t, doc in enumerate(frame_documents(seq)):
         output.write_text(folder / f"{stem}_{t:012d}_keypoints.json", json.dumps(doc, allow_nan=False))
     return folder
