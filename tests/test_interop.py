@@ -113,15 +113,23 @@ def test_fhir_percentile_is_read_where_the_result_has_one_and_outcomes_are_inclu
     analysis = json.loads(CACHED.read_text())
     analysis["norms"] = {"percentiles": {"arm_swing_asym_pct": 7.5}}
     visit = VisitExport(1, "P-1", 2015, "M", "2026-01-01T10:00:00+00:00", analysis, None, None,
-                        outcomes=({"visit_id": 1, "xray_cobb_deg": 12.0, "diagnosis": "scoliosis",
-                                   "notes": "seen by Dr Who"},))
+                        outcomes=({"id": 4, "visit_id": 1, "source": "radiograph", "cobb": 12.0, "class": None,
+                                   "atr": None, "observed_on": "2026-02-01", "note": "seen by Dr Who",
+                                   "author": "Dr Who", "created_at": "2026-02-02T10:00:00+00:00",
+                                   "removed_at": None},
+                                  {"id": 5, "visit_id": 1, "source": "scoliometer", "atr": 9.0,
+                                   "removed_at": "2026-02-03T10:00:00+00:00"}))
     doc = bundle_dict([(visit, None)])
     obs = {o["code"]["coding"][0]["code"]: o for o in resources(doc, "Observation")}
     assert obs["arm_swing_asym_pct"]["component"][0]["valueQuantity"]["value"] == 7.5
     assert "component" not in obs["step_time_asym_pct"]
-    outcome = obs["recorded-outcome"]
-    assert {c["code"]["coding"][0]["code"] for c in outcome["component"]} == {"outcome-xray_cobb_deg",
-                                                                                "outcome-diagnosis"}
+    outcomes = [o for o in resources(doc, "Observation") if o["code"]["coding"][0]["code"] == "recorded-outcome"]
+    assert len(outcomes) == 1  # the removed one is not exported
+    (outcome,) = outcomes
+    assert {c["code"]["coding"][0]["code"] for c in outcome["component"]} == {"outcome-source", "outcome-cobb"}
+    assert outcome["effectiveDateTime"].startswith("2026-02-01")
+    cobb = next(c for c in outcome["component"] if c["code"]["coding"][0]["code"] == "outcome-cobb")
+    assert cobb["valueQuantity"]["value"] == 12.0 and cobb["valueQuantity"]["code"] == "deg"
     assert "Dr Who" not in json.dumps(doc)
 
 

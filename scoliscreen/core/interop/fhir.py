@@ -38,8 +38,11 @@ GENDER = {"F": "female", "M": "male"}
 UNITS = {"deg": ("deg", "deg"), "%": ("%", "%"), "TL": ("{trunk_length}", "trunk lengths"), "s": ("s", "s")}
 VERDICT_CODE = {"positive": "refer", "negative": "no-referral", "re-record": "re-record"}
 _MAX_OUTCOME_TEXT = 64
-_OUTCOME_SKIP = ("id", "visit_id", "patient_id", "notes", "note", "text", "comment", "author", "created_at",
-                 "updated_at", "deleted_at", "source", "path", "file", "name", "examiner", "clinician")
+_OUTCOME_SKIP = ("notes", "note", "text", "comment", "author", "created_at", "updated_at", "deleted_at",
+                 "removed_at", "path", "file", "name", "examiner", "clinician", "observed_on", "observed_at", "date")
+_OUTCOME_CODED = ("label", "outcome", "diagnosis", "result", "method", "kind", "type")
+_OUTCOME_LABELS = {"source": "Source of the outcome", "cobb": "Cobb angle (recorded)",
+                   "atr": "Angle of trunk rotation (scoliometer)", "class": "Outcome class"}
 
 
 def _cc(system: str, code: str, display: str) -> dict:
@@ -166,6 +169,7 @@ def _visit_resources(b: _Builder, visit: VisitExport, pdf: bytes | None) -> None
     from scoliscreen.core.report.visit import VERDICT_WORDS, verdict
 
     word = verdict(dict(visit.analysis))
+    words = VERDICT_WORDS.get(word, (word.upper(), ""))
     listed = s.get("reasons")
     reasons = [r for r in listed if isinstance(r, Mapping)] if isinstance(listed, list) else []
     quality = visit.analysis.get("quality")
@@ -175,7 +179,7 @@ def _visit_resources(b: _Builder, visit: VisitExport, pdf: bytes | None) -> None
              "valueCodeableConcept": _cc(REASONS, str(r.get("code")), str(r.get("message") or r.get("code")))}
             for r in reasons if r.get("code")]
     obs("screening-outcome", "Screening outcome label",
-        valueCodeableConcept=_cc(CODES, word.replace(" ", "-"), VERDICT_WORDS[word][0].capitalize()),
+        valueCodeableConcept=_cc(CODES, word.replace(" ", "-"), words[0].capitalize()),
         **({"component": comp} if comp else {}))
     for f, v in shown_measures(visit.analysis):
         code, unit = UNITS.get(f.unit, ("1", f.unit))
@@ -198,7 +202,7 @@ def _visit_resources(b: _Builder, visit: VisitExport, pdf: bytes | None) -> None
                     "subject": _ref(p_ref), "effectiveDateTime": when,
                     "issued": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "result": [_ref(r) for r in results],
-                    "conclusion": f"{VERDICT_WORDS[word][0]}. {DISCLAIMER}. Model {version}."}
+                    "conclusion": f"{words[0]}. {DISCLAIMER}. Model {version}."}
     if pdf is not None:
         report["presentedForm"] = [{"contentType": "application/pdf", "data": base64.b64encode(pdf).decode("ascii"),
                                     "title": f"ScoliScreen visit report ({visit.pseudonym}, {visit.visit_date})",
@@ -207,23 +211,27 @@ def _visit_resources(b: _Builder, visit: VisitExport, pdf: bytes | None) -> None
 
 
 def _outcome(row: Mapping[str, object], patient: str, device: str, when: str) -> dict | None:
-    """A recorded clinical outcome (the store's outcomes table, where there is one): coded and
-    numeric fields only; free text (notes, names, paths) never leaves."""
+    """A recorded clinical outcome (the store's ``outcomes`` table, where there is one: ``source``
+    radiograph/scoliometer/adams/clinical, ``cobb``, ``atr``, ``class``, ``observed_on``): coded
+    and numeric fields only; free text (``note``), the ``author`` and any path never leave."""
+    if row.get("removed_at"):
+        return None
     comp = []
     for key, value in row.items():
-        if key in _OUTCOME_SKIP or value in (None, ""):
+        if key in _OUTCOME_SKIP or key.endswith("id") or value in (None, ""):
             continue
         num = _num(value) if not isinstance(value, str) else None
-        label = key.replace("_", " ")
+        label = _OUTCOME_LABELS.get(key, key.replace("_", " "))
         if num is not None:
-            unit = ("deg", "deg") if "cobb" in key or key.endswith("_deg") else ("1", "1")
-            comp.append({"code": _cc(CODES, f"outcome-{key}", label), "valueQuantity": _qty(num, unit[1], unit[0])})
-        elif isinstance(value, str) and key.endswith(("label", "outcome", "diagnosis", "result", "method",
-                                                      "kind", "type")) and len(value) <= _MAX_OUTCOME_TEXT:
+            deg = key in ("cobb", "atr") or "cobb" in key or key.endswith("_deg")
+            comp.append({"code": _cc(CODES, f"outcome-{key}", label),
+                         "valueQuantity": _qty(num, "deg", "deg") if deg else _qty(num, "1", "1")})
+        elif isinstance(value, str) and (key in ("source", "class") or key.endswith(_OUTCOME_CODED)) \
+                and len(value) <= _MAX_OUTCOME_TEXT:
             comp.append({"code": _cc(CODES, f"outcome-{key}", label), "valueCodeableConcept": {"text": value}})
     if not comp:
         return None
-    date = row.get("observed_at") or row.get("date") or row.get("recorded_at")
+    date = row.get("observed_on") or row.get("observed_at") or row.get("date")
     obs = _observation(_cc(CODES, "recorded-outcome", "Recorded clinical outcome"), patient, device,
                        _when(str(date)) if date else when, component=comp)
     obs["valueString"] = "; ".join(f"{c['code']['text']}: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -52,19 +53,38 @@ def check_output(path: str | Path, *, folder: bool = False) -> Path:
         if not folder and not stat.S_ISREG(st.st_mode):
             raise ScoliScreenError(f"{path}: exists and is not a regular file (a folder, device or pipe); "
                                    "give another name")
-    parent = path.parent
-    if not parent.exists():
-        parent.mkdir(parents=True, mode=OWNER_DIR)
-    if folder and st is None:
-        path.mkdir(mode=OWNER_DIR)
+    _make_dirs(path if folder else path.parent)
     return path
+
+
+def _make_dirs(folder: Path) -> None:
+    """Make ``folder`` and its missing parents, each made here owner-only (0700 whatever the umask)."""
+    missing = []
+    p = folder
+    while not os.path.lexists(p) and p.parent != p:
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, OWNER_DIR)
+            os.chmod(d, OWNER_DIR)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise ScoliScreenError(f"{d}: cannot create the folder ({exc.strerror or type(exc).__name__})") from None
+    if not folder.is_dir():
+        raise ScoliScreenError(f"{folder}: is not a folder")
 
 
 def write_file(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically, owner-only; ``path`` checked by :func:`check_output`."""
     path = check_output(path)
     try:
-        atomic_write_bytes(path, data)
+        writer: Callable[..., object] = atomic_write_bytes
+        try:
+            writer(path, data, private=True)  # a fileio that writes 0600 from the start
+        except TypeError:  # the older fileio: 0644, then made owner-only here
+            writer(path, data)
         os.chmod(path, OWNER_FILE)  # the file os.replace just put there (a link at path was refused)
     except OSError as exc:
         raise ScoliScreenError(f"{path}: cannot write the export ({exc.strerror or type(exc).__name__})") from None
