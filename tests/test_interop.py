@@ -272,6 +272,14 @@ def test_exports_are_owner_only_and_never_follow_a_link_or_replace_a_device(expo
         for f in files:
             assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
     assert stat.S_IMODE(exported["openpose"].stat().st_mode) == 0o700
+    old = os.umask(0)  # a careless umask does not widen what the export makes
+    try:
+        deep = tmp_path / "new" / "deeper" / "p.trc"
+        assert main(["export", str(exported["visit_id"]), "--format", "trc", str(deep), "--db",
+                     str(exported["db"])]) == 0
+    finally:
+        os.umask(old)
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (deep, deep.parent, deep.parent.parent)] == [0o600, 0o700, 0o700]
     target = tmp_path / "precious.txt"
     target.write_text("keep me")
     link = tmp_path / "link.trc"
