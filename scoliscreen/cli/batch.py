@@ -25,7 +25,8 @@ def register(subparsers) -> None:
             "skip what is done, so an interrupted batch resumes where it stopped."
         ),
     )
-    p.add_argument("folder", metavar="FOLDER", help="folder of clips (videos and/or pose-sequence .npz)")
+    p.add_argument("folder", metavar="FOLDER", help="folder of clips (videos, pose-sequence .npz, and other tools' pose: .trc, COCO .json, "
+                        "OpenPose JSON folders)")
     p.add_argument("--roster", metavar="CSV",
                    help="CSV with 'file' (name or glob pattern) and 'patient' (pseudonym) columns, and optionally "
                         "'subject' (whom to follow in that clip, as --subject, a point quoted: \"X,Y\"; an empty "
