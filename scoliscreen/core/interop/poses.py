@@ -8,7 +8,7 @@ from scoliscreen.core.errors import InputError
 from scoliscreen.core.interop.layouts import guess_frame_size
 from scoliscreen.core.sequence import PoseSequence
 
-MAX_POSE_FILE_BYTES = 256 << 20  # one TRC / COCO JSON file
+MAX_POSE_FILE_BYTES = 64 << 20  # one TRC / COCO JSON file / OpenPose frame (~15 min of a 60 fps TRC)
 MAX_FRAME_FILES = 216_000  # OpenPose JSON files in a folder (the sequence frame limit)
 
 
