@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scoliscreen.app.events import Event, Preview, Progress, QualityJudged, Stage
-from scoliscreen.core.analyze import DEFAULT_CAMERA_SECONDS, Analysis, ModelSegment, Spec, analyze
+from scoliscreen.core.analyze import DEFAULT_CAMERA_SECONDS, Analysis, ModelSegment, Spec, analyze, is_pose_file
 from scoliscreen.core.constants import SEQUENCE_SUFFIXES, TARGET_FPS, WINDOW_FRAMES
 from scoliscreen.core.errors import Cancelled, ScoliScreenError
 from scoliscreen.core.model.features import SegmentPart
@@ -53,7 +53,7 @@ def _record(spec: Spec, seconds: float, cancelled: Callable[[], bool],
             subject: str | None = None) -> Generator[Event, None, Analysis]:
     """Pose estimation + gate; a video or camera runs on a helper thread whose per-frame
     callbacks come back here as events (closing this generator stops that thread)."""
-    if not isinstance(spec, int) and str(spec).lower().endswith(SEQUENCE_SUFFIXES):
+    if not isinstance(spec, int) and (str(spec).lower().endswith(SEQUENCE_SUFFIXES) or is_pose_file(spec)):
         return analyze(spec)
     q: queue.Queue[Event | _Done] = queue.Queue()
     stop = threading.Event()

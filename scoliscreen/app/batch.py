@@ -33,7 +33,7 @@ from scoliscreen.app.batch_guard import batch_lock, patient_for_batch, refuse_sa
 from scoliscreen.app.batch_plan import (TALLY, ResultRow, as_int, read_roster, result_row, scan_folder, section,
                                         subject_key, write_csv)
 from scoliscreen.core.errors import InputError, ScoliScreenError
-from scoliscreen.core.fileio import sha256_file
+from scoliscreen.core.interop.pose_in import content_sha256
 from scoliscreen.core.jobs import JobRow, JobTable, job_key
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def _steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[], bool
                 item.patient = entry.patient
                 item.subject = default_subject if entry.subject is None else subject_key(entry.subject)
                 item.patient_id = patient_for_batch(store, item.patient, opts.create_patients, created)
-            item.sha256 = sha256_file(path)
+            item.sha256 = content_sha256(path)  # a file, or an OpenPose JSON folder
         except (InputError, OSError) as exc:
             row = result_row(path, folder, patient=item.patient, error=str(exc), model_version=version,
                              subject=item.subject)

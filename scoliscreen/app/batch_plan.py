@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scoliscreen.core.constants import SEQUENCE_SUFFIXES, VIDEO_SUFFIXES
+from scoliscreen.core.interop.pose_in import pose_inputs
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.outcome_words import RE_RECORD, VERDICTS, verdict_of_label
 
@@ -151,16 +152,16 @@ def read_roster(path: str | Path) -> Roster:
 
 
 def scan_folder(folder: str | Path) -> list[Path]:
-    """Video and pose-sequence files under ``folder`` (recursively, hidden ones skipped), sorted."""
+    """Video, pose-sequence and other tools' pose files (docs/interop.md) under ``folder`` (recursively, hidden ones skipped), sorted."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
     suffixes = VIDEO_SUFFIXES + SEQUENCE_SUFFIXES
-    return sorted(
+    return sorted([
         p for p in folder.rglob("*")
         if p.is_file() and p.suffix.lower() in suffixes
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    ] + pose_inputs(folder, recursive=True))  # other tools' pose: TRC, COCO JSON, OpenPose folders
 
 
 # ---- result rows ------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def screen_file(path: str, model_dir: str | None = None, device: str = "cpu",
     try:
         if _STATE.load_error:
             raise ScoliScreenError(_STATE.load_error)
-        if not Path(path).is_file():
+        if not (Path(path).is_file() or Path(path).is_dir()):  # a folder: OpenPose JSON frames
             raise ScoliScreenError(f"{path}: no such file")
         from scoliscreen.app.batch_adapter import analyze_path
 

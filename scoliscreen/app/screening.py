@@ -13,6 +13,7 @@ from scoliscreen.app.analysis import model_windows, run_analysis
 from scoliscreen.core.analyze import Analysis
 from scoliscreen.app.events import Event, Progress
 from scoliscreen.core.constants import SEQUENCE_SUFFIXES, VIDEO_SUFFIXES
+from scoliscreen.core.interop.pose_in import is_pose_input, pose_inputs
 from scoliscreen.core.errors import InputError, ScoliScreenError
 from scoliscreen.core.model.predict import Screener, ScreeningResult
 from scoliscreen.core.outcome_words import RE_RECORD
@@ -25,11 +26,16 @@ _VISIT_KEYS = ("probability", "label", "threshold", "cobb_estimate", "cobb_inter
 
 
 def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
-    """Files to screen: a directory means every video / pose-sequence file in it (sorted)."""
+    """Files to screen: a directory means every video / pose-sequence file in it (sorted), and
+    every TRC / COCO-17 JSON file and OpenPose JSON folder (docs/interop.md); a directory that is
+    itself an OpenPose JSON folder is one input."""
     out: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES + SEQUENCE_SUFFIXES)
+        if p.is_dir() and is_pose_input(p):
+            out.append(p)
+        elif p.is_dir():
+            out += sorted([q for q in p.iterdir() if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES + SEQUENCE_SUFFIXES]
+                          + pose_inputs(p))
         else:
             out.append(p)
     return out

@@ -3,6 +3,7 @@
     scoliscreen analyze                       # the bundled sample walking clip
     scoliscreen analyze VIDEO [--save-sequence OUT.npz] [--json]
     scoliscreen analyze POSES.npz             # a pose-sequence file: skips pose estimation
+    scoliscreen analyze openpose_json/        # OpenPose BODY_25 folder, .trc or COCO-17 .json (docs/interop.md)
     scoliscreen analyze --camera 0 --seconds 6
     scoliscreen analyze VIDEO --subject 850,600  # follow the person at that point (default: the walker)
 
@@ -28,7 +29,8 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("video", nargs="?", metavar="VIDEO",
-                   help="video file (mp4, mov, avi, mkv) or pose-sequence .npz; default: the bundled sample")
+                   help="video file (mp4, mov, avi, mkv), pose-sequence .npz, or another tool's pose: an OpenPose JSON "
+                        "folder, a 2-D .trc or a COCO-17 .json (docs/interop.md); default: the bundled sample")
     p.add_argument("--camera", type=int, metavar="INDEX", help="record from this camera (OpenCV index) instead")
     p.add_argument("--seconds", type=float, default=6.0, help="recording length with --camera (default 6)")
     p.add_argument("--save-sequence", metavar="OUT.npz", help="write the pose sequence (docs/sequence_format.md)")

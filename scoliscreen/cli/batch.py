@@ -26,7 +26,8 @@ def register(subparsers) -> None:
             "skip what is done, so an interrupted batch resumes where it stopped."
         ),
     )
-    p.add_argument("folder", metavar="FOLDER", help="folder of clips (videos and/or pose-sequence .npz)")
+    p.add_argument("folder", metavar="FOLDER", help="folder of clips (videos, pose-sequence .npz, and other tools' pose: .trc, COCO .json, "
+                        "OpenPose JSON folders)")
     p.add_argument("--roster", metavar="CSV",
                    help="CSV with 'file' (name or glob pattern) and 'patient' (pseudonym) columns, and optionally "
                         "'subject' (whom to follow in that clip, as --subject, a point quoted: \"X,Y\"; an empty "
@@ -50,6 +51,9 @@ def register(subparsers) -> None:
     p.add_argument("--tls-cert", metavar="PEM", help="this client's certificate for a tls:// --scheduler")
     p.add_argument("--tls-key", metavar="PEM", help="this client's private key for a tls:// --scheduler")
     p.add_argument("--reports", metavar="DIR", help="write a PDF report per child (and a session summary) here")
+    p.add_argument("--export", nargs=2, metavar=("FORMATS", "DIR"),
+                   help="also write each screened visit as these formats (comma-separated: fhir,dicom,c3d,trc,"
+                        "openpose,csv; docs/interop.md) into DIR, one file per visit and format")
     p.add_argument("--model", metavar="DIR", help="screening model folder (default: the shipped one)")
     p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda", "mps"],
                    help="device of each worker's model (default cpu: one model per worker process)")
@@ -125,13 +129,31 @@ def run(args) -> int:
     from scoliscreen.core.store import Store
 
     _check(args)
+    exports = None
+    if args.export:
+        from scoliscreen.app.interop import parse_formats
+
+        exports = (parse_formats(args.export[0]), args.export[1])  # a bad name: one line, before any work
     opts = BatchOptions(folder=args.folder, roster=args.roster, out=args.out, workers=args.workers,
                         create_patients=args.create_patients, retry_failed=args.retry_failed,
                         scheduler=args.scheduler, local_cluster=args.local_cluster, reports=args.reports,
                         model_dir=args.model, device=args.device, subject=args.subject,
                         tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key)
+    visit_ids: list[int] = []
+
+    def on_event(ev) -> None:
+        rows = [ev.row] if ev.kind == "result" and ev.row else ev.rows if ev.kind == "planned" and ev.rows else []
+        visit_ids.extend(int(r["visit_id"]) for r in rows  # screened now, or in an earlier run of this batch
+                         if r.get("visit_id") not in ("", None) and r.get("status") in ("done", None))
+        display(ev)
+
     with Store.open(args.db) as store, _Display() as display:
-        summary = drain(batch_steps(opts, store), display)
+        summary = drain(batch_steps(opts, store), on_event)
+        if exports and visit_ids and not summary.cancelled:
+            from scoliscreen.app.interop import export_visits
+
+            written = export_visits(store, dict.fromkeys(visit_ids), *exports)
+            print(f"{len(written)} export(s) ({', '.join(exports[0])}) written to {exports[1]}")
     minutes = summary.seconds / 60.0
     rate = f", {summary.screened / minutes:.1f} clips/min" if summary.screened and minutes > 0 else ""
     print(f"Batch: {summary.total} files, {summary.done} done, {summary.failed} failed"

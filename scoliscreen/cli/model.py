@@ -57,7 +57,8 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser(
         "predict", help="screen videos or pose-sequence files",
-        description="Screen each input (video or pose-sequence .npz; a folder means every such file in it). "
+        description="Screen each input (video, pose-sequence .npz, or another tool's pose: OpenPose JSON folder, "
+                    ".trc, COCO-17 .json; a folder means every such input in it). "
                     "One JSON object per input; a file that fails gets an 'error' entry and the run goes on. "
                     "Research use only - not a diagnostic device.",
     )

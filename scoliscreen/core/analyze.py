@@ -32,6 +32,7 @@ from scoliscreen.core.kinematics.knowledge_map import KnowledgeMap
 from scoliscreen.core.kinematics.text import ClinicalText
 from scoliscreen.core.model.predict import ScreeningResult
 from scoliscreen.core.quality import QualityReport, assess_quality
+from scoliscreen.core.interop.pose_in import is_foreign_pose, load_foreign_pose
 from scoliscreen.core.sequence import PoseSequence, load_sequence
 from scoliscreen.core.serialize import (
     clinical_text_from_dict, knowledge_map_from_dict, quality_from_dict, screening_from_dict,
@@ -174,7 +175,15 @@ def tracking_summary(raw: PoseSequence) -> dict[str, object] | None:
 
 
 def _is_sequence_file(spec: Spec) -> bool:
-    return isinstance(spec, (str, Path)) and Path(spec).suffix.lower() in SEQUENCE_SUFFIXES
+    return is_pose_file(spec)
+
+
+def is_pose_file(spec: object) -> bool:
+    """A pose file or folder (no pose estimation): our ``.npz``, or another tool's pose
+    (OpenPose JSON folder, TRC, COCO-17 JSON; ``core.interop.pose_in``)."""
+    if not isinstance(spec, (str, Path)) or isinstance(spec, bool):
+        return False
+    return Path(spec).suffix.lower() in SEQUENCE_SUFFIXES or is_foreign_pose(spec)
 
 
 def analyze(
@@ -193,7 +202,7 @@ def analyze(
     t0 = time.perf_counter()
     if _is_sequence_file(spec):
         assert not isinstance(spec, int)
-        raw = load_sequence(spec)
+        raw = load_sequence(spec) if Path(spec).suffix.lower() in SEQUENCE_SUFFIXES else load_foreign_pose(spec)
         raw.meta.setdefault("source", str(spec))
         info = SourceInfo("sequence", str(spec), raw.fps, raw.image_size, len(raw))
     else:

@@ -78,6 +78,9 @@ class RecordsController(QObject):
         self.export_action.triggered.connect(self.export_current)
         file_menu = window.menuBar().actions()[0].menu()
         file_menu.insertAction(file_menu.actions()[3], self.export_action)
+        from scoliscreen.gui.export_menu import ExportMenu
+
+        self.export_menu = ExportMenu(self, file_menu)  # FHIR, DICOM, C3D, TRC, OpenPose, CSV (docs/interop.md)
         view = window.menuBar().addMenu("&Records")
         for i, name in enumerate(("&Analysis", "&History", "&Compare")):
             act = QAction(name, window)
