@@ -131,6 +131,9 @@ def test_session_summary_has_a_row_per_visit_and_the_footer_on_every_page(tmp_pa
 
 def test_report_cli_refuses_bad_requests(tmp_path, capsys):
     db = str(tmp_path / "r.sqlite3")
+    assert main(["report", "7", str(tmp_path / "x.pdf"), "--db", db]) == 2  # no such database
+    assert "no records database here" in capsys.readouterr().err and not Path(db).exists()
+    Store.open(db).close()
     assert main(["report", "7", str(tmp_path / "x.pdf"), "--db", db]) == 2
     assert main(["report", "7", str(tmp_path / "x.txt"), "--db", db]) == 2
     assert main(["report", "--db", db]) == 2

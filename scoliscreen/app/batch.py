@@ -334,7 +334,9 @@ def _reports(store: Store, rows: Iterable[ResultRow], folder: Path,
         yield event("note", message="PDF reports are not available in this install; none written")
         return []
     visit_report, session_report = hook
-    folder.mkdir(parents=True, exist_ok=True)
+    from scoliscreen.core.fileio import private_dir
+
+    private_dir(folder)  # reports of children: a folder made here is 0700
     written: list[Path] = []
     visit_ids: list[int] = []
     for row in rows:

@@ -38,7 +38,9 @@ def run(args) -> int:
         raise InputError(f"{out}: the report is a PDF; give a file name ending in .pdf")
     from scoliscreen.core.report import report_visit, session_summary
 
-    with Store.open(args.db) as store:
+    # --db names another file (a backup being inspected): read-only, no audit row, no WAL switch;
+    # the practice's own database logs the export
+    with Store.open(args.db, read_only=args.db is not None) as store:
         if args.session:
             path = session_summary(store, args.session, out, title=args.title)
         else:

@@ -37,3 +37,8 @@ class Cancelled(ScoliScreenError):
     """Long work was cancelled by the user."""
 
     exit_code = 130
+
+
+class OutputError(ScoliScreenError):
+    """An output cannot be written: the target is a link, a device or a folder, or the disk is
+    full / read-only / not ours (message names the file)."""

@@ -125,8 +125,9 @@ class LiveWorker(Worker):
     # ---- recording (called from the GUI thread) ------------------------------------------
     def start_recording(self, folder: str | Path) -> Path:
         """Write the following frames to ``folder/rec-<time>.mp4`` (atomically, on stop)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        from scoliscreen.core.fileio import private_dir
+
+        folder = private_dir(folder)  # recordings of children: a folder made here is 0700
         path = folder / f"rec-{datetime.now():%Y%m%d-%H%M%S}.mp4"
         with self._record_lock:
             self._record_path = path

@@ -240,10 +240,9 @@ def import_scoliosis1k(
     writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / "labels.csv.tmp"
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    tmp.replace(out / "labels.csv")
+    from scoliscreen.core.fileio import atomic_write_text
+
+    atomic_write_text(out / "labels.csv", buf.getvalue())
 
     from scoliscreen.core.data.dataset import load_dataset
 

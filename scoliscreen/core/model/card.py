@@ -59,7 +59,7 @@ def save_model(net, card: dict, out_dir: str | Path) -> dict:
     out_dir = Path(out_dir)
     state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
     blob = st_save(state, metadata={"format": "pt", "model": MODEL_NAME})
-    atomic_write_bytes(out_dir / WEIGHTS_FILE, blob)
+    atomic_write_bytes(out_dir / WEIGHTS_FILE, blob, private=False)
     sha = hashlib.sha256(blob).hexdigest()
     digest = tensor_digest(state)
     card = dict(card)
@@ -67,8 +67,8 @@ def save_model(net, card: dict, out_dir: str | Path) -> dict:
     card["weights"] = {"file": WEIGHTS_FILE, "sha256": sha, "bytes": len(blob), "tensor_sha256": digest}
     card["model_version"] = model_version(digest)
     card["intended_use"] = INTENDED_USE
-    atomic_write_bytes(out_dir / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode())
-    atomic_write_bytes(out_dir / CARD_MD, render_card_md(card).encode())
+    atomic_write_bytes(out_dir / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode(), private=False)
+    atomic_write_bytes(out_dir / CARD_MD, render_card_md(card).encode(), private=False)
     return card
 
 

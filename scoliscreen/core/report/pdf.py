@@ -169,9 +169,7 @@ def new_document(title: str, model_version: str):
 
 def save(pdf, out: str | Path) -> Path:
     """Write atomically (a half-written report never replaces a good one)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    pdf.output(str(tmp))
-    tmp.replace(out)
-    return out
+    from scoliscreen.core.fileio import atomic_write_bytes, check_target
+
+    out = check_target(out)  # before the (slow) rendering: a link or a device is refused at once
+    return atomic_write_bytes(out, bytes(pdf.output()))  # 0600, mkstemp beside OUT, os.replace
