@@ -213,10 +213,11 @@ def result_row(path: Path, folder: Path, *, sha256: str = "", patient: str | Non
 def write_csv(rows: Iterable[Mapping[str, object]], out: str | Path) -> Path:
     """Every row (an iterable: streamed, not held), written atomically: a crash leaves the old file."""
     from scoliscreen.core.fileio import atomic_writer
+    from scoliscreen.core.textsafe import spreadsheet_safe
 
     with atomic_writer(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        for row in rows:
-            writer.writerow(row)
+        for row in rows:  # a cell a spreadsheet would run as a formula gets a leading quote
+            writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return Path(out)

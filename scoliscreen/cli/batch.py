@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 
+from scoliscreen.core.textsafe import terminal_safe
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -53,10 +54,10 @@ def register(subparsers) -> None:
 def _check(args) -> None:
     from scoliscreen.core.errors import InputError
 
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers must be at least 1")
-    if args.local_cluster is not None and args.local_cluster < 1:
-        raise InputError("--local-cluster must be at least 1")
+    from scoliscreen.core.device import check_workers
+
+    check_workers(args.workers)
+    check_workers(args.local_cluster, "--local-cluster")
     if args.scheduler and "://" not in args.scheduler:
         raise InputError("--scheduler must be an address like tcp://HOST:PORT")
     from scoliscreen.core.tracking import parse_subject
@@ -99,13 +100,13 @@ class _Display:
                 self.task = self.bar.add_task("batch", total=ev.total, completed=ev.done, tally="")
             self.bar.update(self.task, completed=ev.done, total=ev.total, tally=self.tally_text(ev.tally))
             if ev.kind in ("retry", "note", "started", "planned", "paused") and ev.message:
-                self.bar.console.print(ev.message)
+                self.bar.console.print(terminal_safe(ev.message), markup=False)
         elif ev.kind == "result":
             row = ev.row
             what = row["result"] + (f": {row['error']}" if row["status"] == "error" else "")
-            print(f"[{ev.done}/{ev.total}] {row['file']}: {what}", file=sys.stderr)
+            print(terminal_safe(f"[{ev.done}/{ev.total}] {row['file']}: {what}"), file=sys.stderr)
         elif ev.message:
-            print(ev.message, file=sys.stderr)
+            print(terminal_safe(ev.message), file=sys.stderr)
 
 
 def run(args) -> int:
