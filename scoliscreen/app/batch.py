@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from scoliscreen.app import batch_adapter as adapter
-from scoliscreen.app.batch_plan import (TALLY, ResultRow, as_int, read_roster, result_row, scan_folder, section,
+from scoliscreen.app.batch_plan import (TALLY, ResultRow, as_int, check_member, read_roster, result_row, scan_folder,
+                                        section,
                                         subject_key, write_csv)
 from scoliscreen.core.errors import InputError
 from scoliscreen.core.fileio import sha256_file
@@ -150,6 +151,7 @@ def batch_steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[],
         item = _Item(i, path, subject=default_subject)
         row: ResultRow | None = None
         try:
+            check_member(path, folder)  # FIFOs, devices, links out of FOLDER: reported, not screened
             if roster is not None:
                 entry = roster.entry_for(path, folder)
                 if entry is None:

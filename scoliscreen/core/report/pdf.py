@@ -60,6 +60,7 @@ def _document_class():
                 self.add_font("Body", "B", str(fonts[1]))
                 self.body_family = "Body"
                 self.has_unicode = True
+                self._cmap: set[int] | None = None
             else:
                 self.body_family = "Helvetica"
                 self.has_unicode = False
@@ -69,11 +70,19 @@ def _document_class():
 
         def text_(self, s) -> str:
             s = "" if s is None else str(s)
-            if self.has_unicode:
-                return s
+            if self.has_unicode:  # a character the font lacks (CJK, control codes) prints as "?":
+                cmap = self._glyphs()  # fpdf would log a missing-glyph warning on stderr for it
+                return "".join(c if c in "\n" or ord(c) in cmap and c.isprintable() else "?" for c in s)
             for k, v in _ASCII.items():
                 s = s.replace(k, v)
             return s.encode("latin-1", "replace").decode("latin-1")
+
+        def _glyphs(self) -> set[int]:
+            """Code points both body fonts (regular and bold) draw."""
+            if self._cmap is None:
+                self._cmap = set.intersection(*(set(f.cmap) for k, f in self.fonts.items()
+                                                if k.startswith(self.body_family.lower())))
+            return self._cmap
 
         def font(self, size: float = 10, bold: bool = False, colour=(0, 0, 0)) -> None:
             self.set_font(self.body_family, "B" if bold else "", size)
