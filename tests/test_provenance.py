@@ -49,6 +49,12 @@ def test_shipped_config_matches_the_pin_and_an_edited_config_is_a_local_model(tm
     assert loaded["model_version"].startswith("local model")
 
 
+def test_card_check_knows_the_networks_choices():
+    from scoliscreen.core.model import card_check, fusion, network
+
+    assert card_check.MODALITIES == network.MODALITIES and card_check.FUSIONS == fusion.FUSIONS
+
+
 def test_shipped_model_keeps_its_name():
     _, card = load_model(m.MODEL)
     assert card["model_version"] == SHIPPED_NAME

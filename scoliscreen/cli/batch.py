@@ -57,6 +57,10 @@ def _check(args) -> None:
     from scoliscreen.core.device import check_workers
 
     check_workers(args.workers)
+    if args.out:
+        from scoliscreen.core.fileio import check_target
+
+        check_target(args.out)  # a link, a device or a folder is refused before any clip is screened
     check_workers(args.local_cluster, "--local-cluster")
     if args.scheduler and "://" not in args.scheduler:
         raise InputError("--scheduler must be an address like tcp://HOST:PORT")

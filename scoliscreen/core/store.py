@@ -83,7 +83,8 @@ class Store(PatientsMixin, AnnotationsMixin):
             else:
                 db.enable_wal()
             for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                store_open.make_private(f, 0o600)  # existing installs are fixed on open (files we own)
+                if not read_only:  # existing installs are fixed on open (files we own); an inspection changes nothing
+                    store_open.make_private(f, 0o600)
             store = cls(db, path)
             store.read_only = read_only
             if read_only:

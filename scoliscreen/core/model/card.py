@@ -92,11 +92,8 @@ def read_card(model_dir: str | Path) -> dict:
 
 
 def load_model(model_dir: str | Path, device: str = "cpu"):
-    """Rebuild the network from the card and load the weights after checking their sha256."""
-    from safetensors.torch import load_file
-
-    from scoliscreen.core.model.network import ScreeningNet
-
+    """Rebuild the network from the card and load the weights after checking their sha256 (and
+    the card's bounds and the weights' header: nothing is built or imported from a bad folder)."""
     model_dir = Path(model_dir)
     from scoliscreen.core.model.card_check import check_config, check_safetensors_header, config_sha256
 
@@ -118,6 +115,10 @@ def load_model(model_dir: str | Path, device: str = "cpu"):
     from scoliscreen.core.model.provenance import model_provenance
 
     check_safetensors_header(wfile)
+    from safetensors.torch import load_file
+
+    from scoliscreen.core.model.network import ScreeningNet
+
     try:
         net = ScreeningNet(config)
         net.load_state_dict(load_file(str(wfile), device="cpu"))

@@ -20,6 +20,10 @@ from pathlib import Path
 
 from scoliscreen.core.errors import ModelIntegrityError
 
+# network.MODALITIES and fusion.FUSIONS (those import torch; a card is checked before torch loads;
+# tests/test_campaign_hardening.py checks they agree)
+MODALITIES = ("video", "map", "text")
+FUSIONS = ("latent", "attention", "concat")
 MAX_CARD_BYTES = 16 << 20
 MAX_HEADER_BYTES = 16 << 20
 # name -> (low, high) for integer settings
@@ -50,8 +54,6 @@ def _numbers(cfg: dict, key: str, where: str, *, most: int) -> list:
 def check_config(card: object, where: str | Path) -> dict:
     """The card's ``config`` if it is a dict within bounds; else a ModelIntegrityError."""
     from scoliscreen.core.landmarks import NUM_REGIONS
-    from scoliscreen.core.model.fusion import FUSIONS
-    from scoliscreen.core.model.network import MODALITIES
 
     if not isinstance(card, dict):
         raise ModelIntegrityError(f"{where}: the model card is not a JSON object")
