@@ -82,6 +82,14 @@ def _unchanged_backup(w, out, err):
     assert not os.path.exists(str(w.backup) + "-wal")
 
 
+def _exported_logged(w, out, err):  # the practice's own database (no --db) logs the export
+    import sqlite3
+
+    con = sqlite3.connect(w.db)
+    assert con.execute("SELECT action FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0] == "exported"
+    con.close()
+
+
 def _no_escape(w, out, err):
     assert "\x1b" not in out and "\x07" not in out and "\x1b" not in err
 
@@ -168,7 +176,7 @@ def _cases(w: h.World) -> list[Case]:
         Case("db backup is 0600", ["db", "backup", p("b/backup.sqlite3")], code=0,
              check=_owner_only(p("b"), p("b/backup.sqlite3"))),
         Slow("report is 0600", ["report", v, p("r/visit.pdf")], code=0, audit_may_grow=True,
-             check=_owner_only(p("r"), p("r/visit.pdf"))),
+             check=_all(_owner_only(p("r"), p("r/visit.pdf")), _exported_logged)),
         Slow("session summary is 0600", ["report", "--session", v, str(w.cjk_visit), "--out", p("r/s.pdf")], code=0,
              audit_may_grow=True, check=_owner_only(p("r/s.pdf"))),
         # ---- B.7 write errors: full disk -> one line, exit 2, nothing half-written
@@ -361,7 +369,8 @@ def _campaign(tmp_path, capsys, monkeypatch, *, slow: bool) -> None:
         if problems:
             failures.append(f"{case.name}: {'; '.join(problems)}: {err.strip()[-300:]!r}")
     with capsys.disabled():
-        print("slowest:", ", ".join(f"{n} {t:.2f}s" for t, n in sorted(timings)[-30:]))
+        t, name = max(timings)
+        print(f"{len(cases)} hostile cases in {sum(t for t, _ in timings):.1f} s (slowest: {name} {t:.1f} s)")
     assert not failures, f"{len(failures)} of {len(cases)} cases:\n" + "\n".join(failures)
     leftovers = [p.name for p in tmp_path.rglob("*.tmp") if not p.is_symlink()]
     assert leftovers == [], leftovers  # no temp file left behind by a failed write

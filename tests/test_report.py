@@ -87,7 +87,7 @@ def _check_visit_report(tmp_path, analysis):
                   "Weights sha256", "simulated gait only", analysis["clinical_text"]["findings"][0]):
         assert words in whole, words
     with Store.open(db) as store:
-        assert store.audit_log("visit", vid)[-1]["action"] == "exported"
+        assert store.audit_log("visit", vid)[-1]["action"] == "created"  # --db FILE: read-only, no audit row
     build = REPO / "build"
     build.mkdir(exist_ok=True)
     subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(out),

@@ -99,7 +99,8 @@ def load_model(model_dir: str | Path, device: str = "cpu"):
 
     card = read_card(model_dir)
     config = check_config(card, model_dir / CARD_JSON)  # bounds first: nothing is built from a bad card
-    weights = card.get("weights") if isinstance(card.get("weights"), dict) else {}
+    found = card.get("weights")
+    weights: dict = found if isinstance(found, dict) else {}
     wfile = model_dir / Path(str(weights.get("file", WEIGHTS_FILE))).name
     if not wfile.is_file():
         raise ModelIntegrityError(f"{model_dir}: the weights file {wfile.name} is missing")

@@ -80,7 +80,7 @@ def _document_class():
         def _glyphs(self) -> set[int]:
             """Code points both body fonts (regular and bold) draw."""
             if self._cmap is None:
-                self._cmap = set.intersection(*(set(f.cmap) for k, f in self.fonts.items()
+                self._cmap = set.intersection(*(set(getattr(f, "cmap", ())) for k, f in self.fonts.items()
                                                 if k.startswith(self.body_family.lower())))
             return self._cmap
 
