@@ -64,11 +64,12 @@ class Store(PatientsMixin, AnnotationsMixin):
 
         from scoliscreen.core import store_open
 
-        path = Path(path) if path is not None else cls.default_path()
+        given, path = path is not None, Path(path) if path is not None else cls.default_path()
         exists = store_open.check_database_file(path)  # a database, or nothing: checked before any chmod
         if not exists:
-            if read_only:
+            if read_only and given:
                 raise InputError(f"{path}: no records database here (check --db)")
+            read_only = False  # the practice's own database is made on first use, as it always was
             store_open.create_database_file(path)  # ours, 0600 from the start
         from scoliscreen.core.paths import user_data_dir
 
