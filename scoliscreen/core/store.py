@@ -57,9 +57,7 @@ class Store(PatientsMixin, AnnotationsMixin):
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> "Store":
-        """Open (or, unless ``read_only``, create) the database; see ``store_open`` for the
-        checks made before the file is touched. ``read_only``: no WAL switch, no migration, no
-        audit row, and a missing file is an error (a mistyped ``--db`` makes no empty database)."""
+        """Open (create) the database after ``store_open``'s checks; ``read_only``: see store_open."""
         import sqlite_utils
 
         from scoliscreen.core import store_open
