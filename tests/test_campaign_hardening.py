@@ -230,6 +230,10 @@ def _cases(w: h.World) -> list[Case]:
              audit_may_grow=True, lines=1, check=_batch_rows),  # "N files: 0 to screen, N already settled"
         Case("batch: a sparse 20 GB clip is not hashed", ["batch", p("media_big"), "--out", p("bo/big.csv")],
              audit_may_grow=True, check=lambda w, o, e: "larger than the 4 GiB" in Path(p("bo/big.csv")).read_text()),
+        Case("batch --out, disk full", ["batch", p("media"), "--out", p("bo/full.csv")], enospc=True, lines=2,
+             audit_may_grow=True, check=_absent(p("bo/full.csv"))),  # progress line + the error
+        Case("batch --reports onto a file", ["batch", p("media"), "--reports", p("afile")], lines=2,
+             audit_may_grow=True),
         Case("batch --out onto a symlink", ["batch", p("media"), "--out", p("link.csv")]),
         Case("batch --out onto /dev/full", ["batch", p("media"), "--out", "/dev/full"]),
     ]
