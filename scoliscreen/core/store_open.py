@@ -85,7 +85,8 @@ def create_database_file(path: Path) -> None:
         return
     except OSError as exc:
         raise InputError(f"{path}: cannot create the records database ({exc.strerror})") from None
-    os.fchmod(fd, 0o600)
+    if hasattr(os, "fchmod"):  # POSIX: 0600 whatever the umask (Windows: the profile's ACL)
+        os.fchmod(fd, 0o600)
     os.close(fd)
 
 
