@@ -32,6 +32,29 @@ def test_shipped_weights_match_the_pin():
     assert SHIPPED_NAME == model_version(weights_digest(m.MODEL / "model.safetensors"))
 
 
+def test_shipped_config_matches_the_pin_and_an_edited_config_is_a_local_model(tmp_path):
+    import shutil
+
+    from scoliscreen.core.model.card_check import config_sha256
+    from scoliscreen.core.model.provenance import SHIPPED_CONFIG_SHA256
+
+    card = json.loads((m.MODEL / "model_card.json").read_text())
+    assert config_sha256(card["config"]) == SHIPPED_CONFIG_SHA256
+    model = tmp_path / "model"
+    shutil.copytree(m.MODEL, model)
+    card["config"]["balanced_pool"] = not card["config"]["balanced_pool"]  # same weights, other network
+    (model / "model_card.json").write_text(json.dumps(card))
+    _, loaded = load_model(model)
+    assert loaded["model_provenance"]["is_shipped"] is False
+    assert loaded["model_version"].startswith("local model")
+
+
+def test_card_check_knows_the_networks_choices():
+    from scoliscreen.core.model import card_check, fusion, network
+
+    assert card_check.MODALITIES == network.MODALITIES and card_check.FUSIONS == fusion.FUSIONS
+
+
 def test_shipped_model_keeps_its_name():
     _, card = load_model(m.MODEL)
     assert card["model_version"] == SHIPPED_NAME

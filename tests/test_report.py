@@ -91,7 +91,7 @@ def _check_visit_report(tmp_path, analysis):
                   "Weights sha256", "simulated gait only", analysis["clinical_text"]["findings"][0]):
         assert words in whole, words
     with Store.open(db) as store:
-        assert store.audit_log("visit", vid)[-1]["action"] == "exported"
+        assert store.audit_log("visit", vid)[-1]["action"] == "created"  # --db FILE: read-only, no audit row
     build = REPO / "build"
     build.mkdir(exist_ok=True)
     subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(out),
@@ -142,6 +142,9 @@ def test_session_summary_has_a_row_per_visit_and_the_footer_on_every_page(tmp_pa
 
 def test_report_cli_refuses_bad_requests(tmp_path, capsys):
     db = str(tmp_path / "r.sqlite3")
+    assert main(["report", "7", str(tmp_path / "x.pdf"), "--db", db]) == 2  # no such database
+    assert "no records database here" in capsys.readouterr().err and not Path(db).exists()
+    Store.open(db).close()
     assert main(["report", "7", str(tmp_path / "x.pdf"), "--db", db]) == 2
     assert main(["report", "7", str(tmp_path / "x.txt"), "--db", db]) == 2
     assert main(["report", "--db", db]) == 2

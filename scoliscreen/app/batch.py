@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from scoliscreen.app import batch_adapter as adapter
 from scoliscreen.app.batch_guard import batch_lock, patient_for_batch, refuse_same_file
-from scoliscreen.app.batch_plan import (TALLY, ResultRow, as_int, read_roster, result_row, scan_folder, section,
+from scoliscreen.app.batch_plan import (TALLY, ResultRow, as_int, check_member, read_roster, result_row, scan_folder,
+                                        section,
                                         subject_key, write_csv)
 from scoliscreen.core.errors import InputError, ScoliScreenError
 from scoliscreen.core.interop.pose_in import content_sha256
@@ -154,6 +155,7 @@ def _steps(opts: BatchOptions, store: Store, *, should_cancel: Callable[[], bool
         item = _Item(i, path, subject=default_subject)
         row: ResultRow | None = None
         try:
+            check_member(path, folder)  # FIFOs, devices, links out of FOLDER: reported, not screened
             if roster is not None:
                 entry = roster.entry_for(path, folder)
                 if entry is None:
@@ -349,7 +351,9 @@ def _reports(store: Store, rows: Iterable[ResultRow], folder: Path,
         yield event("note", message="PDF reports are not available in this install; none written")
         return []
     visit_report, session_report = hook
-    folder.mkdir(parents=True, exist_ok=True)
+    from scoliscreen.core.fileio import private_dir
+
+    private_dir(folder)  # reports of children: a folder made here is 0700
     written: list[Path] = []
     visit_ids: list[int] = []
     for row in rows:

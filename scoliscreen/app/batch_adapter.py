@@ -66,7 +66,7 @@ def model_version(model_dir: str | Path | None = None) -> str:
     from scoliscreen.core.errors import ModelIntegrityError
     from scoliscreen.core.fileio import sha256_file
     from scoliscreen.core.model.card import WEIGHTS_FILE, read_card
-    from scoliscreen.core.model.provenance import model_provenance
+    from scoliscreen.core.model.provenance import decision_digest, model_provenance
     from scoliscreen.core.paths import screening_model_dir
 
     folder = Path(model_dir or screening_model_dir())
@@ -79,7 +79,9 @@ def model_version(model_dir: str | Path | None = None) -> str:
     if actual != weights.get("sha256"):
         raise ModelIntegrityError(f"{wfile}: sha256 does not match the model card (file corrupt or replaced)")
     card_version = card.get("model_version")
-    return str(model_provenance(actual, None if card_version is None else str(card_version))["model_version"])
+    # the card's calibration / threshold / config count too: a recalibrated card is a local model
+    prov = model_provenance(actual, None if card_version is None else str(card_version), decision_digest(card))
+    return str(prov["model_version"])
 
 
 def stored_analysis(store: Store, visit_id: int) -> dict[str, object]:

@@ -110,10 +110,15 @@ class Roster:
         return None if entry is None else entry.patient
 
 
+MAX_ROSTER_BYTES = 8 << 20  # a roster is one line per child: kilobytes
+
+
 def read_roster(path: str | Path) -> Roster:
     """Parse a roster CSV (see the module docstring); a malformed one is an InputError naming the row."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_ROSTER_BYTES:  # before reading: a 140 MB roster once took 917 MB
+            raise InputError(f"{path}: the roster is larger than {MAX_ROSTER_BYTES >> 20} MiB")
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the roster ({exc})") from None
@@ -157,11 +162,30 @@ def scan_folder(folder: str | Path) -> list[Path]:
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
     suffixes = VIDEO_SUFFIXES + SEQUENCE_SUFFIXES
+    # not only regular files: a FIFO, a device link or a link out of the folder named .mp4 is
+    # listed, and refused (reported in its row) by check_member, never silently left out
     return sorted([
         p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in suffixes
+        if not p.is_dir() and p.suffix.lower() in suffixes
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     ] + pose_inputs(folder, recursive=True))  # other tools' pose: TRC, COCO JSON, OpenPose folders
+
+
+def check_member(path: Path, folder: Path) -> None:
+    """Refuse (InputError, shown in the file's row) a listed file that is not a regular file or
+    whose real location is outside ``folder`` (a symlink out of the folder is not screened)."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise InputError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path.name}: not a regular file (a FIFO, a device or a link to one); not screened")
+    real, root = path.resolve(), folder.resolve()
+    if root not in real.parents:
+        raise InputError(f"{path.name}: a link to {real}, outside the folder; not screened")
 
 
 # ---- result rows ------------------------------------------------------------------------
@@ -226,10 +250,11 @@ def result_row(path: Path, folder: Path, *, sha256: str = "", patient: str | Non
 def write_csv(rows: Iterable[Mapping[str, object]], out: str | Path) -> Path:
     """Every row (an iterable: streamed, not held), written atomically: a crash leaves the old file."""
     from scoliscreen.core.fileio import atomic_writer
+    from scoliscreen.core.textsafe import spreadsheet_safe
 
     with atomic_writer(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        for row in rows:
-            writer.writerow(row)
+        for row in rows:  # a cell a spreadsheet would run as a formula gets a leading quote
+            writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return Path(out)

@@ -34,7 +34,8 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
         if p.is_dir() and is_pose_input(p):
             out.append(p)
         elif p.is_dir():
-            out += sorted([q for q in p.iterdir() if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES + SEQUENCE_SUFFIXES]
+            # every media name, regular or not: a FIFO or a device link is refused in its own row
+            out += sorted([q for q in p.iterdir() if not q.is_dir() and q.suffix.lower() in VIDEO_SUFFIXES + SEQUENCE_SUFFIXES]
                           + pose_inputs(p))
         else:
             out.append(p)

@@ -56,11 +56,21 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    from scoliscreen.core.textsafe import terminal_safe
+
+    saved_out, sys.stdout = sys.stdout, _TerminalSafe(sys.stdout)  # IDs, notes, file names: no escape codes
     try:
         return int(args.func(args) or 0)
     except ScoliScreenError as exc:
-        print(f"scoliscreen: error: {exc}", file=sys.stderr)
+        print(f"scoliscreen: error: {terminal_safe(str(exc), keep_newlines=False)}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a read or write the commands did not foresee: still one line, exit 2
+        if os.environ.get("SCOLISCREEN_DEBUG"):
+            raise
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(terminal_safe(f"scoliscreen: error: {where}{exc.strerror or exc}", keep_newlines=False),
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("scoliscreen: interrupted", file=sys.stderr)
         return 130
@@ -70,11 +80,31 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("SCOLISCREEN_DEBUG"):
             raise
         print(
-            f"scoliscreen: internal error: {type(exc).__name__}: {exc} "
-            "(set SCOLISCREEN_DEBUG=1 for details)",
+            terminal_safe(f"scoliscreen: internal error: {type(exc).__name__}: {exc} "
+                          "(set SCOLISCREEN_DEBUG=1 for details)", keep_newlines=False),
             file=sys.stderr,
         )
         return 1
+    finally:
+        if isinstance(sys.stdout, _TerminalSafe):
+            sys.stdout = saved_out
+
+
+class _TerminalSafe:
+    """stdout as the commands see it: every write passes through ``textsafe.terminal_safe``, so
+    a patient ID, a note or a file name holding ESC sequences prints as text (``\\x1b[2J``)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from scoliscreen.core.textsafe import terminal_safe
+
+        self._stream.write(terminal_safe(text))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 if __name__ == "__main__":

@@ -169,7 +169,10 @@ def run(args) -> int:
         from scoliscreen.core.store import Store
 
         with Store.open() as store:
-            store.require_patient(args.patient)
+            patient = store.require_patient(args.patient)
+        if patient["archived_at"]:  # add_visit would refuse it, but only after the analysis
+            raise InputError(f"patient {patient['pseudonym']} is archived; restore them first "
+                             f"(scoliscreen patients archive {patient['pseudonym']} --undo)")
     # A missing or damaged model fails here (exit 2), before any recording or visit.
     screener = load_screener(args.model, device=args.device)
     label = "Recording + pose" if args.camera is not None else "Pose estimation"

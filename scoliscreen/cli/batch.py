@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import sys
 
+from scoliscreen.core.textsafe import terminal_safe
+
 MAX_WORKERS = 64  # each worker process holds ~0.8 GB
 
 def register(subparsers) -> None:
@@ -67,6 +69,14 @@ def _check(args) -> None:
     for flag, n in (("--workers", args.workers), ("--local-cluster", args.local_cluster)):
         if n is not None and not 1 <= n <= MAX_WORKERS:
             raise InputError(f"{flag} must be between 1 and {MAX_WORKERS} (worker processes on this machine)")
+    from scoliscreen.core.device import check_workers
+
+    check_workers(args.workers)  # and at most 4 per CPU
+    check_workers(args.local_cluster, "--local-cluster")
+    if args.out:
+        from scoliscreen.core.fileio import check_target
+
+        check_target(args.out)  # a link, a device or a folder is refused before any clip is screened
     from scoliscreen.app.cluster import TlsFiles, check_scheduler
 
     check_scheduler(args.scheduler, TlsFiles(args.tls_ca, args.tls_cert, args.tls_key),
@@ -115,13 +125,13 @@ class _Display:
                 self.task = self.bar.add_task("batch", total=ev.total, completed=ev.done, tally="")
             self.bar.update(self.task, completed=ev.done, total=ev.total, tally=self.tally_text(ev.tally))
             if ev.kind in ("retry", "note", "started", "planned", "paused") and ev.message:
-                self.bar.console.print(ev.message)
+                self.bar.console.print(terminal_safe(ev.message), markup=False)
         elif ev.kind == "result":
             row = ev.row
             what = row["result"] + (f": {row['error']}" if row["status"] == "error" else "")
-            print(f"[{ev.done}/{ev.total}] {row['file']}: {what}", file=sys.stderr)
+            print(terminal_safe(f"[{ev.done}/{ev.total}] {row['file']}: {what}"), file=sys.stderr)
         elif ev.message:
-            print(ev.message, file=sys.stderr)
+            print(terminal_safe(ev.message), file=sys.stderr)
 
 
 def run(args) -> int:

@@ -29,7 +29,7 @@ def run(args) -> int:
     if not args.db_command:
         args._parser.print_help()
         return 0
-    with Store.open(args.db) as store:
+    with Store.open(args.db, read_only=True) as store:  # backup, export and info only read
         if args.db_command == "backup":
             out = store.backup(args.out)
             print(f"backed up {store.path} to {out}")

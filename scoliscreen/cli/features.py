@@ -43,13 +43,9 @@ def _print_catalogue(out) -> None:
 
 def _write_text(path, text: str) -> None:
     """Write via a temporary file and an atomic rename: never a half-written file."""
-    from pathlib import Path
+    from scoliscreen.core.fileio import atomic_write_text
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, text)
 
 
 def run(args) -> int:

@@ -155,6 +155,9 @@ def _bar():
 
 
 def run_train(args) -> int:
+    from scoliscreen.core.fileio import private_dir
+
+    private_dir(args.out, private=False)  # a file, a link or a device as OUT is refused before training
     from scoliscreen.core.model.pipeline import train_pipeline
 
     cfg = _config(args)
@@ -193,7 +196,10 @@ def _world_name(folder: Path) -> str:
 
 
 def run_evaluate(args) -> int:
-    from scoliscreen.core.fileio import atomic_write_bytes
+    from scoliscreen.core.fileio import atomic_write_bytes, check_target
+
+    if args.out:
+        check_target(args.out)  # a link, a device or a folder is refused before the evaluation
     from scoliscreen.core.model.evaluate import metrics_table
     from scoliscreen.core.model.pipeline import evaluate_pipeline
 

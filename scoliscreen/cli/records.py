@@ -54,7 +54,8 @@ def run(args) -> int:
     from scoliscreen.core.store import Store
 
     cmd = args.patients_command
-    with Store.open(args.db) as store:
+    read_only = cmd not in ("add", "edit", "archive")  # list, visits, trend: the file is not touched
+    with Store.open(args.db, read_only=read_only) as store:
         if cmd == "add":
             p = store.add_patient(args.pseudonym, args.birth_year, args.sex, school=args.school,
                                   school_class=args.school_class)

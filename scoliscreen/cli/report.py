@@ -41,7 +41,9 @@ def run(args) -> int:
     refuse_same_file(out, "the report", database=args.db or Store.default_path())  # `report --db X X`
     from scoliscreen.core.report import report_visit, session_summary
 
-    with Store.open(args.db) as store:
+    # --db names another file (a backup being inspected): read-only, no audit row, no WAL switch;
+    # the practice's own database logs the export
+    with Store.open(args.db, read_only=args.db is not None) as store:
         if args.session:
             path = session_summary(store, args.session, out, title=args.title)
         else:

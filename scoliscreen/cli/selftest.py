@@ -270,8 +270,9 @@ def run(args) -> int:
     print(f"ScoliScreen {__version__} self-test ({'bundle' if getattr(sys, 'frozen', False) else 'source'}, "
           f"Python {sys.version.split()[0]})", flush=True)
     if args.keep:
-        tmp = Path(args.keep)
-        tmp.mkdir(parents=True, exist_ok=True)
+        from scoliscreen.core.fileio import private_dir
+
+        tmp = private_dir(args.keep)  # refuses a file, a link or a device; a new folder is 0700
         results = run_checks(tmp, gui=not args.no_gui)
     else:
         with tempfile.TemporaryDirectory(prefix="scoliscreen-selftest-") as name:

@@ -20,3 +20,18 @@ def resolve_device(device: str = "auto") -> str:
     if mps is not None and mps.is_available():
         return "mps"
     return "cpu"
+
+
+WORKERS_PER_CPU = 4  # more worker processes than this per CPU only thrash (and exhaust memory)
+
+
+def check_workers(n: int | None, option: str = "--workers") -> int | None:
+    """``n`` worker processes, or an InputError when below 1 or above 4 x the CPUs."""
+    import os
+
+    if n is None:
+        return None
+    top = WORKERS_PER_CPU * (os.cpu_count() or 1)
+    if not 1 <= n <= top:
+        raise InputError(f"{option} must be between 1 and {top} (4 per CPU) on this computer, got {n}")
+    return n

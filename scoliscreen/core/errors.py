@@ -37,3 +37,9 @@ class Cancelled(ScoliScreenError):
     """Long work was cancelled by the user."""
 
     exit_code = 130
+
+
+class OutputError(InputError):
+    """An output cannot be written: the target is a link, a device or a folder, or the disk is
+    full / read-only / not ours (message names the file). An InputError (the path given cannot
+    be used), so every place that reports a bad input in its row or line reports this too."""

@@ -90,8 +90,9 @@ def user_data_dir() -> Path:
             f"the data folder {path} lies inside the installed app, which an update replaces; "
             "choose another SCOLISCREEN_DATA_DIR"
         )
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    from scoliscreen.core.fileio import private_dir
+
+    return private_dir(path)  # patient data: a folder made here is 0700, whatever the umask
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -100,6 +101,6 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def cache_dir() -> Path:
-    path = user_data_dir() / "cache"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    from scoliscreen.core.fileio import private_dir
+
+    return private_dir(user_data_dir() / "cache")  # pose caches of child videos: 0700

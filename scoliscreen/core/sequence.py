@@ -200,25 +200,23 @@ def save_sequence(seq: PoseSequence, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_suffix(".npz")
-    tmp = path.with_name(path.name + ".tmp.npz")
+    from scoliscreen.core.errors import OutputError
+    from scoliscreen.core.fileio import atomic_writer
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            tmp,
-            landmarks=seq.landmarks.astype(np.float32),
-            fps=np.float64(seq.fps),
-            image_size=np.asarray(seq.image_size, dtype=np.int64),
-            timestamps_ms=seq.timestamps_ms.astype(np.float64),
-            format_version=np.int64(FORMAT_VERSION),
-            meta_json=np.asarray(json.dumps(seq.meta, default=str)),
-        )
-        tmp.replace(path)  # atomic: a crash never leaves a half-written file under the real name
-    except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise InputError(f"{path}: cannot write the pose sequence ({exc.strerror or type(exc).__name__})") from None
+        with atomic_writer(path, "wb") as fh:  # mkstemp (O_EXCL, 0600) beside PATH, then os.replace
+            np.savez_compressed(
+                fh,
+                landmarks=seq.landmarks.astype(np.float32),
+                fps=np.float64(seq.fps),
+                image_size=np.asarray(seq.image_size, dtype=np.int64),
+                timestamps_ms=seq.timestamps_ms.astype(np.float64),
+                format_version=np.int64(FORMAT_VERSION),
+                meta_json=np.asarray(json.dumps(seq.meta, default=str)),
+            )
+    except OutputError as exc:
+        why = str(exc).removeprefix(f"{path}: ")
+        raise OutputError(f"{path}: cannot write the pose sequence; {why}") from None
     return path
 
 

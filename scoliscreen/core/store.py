@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -24,6 +23,8 @@ from pathlib import Path
 from scoliscreen.core import store_history as history
 from scoliscreen.core.errors import InputError, ScoliScreenError
 from scoliscreen.core.fileio import sha256_file
+from scoliscreen.core.store_open import BUSY_TIMEOUT_MS, configure as _configure  # noqa: F401  (re-exported)
+from scoliscreen.core.store_open import sequence_bytes as _sequence_bytes
 from scoliscreen.core.store_annotations import MEASUREMENT_KINDS, AnnotationsMixin
 from scoliscreen.core.store_history import now as _now
 from scoliscreen.core.store_outcomes import OutcomesMixin
@@ -33,42 +34,10 @@ from scoliscreen.core.store_schema import SCHEMA_VERSION, migrate
 __all__ = ["Store", "SCHEMA_VERSION", "DB_NAME", "SEXES", "LOCAL_USER", "AUDIT_ACTIONS", "MEASUREMENT_KINDS"]
 
 
-def _make_private(path: Path, mode: int) -> None:
-    """chmod ``path`` to ``mode`` if it exists and is looser (patient data: owner only)."""
-    try:
-        if path.exists() and (path.stat().st_mode & 0o777) != mode:
-            os.chmod(path, mode)
-    except OSError:
-        pass  # a read-only or foreign file system: the store still opens
-
-
 DB_NAME = "scoliscreen.sqlite3"
 VIDEO_DIR = "videos"  # copies of recordings, next to the database, named by sha256
 LOCAL_USER = "local user"
 AUDIT_ACTIONS = ("created", "viewed", "exported", "deleted", "edited")
-BUSY_TIMEOUT_MS = 30_000
-
-
-def _configure(conn: sqlite3.Connection) -> None:
-    """Per-connection settings: wait for a concurrent writer instead of failing, enforce
-    foreign keys, fsync every commit (a visit saved is a visit kept)."""
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-
-
-def _sequence_bytes(sequence) -> bytes | None:
-    """``.npz`` bytes of a PoseSequence, a path to a ``.npz``, or bytes."""
-    if sequence is None or isinstance(sequence, bytes):
-        return sequence
-    if isinstance(sequence, (str, Path)):
-        return Path(sequence).read_bytes()
-    import tempfile
-
-    from scoliscreen.core.sequence import save_sequence
-
-    with tempfile.TemporaryDirectory() as tmp:
-        return save_sequence(sequence, Path(tmp) / "seq.npz").read_bytes()
 
 
 class Store(PatientsMixin, AnnotationsMixin, OutcomesMixin):
@@ -78,6 +47,7 @@ class Store(PatientsMixin, AnnotationsMixin, OutcomesMixin):
         self.db = db
         self.path = path
         self.user = LOCAL_USER
+        self.read_only = False
 
     # ---- lifecycle ---------------------------------------------------------------------
     @staticmethod
@@ -87,26 +57,42 @@ class Store(PatientsMixin, AnnotationsMixin, OutcomesMixin):
         return user_data_dir() / DB_NAME
 
     @classmethod
-    def open(cls, path: str | Path | None = None) -> "Store":
+    def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> "Store":
+        """Open (create) the database after ``store_open``'s checks; ``read_only``: see store_open."""
         import sqlite_utils
 
-        path = Path(path) if path is not None else cls.default_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from scoliscreen.core import store_open
+
+        given, path = path is not None, Path(path) if path is not None else cls.default_path()
+        exists = store_open.check_database_file(path)  # a database, or nothing: checked before any chmod
+        if not exists:
+            if read_only and given:
+                raise InputError(f"{path}: no records database here (check --db)")
+            read_only = False  # the practice's own database is made on first use, as it always was
+            store_open.create_database_file(path)  # ours, 0600 from the start
         from scoliscreen.core.paths import user_data_dir
 
         if path.parent == user_data_dir():
-            _make_private(path.parent, 0o700)  # patient data: owner only (docs/privacy.md)
+            store_open.make_private(path.parent, 0o700)  # patient data: owner only (docs/privacy.md)
         try:
-            db = sqlite_utils.Database(path)
-            _make_private(path, 0o600)  # SQLite gives its -wal and -shm files the database's mode
+            db = sqlite_utils.Database(store_open.connect(path, read_only=read_only))
             _configure(db.conn)
-            db.enable_wal()
+            if read_only:
+                db.conn.execute("PRAGMA query_only = ON")
+                db.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # a malformed image fails here
+            else:
+                db.enable_wal()
             for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                _make_private(f, 0o600)  # existing installs are fixed on open
+                if not read_only:  # existing installs are fixed on open (files we own); an inspection changes nothing
+                    store_open.make_private(f, 0o600)
             store = cls(db, path)
-            store._migrate()
+            store.read_only = read_only
+            if read_only:
+                store._check_schema()
+            else:
+                store._migrate()
         except sqlite3.DatabaseError as exc:
-            raise ScoliScreenError(f"{path}: cannot open the records database ({exc})") from None
+            raise InputError(f"{path}: cannot open the records database ({exc})") from None
         return store
 
     def close(self) -> None:
@@ -147,6 +133,14 @@ class Store(PatientsMixin, AnnotationsMixin, OutcomesMixin):
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
+    def _check_schema(self) -> None:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise ScoliScreenError(f"{self.path}: made by a newer ScoliScreen (schema {version}); update the app")
+        if version < SCHEMA_VERSION:
+            raise InputError(f"{self.path}: an older records database (schema {version}); open it once "
+                             "with `scoliscreen patients add` or the app to upgrade it")
+
     def _migrate(self) -> None:
         version = self.schema_version()
         if version > SCHEMA_VERSION:
@@ -177,6 +171,8 @@ class Store(PatientsMixin, AnnotationsMixin, OutcomesMixin):
 
     def _audit(self, action: str, entity: str, entity_id: int | None, detail: str = "") -> None:
         assert action in AUDIT_ACTIONS, action
+        if self.read_only:
+            return  # an inspection (a backup read with report --db) leaves the file as it was
         self._insert("audit", {"at": _now(), "user": self.user, "action": action, "entity": entity,
                                "entity_id": entity_id, "detail": detail})
 
@@ -184,6 +180,8 @@ class Store(PatientsMixin, AnnotationsMixin, OutcomesMixin):
         """Record an audit event on its own (e.g. ``exported`` when a report is written)."""
         if action not in AUDIT_ACTIONS:
             raise InputError(f"audit action must be one of {', '.join(AUDIT_ACTIONS)}")
+        if self.read_only:
+            return
         with self.transaction():
             self._audit(action, entity, entity_id, detail)
 
@@ -265,10 +263,10 @@ class Store(PatientsMixin, AnnotationsMixin, OutcomesMixin):
         rel = Path(VIDEO_DIR) / f"{sha256}{video.suffix.lower()}"
         dest = self.data_dir / rel
         if not dest.exists():  # content-addressed: a crash leaves at most a harmless .part file
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            part = dest.with_name(dest.name + ".part")
-            shutil.copyfile(video, part)
-            part.replace(dest)
+            from scoliscreen.core.fileio import temp_beside
+
+            with temp_beside(dest) as part:  # mkstemp (O_EXCL, 0600) in the 0700 videos folder
+                shutil.copyfile(video, part)
         return rel.as_posix()
 
     _VISIT_SQL = (
@@ -306,7 +304,13 @@ class Store(PatientsMixin, AnnotationsMixin, OutcomesMixin):
         row = self.conn.execute("SELECT result_json FROM analyses WHERE visit_id = ?", [visit_id]).fetchone()
         if row is None:
             raise InputError(f"no visit with id {visit_id}")
-        return json.loads(row[0])
+        try:
+            out = json.loads(row[0])
+        except (ValueError, TypeError, RecursionError):
+            out = None
+        if not isinstance(out, dict):
+            raise InputError(f"visit {visit_id}: the stored result is damaged (not the JSON this app wrote)")
+        return out
 
     def sequence(self, visit_id: int):
         """The visit's PoseSequence, or None when none was stored."""
@@ -324,7 +328,11 @@ class Store(PatientsMixin, AnnotationsMixin, OutcomesMixin):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"visit{visit_id}.npz"
             path.write_bytes(row[0])
-            return load_sequence(path)
+            try:
+                return load_sequence(path)
+            except InputError as exc:  # name the visit, not the temp file (deleted on return)
+                why = str(exc).removeprefix(f"{path}: ")
+                raise InputError(f"visit {visit_id}: the stored pose sequence is damaged ({why})") from None
 
     def open_visit(self, visit_id: int, *, with_sequence: bool = True, audit: bool = True) -> dict:
         """Everything about one visit for display or a report: ``visit`` (row), ``patient``

@@ -45,6 +45,10 @@ MIN_FRAME_SIDE = 32  # pixels; below this no pose model can find a person
 DEFAULT_FPS = 30.0
 MAX_CAMERA_INDEX = 9999  # OpenCV crashes (SIGSEGV) on a negative index; >= 100 picks a backend
 MAX_VIDEO_BYTES = 64 << 30  # a longer screening video is not a walking clip
+# a gait clip is seconds long; a longer video is refused from the container's frame count and
+# frame rate when it opens (not after minutes of pose estimation), and again while decoding
+# when the container does not say
+MAX_CLIP_SECONDS = 600.0
 # A decode that stops before this share of the container's frame count means a damaged file.
 MIN_DECODED_SHARE = 0.75
 
@@ -199,6 +203,10 @@ class VideoFileSource(FrameSource):
         self.fps = fps if math.isfinite(fps) and 0.5 <= fps <= 1000 else DEFAULT_FPS
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self.frame_count = count if count > 0 else None
+        if self.frame_count and self.frame_count / self.fps > MAX_CLIP_SECONDS:
+            self._cap.release()
+            raise InputError(f"{self.path}: the video lasts {self.frame_count / self.fps / 60:.0f} minutes; a gait "
+                             f"clip is at most {MAX_CLIP_SECONDS / 60:.0f} minutes (trim it to the walk)")
         # First frame: proves the file decodes, and gives the true size.
         first = self._read_raw(self._cap)
         if first is None:
@@ -279,6 +287,9 @@ class VideoFileSource(FrameSource):
             if not math.isfinite(ts) or ts <= last_ts or (index > 0 and ts == 0.0):
                 ts = index * step if last_ts < index * step else last_ts + step
             last_ts = ts
+            if ts > MAX_CLIP_SECONDS * 1000:
+                raise InputError(f"{self.path}: the video runs past {MAX_CLIP_SECONDS / 60:.0f} minutes; a gait "
+                                 "clip is shorter (trim it to the walk)")
             self.frames_decoded = index + 1
             yield Frame(index, ts, img)
             index += 1

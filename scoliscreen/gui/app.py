@@ -154,11 +154,11 @@ def screenshot(out: str | Path, clip: str | Path | None = None, size=(1440, 900)
         _wait(app, lambda: False, 0.3)  # let layouts and pyqtgraph settle
         if image is None:
             image = window.grab()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.stem + ".partial" + (out.suffix or ".png"))
-        if not image.save(str(tmp), "PNG"):
-            raise ScoliScreenError(f"{out}: the screenshot could not be written.")
-        os.replace(tmp, out)
+        from scoliscreen.core.fileio import temp_beside
+
+        with temp_beside(out) as tmp:  # may show a patient: 0600, O_EXCL temp, never through a link
+            if not image.save(str(tmp), "PNG"):
+                raise ScoliScreenError(f"{out}: the screenshot could not be written.")
     finally:
         window.close()
         window.shutdown()

@@ -125,8 +125,9 @@ class LiveWorker(Worker):
     # ---- recording (called from the GUI thread) ------------------------------------------
     def start_recording(self, folder: str | Path) -> Path:
         """Write the following frames to ``folder/rec-<time>.mp4`` (atomically, on stop)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        from scoliscreen.core.fileio import private_dir
+
+        folder = private_dir(folder)  # recordings of children: a folder made here is 0700
         path = folder / f"rec-{datetime.now():%Y%m%d-%H%M%S}.mp4"
         with self._record_lock:
             self._record_path = path
@@ -143,8 +144,13 @@ class LiveWorker(Worker):
         if path is not None and self._writer is None:
             import cv2
 
+            import tempfile
+
             h, w = frame.image.shape[:2]
-            tmp = path.with_name(path.stem + ".partial.mp4")
+            # a recording of a child: an O_EXCL temp file, 0600, that the writer fills in place
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".partial.mp4")
+            os.close(fd)
+            tmp = Path(name)
             self._writer = (cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h)), tmp, path)
         if self._writer is not None and path is None:
             self._finish_recording()
@@ -155,10 +161,13 @@ class LiveWorker(Worker):
         writer, tmp, final = self._writer
         self._writer = None
         writer.release()
-        if tmp.exists() and tmp.stat().st_size > 0:
+        from scoliscreen.core.fileio import describe_target
+
+        if tmp.exists() and tmp.stat().st_size > 0 and describe_target(final) is None:
             os.replace(tmp, final)  # atomic: a crash never leaves a truncated file under the final name
             self.recording_saved.emit(str(final))
         else:
+            tmp.unlink(missing_ok=True)
             self.error.emit("The recording could not be written.")
 
     def _pose_loop(self) -> None:

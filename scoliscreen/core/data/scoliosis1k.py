@@ -36,6 +36,10 @@ from scoliscreen.core.landmarks import from_coco17
 from scoliscreen.core.sequence import PoseSequence, save_sequence
 
 MAX_PICKLE_BYTES = 64 << 20  # one sequence's keypoints are kilobytes to a few MB
+# a keypoint sequence holds at most this many numbers (36,000 frames x 17 x 3: 20 minutes at
+# 30 fps); counted in the unpickled lists BEFORE an array is built, since a few kB of pickle
+# can reference one list thousands of times (a 6.5 kB file once grew to 1.5 GB)
+MAX_KEYPOINT_VALUES = 36_000 * 17 * 3
 CATEGORIES = {"positive": 1, "neutral": 0, "negative": 0}
 # Frame sizes tried when the keypoint extent must tell the image size (landscape and portrait).
 _STANDARD_SIZES = ((640, 480), (720, 576), (1280, 720), (1920, 1080), (2560, 1440), (3840, 2160))
@@ -54,6 +58,34 @@ class _SafeUnpickler(pickle.Unpickler):
         if (module, name) in _ALLOWED:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a pickle")
+
+
+def _count_values(obj, budget: int = MAX_KEYPOINT_VALUES) -> int:
+    """How many numbers ``np.asarray(obj)`` would hold, stopping past ``budget``. Shared
+    sub-lists are counted once per reference but measured once (memo by id): linear in the
+    pickle's size, never in the size it claims."""
+    memo: dict[int, int] = {}
+
+    def count(x, depth: int) -> int:
+        if isinstance(x, np.ndarray):
+            return int(x.size)
+        if not isinstance(x, (list, tuple)):
+            return 1
+        if depth > 8:
+            raise ValueError("nested deeper than keypoints are")
+        key = id(x)
+        if key not in memo:
+            total = 0
+            for item in x:
+                total += count(item, depth + 1)
+                if total > budget:
+                    break
+            memo[key] = total
+        return memo[key]
+
+    if isinstance(obj, dict):
+        return sum(min(count(v, 0), budget + 1) for v in obj.values())
+    return count(obj, 0)
 
 
 def read_keypoints(path: str | Path) -> np.ndarray:
@@ -84,6 +116,13 @@ def read_keypoints(path: str | Path) -> np.ndarray:
             if key in obj:
                 obj = obj[key]
                 break
+    try:
+        n = _count_values(obj)
+    except ValueError as exc:
+        raise InputError(f"{path}: keypoints are not a numeric array ({exc})") from None
+    if n > MAX_KEYPOINT_VALUES:
+        raise InputError(f"{path}: holds more than {MAX_KEYPOINT_VALUES:,} numbers; a keypoint sequence is at "
+                         f"most {MAX_KEYPOINT_VALUES // 51:,} frames")
     try:
         raw = np.asarray(obj)
         if raw.dtype.kind not in "biuf":  # strings, objects, complex: not keypoints
@@ -172,12 +211,22 @@ def _read_subject_map(path: Path | None) -> dict[str, str]:
     if path is None:
         return {}
     try:
+        if Path(path).stat().st_size > MAX_PICKLE_BYTES:
+            raise DatasetError(f"{path}: the subject map is larger than {MAX_PICKLE_BYTES >> 20} MiB")
         rows = list(csv.DictReader(Path(path).read_text(encoding="utf-8-sig").splitlines()))
     except OSError as exc:
-        raise DatasetError(f"{path}: cannot read the subject map ({exc})") from None
+        raise DatasetError(f"{path}: cannot read the subject map ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DatasetError(f"{path}: the subject map is not UTF-8 CSV text ({type(exc).__name__})") from None
     if not rows or not {"sequence_id", "subject_id"} <= set(rows[0]):
         raise DatasetError(f"{path}: the subject map needs the columns sequence_id, subject_id")
-    return {r["sequence_id"].strip(): r["subject_id"].strip() for r in rows}
+    out = {}
+    for i, r in enumerate(rows, start=2):
+        seq, sid = r.get("sequence_id"), r.get("subject_id")
+        if not isinstance(seq, str) or not isinstance(sid, str) or not seq.strip() or not sid.strip():
+            raise DatasetError(f"{path}: row {i} has no sequence_id or subject_id (a short row?)")
+        out[seq.strip()] = sid.strip()
+    return out
 
 
 def import_scoliosis1k(
@@ -240,10 +289,9 @@ def import_scoliosis1k(
     writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / "labels.csv.tmp"
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    tmp.replace(out / "labels.csv")
+    from scoliscreen.core.fileio import atomic_write_text
+
+    atomic_write_text(out / "labels.csv", buf.getvalue())
 
     from scoliscreen.core.data.dataset import load_dataset
 

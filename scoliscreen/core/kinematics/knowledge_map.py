@@ -12,7 +12,6 @@ computed is a neutral 0 and shows as low coverage).
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,18 +103,15 @@ class KnowledgeMap:
 
     def write_csv(self, path: str | Path) -> Path:
         """Per-window matrix as CSV (window, start_frame, time_s, one column per feature); atomic."""
+        from scoliscreen.core.fileio import atomic_writer
+
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", newline="") as fh:
+        with atomic_writer(path, "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["window", "start_frame", "time_s", *self.feature_names])
             for i in range(self.n_windows):
                 row = ["" if not np.isfinite(v) else f"{v:.6g}" for v in self.values[i]]
                 w.writerow([i, int(self.window_start[i]), f"{self.window_times_s[i]:.4f}", *row])
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
         return path
 
 

@@ -202,5 +202,5 @@ def write_results(run: dict, path: str | Path, dataset: str = "", command: str =
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     if BEGIN in old and END in old:  # keep the shipped model's block (written from its card)
         text = text.rstrip("\n") + "\n\n" + old[old.index(BEGIN): old.index(END) + len(END)] + "\n"
-    atomic_write_bytes(path, text.encode())
+    atomic_write_bytes(path, text.encode(), private=False)
     return path

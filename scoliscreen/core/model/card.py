@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from scoliscreen.core.errors import ModelIntegrityError
+from scoliscreen.core.errors import InputError, ModelIntegrityError
 from scoliscreen.core.fileio import atomic_write_bytes, sha256_file
 
 WEIGHTS_FILE = "model.safetensors"
@@ -59,7 +59,7 @@ def save_model(net, card: dict, out_dir: str | Path) -> dict:
     out_dir = Path(out_dir)
     state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
     blob = st_save(state, metadata={"format": "pt", "model": MODEL_NAME})
-    atomic_write_bytes(out_dir / WEIGHTS_FILE, blob)
+    atomic_write_bytes(out_dir / WEIGHTS_FILE, blob, private=False)
     sha = hashlib.sha256(blob).hexdigest()
     digest = tensor_digest(state)
     card = dict(card)
@@ -67,8 +67,8 @@ def save_model(net, card: dict, out_dir: str | Path) -> dict:
     card["weights"] = {"file": WEIGHTS_FILE, "sha256": sha, "bytes": len(blob), "tensor_sha256": digest}
     card["model_version"] = model_version(digest)
     card["intended_use"] = INTENDED_USE
-    atomic_write_bytes(out_dir / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode())
-    atomic_write_bytes(out_dir / CARD_MD, render_card_md(card).encode())
+    atomic_write_bytes(out_dir / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode(), private=False)
+    atomic_write_bytes(out_dir / CARD_MD, render_card_md(card).encode(), private=False)
     return card
 
 
@@ -76,39 +76,60 @@ def read_card(model_dir: str | Path) -> dict:
     path = Path(model_dir) / CARD_JSON
     if not path.exists():
         raise ModelIntegrityError(f"{model_dir}: no screening model here ({CARD_JSON} is missing)")
+    from scoliscreen.core.model.card_check import MAX_CARD_BYTES
+
     try:
-        return json.loads(path.read_text())
-    except ValueError:
+        if path.stat().st_size > MAX_CARD_BYTES:
+            raise ModelIntegrityError(f"{path}: the model card is larger than {MAX_CARD_BYTES >> 20} MiB")
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; nesting 100k deep recurses
         raise ModelIntegrityError(f"{path}: the model card is not valid JSON") from None
+    except OSError as exc:
+        raise ModelIntegrityError(f"{path}: cannot read the model card ({exc.strerror or exc})") from None
+    if not isinstance(card, dict):
+        raise ModelIntegrityError(f"{path}: the model card is not a JSON object")
+    return card
 
 
 def load_model(model_dir: str | Path, device: str = "cpu"):
-    """Rebuild the network from the card and load the weights after checking their sha256."""
-    from safetensors.torch import load_file
-
-    from scoliscreen.core.model.network import ScreeningNet
-
+    """Rebuild the network from the card and load the weights after checking their sha256 (and
+    the card's bounds and the weights' header: nothing is built or imported from a bad folder)."""
     model_dir = Path(model_dir)
+    from scoliscreen.core.model.card_check import check_config, check_safetensors_header, config_sha256
+
     card = read_card(model_dir)
-    wfile = model_dir / card.get("weights", {}).get("file", WEIGHTS_FILE)
-    if not wfile.exists():
+    config = check_config(card, model_dir / CARD_JSON)  # bounds first: nothing is built from a bad card
+    found = card.get("weights")
+    weights: dict = found if isinstance(found, dict) else {}
+    wfile = model_dir / Path(str(weights.get("file", WEIGHTS_FILE))).name
+    if not wfile.is_file():
         raise ModelIntegrityError(f"{model_dir}: the weights file {wfile.name} is missing")
-    expected = card.get("weights", {}).get("sha256")
-    actual = sha256_file(wfile)
+    expected = weights.get("sha256")
+    try:
+        actual = sha256_file(wfile)
+    except InputError as exc:
+        raise ModelIntegrityError(str(exc)) from None
     if not expected or actual != expected:
         raise ModelIntegrityError(
             f"{wfile}: sha256 does not match the model card (file corrupt or replaced)"
         )
     from scoliscreen.core.model.provenance import decision_digest, model_provenance
 
+    check_safetensors_header(wfile)
+    from safetensors.torch import load_file
+
+    from scoliscreen.core.model.network import ScreeningNet
+
     try:
-        net = ScreeningNet(card["config"])
+        net = ScreeningNet(config)
         net.load_state_dict(load_file(str(wfile), device="cpu"))
-    except (RuntimeError, KeyError, TypeError, ValueError, OSError):
+    except Exception:  # noqa: BLE001  (safetensors' own error type, torch's size mismatch, ...)
         raise ModelIntegrityError(f"{wfile}: the weights do not fit the network in the model card") from None
-    # Only the pinned shipped weights keep the card's version name; others are a "local model".
+    # Only the pinned shipped weights AND configuration keep the card's version name; others
+    # are a "local model".
     card = dict(card)
-    card["model_provenance"] = model_provenance(actual, card.get("model_version"), decision_digest(card))
+    card["model_provenance"] = model_provenance(actual, card.get("model_version"), decision_digest(card),
+                                                config_sha256(config))
     card["model_version"] = card["model_provenance"]["model_version"]
     return net.to(device).eval(), card
 

@@ -152,5 +152,5 @@ def write_roc(run: dict, path: str | Path, size: int = 420) -> Path:
     ok, buf = cv2.imencode(".png", img)
     if not ok:
         raise OSError(f"cannot encode {Path(path).name}")
-    atomic_write_bytes(Path(path), buf.tobytes())
+    atomic_write_bytes(Path(path), buf.tobytes(), private=False)
     return Path(path)

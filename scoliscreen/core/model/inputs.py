@@ -10,7 +10,6 @@ same data starts at once.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,15 +39,15 @@ class DatasetInputs:
         return len(self.cobb)
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, maps=self.maps, frame_valid=self.frame_valid, km=self.km, km_m=self.km_m,
-                 text=self.text, text_m=self.text_m, cobb=self.cobb, subjects=self.subjects.astype(str),
-                 files=self.files.astype(str), region_of_feature=np.asarray(self.region_of_feature),
-                 skipped=np.asarray(self.skipped, dtype=str),
-                 label_class=np.asarray(self.label_class if self.label_class is not None else [""] * len(self),
-                                        dtype=str))
-        os.replace(tmp, path)
+        from scoliscreen.core.fileio import atomic_writer
+
+        with atomic_writer(path, "wb") as fh:  # derived from child videos: 0600
+            np.savez(fh, maps=self.maps, frame_valid=self.frame_valid, km=self.km, km_m=self.km_m,
+                     text=self.text, text_m=self.text_m, cobb=self.cobb, subjects=self.subjects.astype(str),
+                     files=self.files.astype(str), region_of_feature=np.asarray(self.region_of_feature),
+                     skipped=np.asarray(self.skipped, dtype=str),
+                     label_class=np.asarray(self.label_class if self.label_class is not None else [""] * len(self),
+                                            dtype=str))
 
     @classmethod
     def load(cls, path: Path) -> "DatasetInputs":

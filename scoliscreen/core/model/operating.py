@@ -127,5 +127,5 @@ def draw_roc_png(path: str | Path, roc: dict, auc_text: str, point: tuple[float,
         raise OSError(f"cannot encode {path.name}")
     from scoliscreen.core.fileio import atomic_write_bytes
 
-    atomic_write_bytes(path, buf.tobytes())
+    atomic_write_bytes(path, buf.tobytes(), private=False)
     return path

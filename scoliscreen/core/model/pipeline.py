@@ -288,7 +288,7 @@ def refresh_report(dataset_dir, model_dir, val_frac: float = 0.15, test_frac: fl
     card["metrics_test"] = flat_metrics(m_te)
     card["metrics_test_detail"] = m_te
     card["operating_point_test"] = _honest_report(inputs, te, pt, decision, _views(dataset, inputs))
-    atomic_write_bytes(Path(model_dir) / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode())
-    atomic_write_bytes(Path(model_dir) / CARD_MD, render_card_md(card).encode())
+    atomic_write_bytes(Path(model_dir) / CARD_JSON, (json.dumps(card, indent=2) + "\n").encode(), private=False)
+    atomic_write_bytes(Path(model_dir) / CARD_MD, render_card_md(card).encode(), private=False)
     write_roc(card, Path(model_dir) / ROC_FILE)
     return card

@@ -176,6 +176,8 @@ def update_docs(model_dir: str | Path, docs_dir: str | Path) -> list[Path]:
     for name in ("model.md", "results.md"):
         p = docs_dir / name
         if p.is_file():
-            p.write_text(_replace_section(p.read_text(), body), encoding="utf-8")
+            from scoliscreen.core.fileio import atomic_write_text
+
+            atomic_write_text(p, _replace_section(p.read_text(), body), private=False)  # docs: readable
             written.append(p)
     return written

@@ -62,6 +62,7 @@ def _document_class():
                 self.add_font("Body", "B", str(fonts[1]))
                 self.body_family = "Body"
                 self.has_unicode = True
+                self._cmap: set[int] | None = None
             else:
                 self.body_family = "Helvetica"
                 self.has_unicode = False
@@ -71,11 +72,19 @@ def _document_class():
 
         def text_(self, s) -> str:
             s = "" if s is None else str(s)
-            if self.has_unicode:
-                return s
+            if self.has_unicode:  # a character the font lacks (CJK, control codes) prints as "?":
+                cmap = self._glyphs()  # fpdf would log a missing-glyph warning on stderr for it
+                return "".join(c if c in "\n" or ord(c) in cmap and c.isprintable() else "?" for c in s)
             for k, v in _ASCII.items():
                 s = s.replace(k, v)
             return s.encode("latin-1", "replace").decode("latin-1")
+
+        def _glyphs(self) -> set[int]:
+            """Code points both body fonts (regular and bold) draw."""
+            if self._cmap is None:
+                self._cmap = set.intersection(*(set(getattr(f, "cmap", ())) for k, f in self.fonts.items()
+                                                if k.startswith(self.body_family.lower())))
+            return self._cmap
 
         def font(self, size: float = 10, bold: bool = False, colour=(0, 0, 0)) -> None:
             self.set_font(self.body_family, "B" if bold else "", size)
@@ -172,9 +181,7 @@ def new_document(title: str, model_version: str):
 
 def save(pdf, out: str | Path) -> Path:
     """Write atomically (a half-written report never replaces a good one)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    pdf.output(str(tmp))
-    tmp.replace(out)
-    return out
+    from scoliscreen.core.fileio import atomic_write_bytes, check_target
+
+    out = check_target(out)  # before the (slow) rendering: a link or a device is refused at once
+    return atomic_write_bytes(out, bytes(pdf.output()))  # 0600, mkstemp beside OUT, os.replace

@@ -79,8 +79,18 @@ def write_session_summary(rows: list[dict], out: str | Path, *, title: str = "Sc
 
 def session_summary(store, visit_ids: list[int], out: str | Path, *, title: str = "Screening session") -> Path:
     """The summary of stored visits (in the order given); logged as ``exported`` per visit."""
-    rows = [_row_from_visit(store.get_visit(v), store.analysis(v)) for v in visit_ids]
+    from scoliscreen.core.errors import InputError
+    from scoliscreen.core.fileio import check_target
+
+    check_target(out)
+    try:
+        rows = [_row_from_visit(store.get_visit(v), store.analysis(v)) for v in visit_ids]
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise InputError(f"a stored record is damaged or was edited outside the app ({type(exc).__name__}: "
+                         f"{str(exc)[:80]}); no summary written") from None
     path = write_session_summary(rows, out, title=title)
+    if getattr(store, "read_only", False):
+        return path
     with store.transaction():  # one commit for the whole session
         for v in visit_ids:
             store._audit("exported", "visit", v, f"session summary {path}")

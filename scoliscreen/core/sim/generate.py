@@ -91,9 +91,9 @@ def _write_csv_atomic(path: Path, rows: list[dict], columns=LABEL_COLUMNS) -> No
     writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    tmp.replace(path)
+    from scoliscreen.core.fileio import atomic_write_text
+
+    atomic_write_text(path, buf.getvalue(), private=False)  # simulated data, no patient
 
 
 def summarize_rows(rows: list[dict]) -> dict:
@@ -160,7 +160,7 @@ def simulate_dataset(
                        f"--seed {seed} --world {world} --pose-errors {pose_errors}",
             "subjects": subjects, "clips_per_subject": clips_per_subject, "seed": int(seed),
             "scoliscreen_version": __version__,
-        }, indent=2).encode())
+        }, indent=2).encode(), private=False)
         if out.exists():  # empty, or a previous simulation with --overwrite
             old = out.with_name(tmp.name + ".old")
             out.rename(old)

@@ -325,8 +325,9 @@ def fit_pose_errors(folder: str | Path) -> dict:
 
 
 def save_params(fit: dict, path: Path = PARAMS_PATH) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(fit, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    from scoliscreen.core.fileio import atomic_write_text
+
+    atomic_write_text(path, json.dumps(fit, indent=1, sort_keys=True) + "\n", private=False)  # a bundled resource
 
 
 _CACHE: dict = {}

@@ -61,8 +61,10 @@ def extract_real_walks(poses_dir: str | Path, out: Path = REAL_WALKS_PATH) -> Pa
         prov.append({"clip": src.clip, "frames": [src.start, src.stop], "licence": src.licence,
                      "source": seq.meta.get("source", ""), "generator": seq.meta.get("generator", "")})
     arrays["provenance"] = np.array(json.dumps(prov))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
+    from scoliscreen.core.fileio import atomic_writer
+
+    with atomic_writer(out, "wb", private=False) as fh:  # a bundled resource (licensed clips only)
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
     return out
 
 
