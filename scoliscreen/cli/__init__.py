@@ -17,7 +17,8 @@ from scoliscreen import DISCLAIMER, __version__
 from scoliscreen.core.errors import ScoliScreenError
 
 # module name -> registers one or more commands
-COMMAND_MODULES = ("analyze", "features", "data", "model", "gui", "records", "db", "report", "batch", "selftest")
+COMMAND_MODULES = ("analyze", "features", "data", "model", "gui", "records", "db", "report", "batch", "selftest",
+                   "federated")
 
 
 def build_parser() -> argparse.ArgumentParser:
