@@ -26,6 +26,7 @@ from scoliscreen.core.errors import InputError, ScoliScreenError
 from scoliscreen.core.fileio import sha256_file
 from scoliscreen.core.store_annotations import MEASUREMENT_KINDS, AnnotationsMixin
 from scoliscreen.core.store_history import now as _now
+from scoliscreen.core.store_outcomes import OutcomesMixin
 from scoliscreen.core.store_patients import SEXES, PatientsMixin
 from scoliscreen.core.store_schema import SCHEMA_VERSION, migrate
 
@@ -70,7 +71,7 @@ def _sequence_bytes(sequence) -> bytes | None:
         return save_sequence(sequence, Path(tmp) / "seq.npz").read_bytes()
 
 
-class Store(PatientsMixin, AnnotationsMixin):
+class Store(PatientsMixin, AnnotationsMixin, OutcomesMixin):
     """The practice's local records. Open with :meth:`open`; use as a context manager."""
 
     def __init__(self, db, path: Path | None):

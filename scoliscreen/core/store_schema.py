@@ -16,13 +16,17 @@ table, and the working day gets its tables:
 * ``measurements`` line / angle tools on a paused frame (points in pixels, value, unit, frame)
 * ``audit``     who did what when: created, viewed, exported, deleted, edited
 
+Version 3: ``outcomes`` -- what a visit turned out to be (a radiograph's Cobb angle, a
+scoliometer reading, an Adams test, a clinical judgement), several per visit, removed only by
+marking (``removed_at``), every change in the audit log.
+
 Migrations only ever move data forward; each runs in one ``BEGIN IMMEDIATE`` transaction
 together with the ``user_version`` bump, so a crash leaves the old version intact.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Version 1, exactly as the first release created it (kept for the migration test and for
 # opening an empty file the old way).
@@ -127,6 +131,17 @@ ALTER TABLE [patients] ADD COLUMN [archived_at] TEXT;
 """
 
 
+V2_TO_V3 = """
+CREATE TABLE [outcomes] (
+   [id] INTEGER PRIMARY KEY,
+   [visit_id] INTEGER NOT NULL REFERENCES [visits]([id]),
+   [source] TEXT NOT NULL, [cobb] FLOAT, [class] TEXT, [atr] FLOAT, [observed_on] TEXT, [note] TEXT,
+   [author] TEXT NOT NULL, [created_at] TEXT NOT NULL, [removed_at] TEXT
+);
+CREATE INDEX [idx_outcomes_visit_id] ON [outcomes] ([visit_id]);
+"""
+
+
 def _script(conn, sql: str) -> None:
     """Run ``;``-separated statements inside the caller's transaction (``executescript``
     would commit it)."""
@@ -144,8 +159,12 @@ def migrate_1_to_2(conn) -> None:
     _script(conn, V1_TO_V2_COPY)
 
 
+def migrate_2_to_3(conn) -> None:
+    _script(conn, V2_TO_V3)
+
+
 # from-version -> step to the next version
-MIGRATIONS = {1: migrate_1_to_2}
+MIGRATIONS = {1: migrate_1_to_2, 2: migrate_2_to_3}
 
 
 def migrate(conn, current: int) -> int:

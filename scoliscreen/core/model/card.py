@@ -99,7 +99,7 @@ def load_model(model_dir: str | Path, device: str = "cpu"):
         raise ModelIntegrityError(
             f"{wfile}: sha256 does not match the model card (file corrupt or replaced)"
         )
-    from scoliscreen.core.model.provenance import model_provenance
+    from scoliscreen.core.model.provenance import decision_digest, model_provenance
 
     try:
         net = ScreeningNet(card["config"])
@@ -108,7 +108,7 @@ def load_model(model_dir: str | Path, device: str = "cpu"):
         raise ModelIntegrityError(f"{wfile}: the weights do not fit the network in the model card") from None
     # Only the pinned shipped weights keep the card's version name; others are a "local model".
     card = dict(card)
-    card["model_provenance"] = model_provenance(actual, card.get("model_version"))
+    card["model_provenance"] = model_provenance(actual, card.get("model_version"), decision_digest(card))
     card["model_version"] = card["model_provenance"]["model_version"]
     return net.to(device).eval(), card
 

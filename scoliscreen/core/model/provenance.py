@@ -12,19 +12,41 @@ A retrain that replaces ``models/screening`` updates this one constant (the test
 
 from __future__ import annotations
 
+import hashlib
+import json
+
+DECISION_KEYS = ("calibration", "operating_point", "re_record", "ood", "config")
+"""The parts of a card that decide an answer besides the weights: a card whose calibration or
+threshold was changed (a local recalibration, or an edit) is not the shipped model either."""
+
 SHIPPED_WEIGHTS_SHA256 = "17def5f326ce0c0f602aa3ff8bb2b0553d65f8c60b9452accab4a90636df2e10"
+SHIPPED_DECISION_SHA256 = "62487d8f10dd04264e9a1d89d3f689ef7b242ae5a82168f93deff0cc5d1bbf56"
+"""decision_digest of the shipped card (a retrain updates it with the weights' pin)."""
 LOCAL_MODEL = "local model"
 
 
-def local_model_version(sha256: str) -> str:
-    return f"{LOCAL_MODEL} sha256:{sha256[:16]}"
+def decision_digest(card: dict) -> str:
+    """sha256 of the card's :data:`DECISION_KEYS` (canonical JSON)."""
+    part = {k: card.get(k) for k in DECISION_KEYS}
+    return hashlib.sha256(json.dumps(part, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def model_provenance(weights_sha256: str, card_version: str | None) -> dict:
-    """``{"is_shipped", "weights_sha256", "model_version"}`` for these weights. The card's own
-    version claim is not repeated for other weights: only the shipped file shows that name."""
-    shipped = weights_sha256 == SHIPPED_WEIGHTS_SHA256
-    version = card_version if shipped and card_version else local_model_version(weights_sha256)
+def local_model_version(sha256: str, decision_sha256: str | None = None) -> str:
+    base = f"{LOCAL_MODEL} sha256:{sha256[:16]}"
+    return base if decision_sha256 is None else f"{base} card:{decision_sha256[:8]}"
+
+
+def model_provenance(weights_sha256: str, card_version: str | None, decision_sha256: str | None = None) -> dict:
+    """``{"is_shipped", "weights_sha256", "model_version"}`` for these weights (and, when given,
+    the card's decision digest). The card's own version claim is not repeated for other weights or
+    another calibration / threshold: only the shipped pair shows that name."""
+    weights_ok = weights_sha256 == SHIPPED_WEIGHTS_SHA256
+    card_ok = decision_sha256 is None or decision_sha256 == SHIPPED_DECISION_SHA256
+    shipped = weights_ok and card_ok
+    if shipped and card_version:
+        version = card_version
+    else:
+        version = local_model_version(weights_sha256, None if card_ok else decision_sha256)
     return {
         "is_shipped": shipped,
         "weights_sha256": weights_sha256,
