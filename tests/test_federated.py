@@ -35,10 +35,11 @@ def sites(tmp_path_factory):
     return out
 
 
-def _join(site: str, folder: Path, server: str, *extra: str) -> subprocess.Popen:
+def _join(site: str, folder: Path, server: str, *extra: str, log: Path | None = None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "scoliscreen", "federated", "join", str(folder), "--server", server, "--site", site,
            "--max-wait", "3", *extra]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def _finish(procs: list[subprocess.Popen], timeout: float = 60) -> list[int]:
@@ -75,8 +76,8 @@ def test_two_clinics_two_rounds_with_tls_and_supernode_keys(tmp_path, sites):
     (other / "ca.crt").unlink()
     (other / "ca.crt").write_bytes((trusted / "ca.crt").read_bytes())  # it trusts the server, but is not trusted
     addr = f"127.0.0.1:{deploy.free_port()}"
-    nodes = [_join(s, f, addr, "--certificates", str(trusted)) for s, f in sites.items()]
-    stranger = _join("clinic-b", sites["clinic-b"], addr, "--certificates", str(other))
+    nodes = [_join(s, f, addr, "--certificates", str(trusted), log=tmp_path / f"{s}.log") for s, f in sites.items()]
+    stranger = _join("clinic-b", sites["clinic-b"], addr, "--certificates", str(other), log=tmp_path / "stranger.log")
     out = tmp_path / "federated-model"
     t0 = time.monotonic()
     try:
@@ -84,7 +85,8 @@ def test_two_clinics_two_rounds_with_tls_and_supernode_keys(tmp_path, sites):
                    "--out", str(out), "--certificates", str(trusted), "--timeout", "900"])
     finally:
         codes = _finish(nodes + [stranger])
-    assert rc == 0, (out / "federation.log").read_text()[-3000:] if (out / "federation.log").exists() else ""
+    logs = "\n".join(f"--- {p.name}\n" + p.read_text(errors="replace")[-1500:] for p in tmp_path.glob("*.log"))
+    assert rc == 0, ((out / "federation.log").read_text()[-3000:] if (out / "federation.log").exists() else "") + logs
     card = json.loads((out / "model_card.json").read_text())
     fed = card["federated"]
     assert fed["rounds"] == 2 and sorted(s["site"] for s in fed["sites"]) == sorted(sites)

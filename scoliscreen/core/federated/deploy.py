@@ -157,6 +157,23 @@ def wait_port(host: str, port: int, timeout: float, proc: subprocess.Popen | Non
     raise ScoliScreenError(f"nothing answered on {host}:{port} within {timeout:.0f} s")
 
 
+def _die_with_parent() -> None:
+    """In a child, before exec: ask Linux to kill it when the process that started it dies
+    (PR_SET_PDEATHSIG), so no Flower process outlives a crashed coordinator or clinic command."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        except OSError:
+            pass
+    os.setsid()
+
+
+def _popen(cmd: list[str], **kw) -> subprocess.Popen:
+    return subprocess.Popen(cmd, preexec_fn=_die_with_parent, **kw)
+
+
 def _stop(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
     if proc is None or proc.poll() is not None:
         return
@@ -247,7 +264,7 @@ def coordinate(address: str, out: Path, settings: RunSettings, *, certificates: 
                 cmd.append("--enable-supernode-auth")
         env = _env(home)
         link_log = open(Path(tmp) / "superlink.log", "wb")
-        link = subprocess.Popen(cmd, env=env, stdout=link_log, stderr=subprocess.STDOUT, start_new_session=True)
+        link = _popen(cmd, env=env, stdout=link_log, stderr=subprocess.STDOUT)
         try:
             wait_port("127.0.0.1" if host in ("0.0.0.0", "::") else host, port, 60, link)
             say(f"SuperLink listening on {address} ({'TLS' if certificates else 'insecure, loopback'})")
@@ -287,8 +304,10 @@ def join_command(server: str, *, site: str, data: Path | None, records: str | No
         node.append(f'records="{records or ""}"')
     if base_model:
         node.append(f'base-model="{base_model}"')
+    # no --max-wait-time: it also bounds the wait for a coordinator that is not up yet; join() ends
+    # the node once the coordinator, having been reached, is gone for ``max_wait`` seconds
     cmd = [_bin("flower-supernode"), "--superlink", server, "--node-config", " ".join(node),
-           "--port", str(free_port()), "--max-wait-time", str(max_wait)]
+           "--port", str(free_port())]
     if certificates is None:
         cmd.append("--insecure")
     else:
@@ -301,14 +320,20 @@ def join_command(server: str, *, site: str, data: Path | None, records: str | No
 
 def join(server: str, *, max_wait: float = 60.0, **kw) -> int:
     """Run this clinic's SuperNode until the coordinator has been unreachable for ``max_wait``
-    seconds after it was reached (the run is over), or until interrupted."""
+    seconds after it was reached (the run is over), or until interrupted. A SuperNode that gives
+    up early (the coordinator not up yet, or not yet trusting its key) is started again."""
     host, port = parse_address(server)
-    with tempfile.TemporaryDirectory(prefix="scoliscreen-node-") as tmp:
-        proc = subprocess.Popen(join_command(server, max_wait=max_wait, **kw), env=_env(Path(tmp) / "flwr"),
-                                start_new_session=True)
-        seen, last_ok = False, time.monotonic()
-        try:
-            while proc.poll() is None:
+    cmd = join_command(server, max_wait=max_wait, **kw)
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally below
+    proc: subprocess.Popen | None = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="scoliscreen-node-") as tmp:
+            seen, last_ok = False, time.monotonic()
+            while True:
+                if proc is None or proc.poll() is not None:
+                    if proc is not None and seen and time.monotonic() - last_ok > max_wait:
+                        break
+                    proc = _popen(cmd, env=_env(Path(tmp) / "flwr"))
                 try:
                     with socket.create_connection((host, port), timeout=1.0):
                         seen, last_ok = True, time.monotonic()
@@ -316,11 +341,12 @@ def join(server: str, *, max_wait: float = 60.0, **kw) -> int:
                     if seen and time.monotonic() - last_ok > max_wait:
                         break
                 time.sleep(1.0)
-            return 0 if proc.returncode in (None, 0) else int(proc.returncode)
-        except KeyboardInterrupt:
-            return 130
-        finally:
-            _stop(proc)
+            return 0
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        _stop(proc)
+        signal.signal(signal.SIGTERM, previous)
 
 
 __all__ = ["RunSettings", "check_security", "coordinate", "free_port", "is_loopback", "join", "join_command",
