@@ -18,7 +18,7 @@ from scoliscreen.core.errors import ScoliScreenError
 
 # module name -> registers one or more commands
 COMMAND_MODULES = ("analyze", "features", "data", "model", "gui", "records", "db", "report", "batch", "selftest",
-                   "outcomes", "export")
+                   "outcomes", "export", "federated")
 
 
 def build_parser() -> argparse.ArgumentParser:
