@@ -209,3 +209,23 @@ def test_recalibrated_model_is_local_and_loads(clinic, tmp_path, capsys):
     assert card["local"]["data"]["children"] == 8
     assert "P-" not in json.dumps(card["local"]) and "C-0" not in json.dumps(card)  # counts only, no ids
     assert main(["recalibrate", "--db", str(db), "--out", str(out)]) == 2  # never over an existing model
+
+
+@pytest.mark.slow
+def test_train_from_records_fine_tunes_on_the_clinics_outcomes(clinic, tmp_path, capsys):
+    """Issue 22 §4: the visits with outcomes as training data (same likelihood, patient-grouped
+    splits, the same card), fine-tuning the shipped model; no pseudonym or path in the card."""
+    from scoliscreen.core.model.predict import Screener
+    from scoliscreen.core.paths import screening_model_dir
+
+    db, labels = clinic
+    out = tmp_path / "from-records"
+    assert main(["train", "--from-records", "--db", str(db), "--base", str(screening_model_dir()), "--out", str(out),
+                 "--epochs", "2", "--val", "0.25", "--test", "0"]) == 0
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["data"]["source"] == "records" and card["data"]["clips"] == len(labels)
+    assert card["data"]["subjects"] == len(labels)  # one subject per patient
+    text = json.dumps(card)
+    assert "C-0" not in text and str(db) not in text and "scoliscreen-train-" not in text
+    assert Screener.load(out).model_provenance["is_shipped"] is False
+    assert main(["train", "--from-records", str(tmp_path), "--out", str(tmp_path / "x")]) == 2  # folder and records

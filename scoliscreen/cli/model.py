@@ -26,9 +26,14 @@ def register(subparsers) -> None:
                     "split, early stopping, calibration and a high-sensitivity operating point; write weights "
                     "and model card to --out.",
     )
-    p.add_argument("dataset", type=Path, nargs="+",
+    p.add_argument("dataset", type=Path, nargs="*",
                    help="dataset folder (labels.csv + files); several folders (e.g. one per simulated world) "
                         "train on their mixture")
+    p.add_argument("--from-records", action="store_true",
+                   help="train on this clinic's visits with an outcome (scoliscreen outcomes) instead of a folder")
+    p.add_argument("--db", help="records database for --from-records (default: in the user data dir)")
+    p.add_argument("--base", type=Path, metavar="MODEL_DIR",
+                   help="fine-tune this model (its network and standardisation) instead of training from scratch")
     p.add_argument("--out", type=Path, required=True, help="output folder for model.safetensors + model card")
     _train_args(p, epochs=30)
     p.add_argument("--modalities", nargs="+", choices=("video", "map", "text"), default=["video", "map", "text"],
@@ -155,7 +160,15 @@ def _bar():
 
 
 def run_train(args) -> int:
+    from scoliscreen.core.errors import InputError
     from scoliscreen.core.fileio import private_dir
+
+    if args.from_records == bool(args.dataset):
+        raise InputError("give a dataset folder or --from-records (one of them)")
+    if args.db and not args.from_records:
+        raise InputError("--db goes with --from-records")
+    if args.base is not None and len(args.dataset) > 1:
+        raise InputError("--base fine-tunes on one dataset folder (or --from-records), not a mixture")
 
     private_dir(args.out, private=False)  # a file, a link or a device as OUT is refused before training
     from scoliscreen.core.model.pipeline import train_pipeline
@@ -168,8 +181,11 @@ def run_train(args) -> int:
             else:
                 bar("preparing inputs", done, total)
 
-        if len(args.dataset) == 1:
-            card = train_pipeline(args.dataset[0], args.out, cfg, args.val, args.test, progress=progress)
+        if args.from_records:
+            card = _train_from_records(args, cfg, progress)
+        elif len(args.dataset) == 1:
+            card = train_pipeline(args.dataset[0], args.out, cfg, args.val, args.test, progress=progress,
+                                  init=_base_net(args.base))
         else:
             from scoliscreen.core.model.crossworld import load_world, train_mixture
 
@@ -185,6 +201,33 @@ def run_train(args) -> int:
     tr = card["training"]
     print(f"{tr['epochs_run']} epochs (best {tr['best_epoch']}) on {tr['device_used']}, {tr['seconds_total']:.0f} s")
     return 0
+
+
+def _base_net(base: Path | None):
+    """The network to fine-tune (``--base``; sha256 checked like any model), or None."""
+    if base is None:
+        return None
+    from scoliscreen.core.model.card import load_model
+
+    return load_model(base, "cpu")[0]
+
+
+def _train_from_records(args, cfg, progress) -> dict:
+    """``train --from-records``: the visits with an outcome as a private temporary dataset folder
+    (core/store_dataset.py), trained on like any dataset: the same likelihood for Cobb angles and
+    class-only outcomes, subject(-patient)-grouped splits, the same card (no ids in it)."""
+    import tempfile
+
+    from scoliscreen.core.model.pipeline import train_pipeline
+    from scoliscreen.core.store_dataset import records_to_dataset
+
+    with tempfile.TemporaryDirectory(prefix="scoliscreen-train-") as tmp:
+        folder = Path(tmp) / "records"
+        n = records_to_dataset(args.db, folder)
+        info = {"dataset": "clinic records (visits with an outcome)", "source": "records", "record_clips": n,
+                "base_model": str(args.base.name) if args.base else None}
+        return train_pipeline(folder, args.out, cfg, args.val, args.test, progress=progress,
+                              dataset_info=info, init=_base_net(args.base))
 
 
 def _world_name(folder: Path) -> str:

@@ -6,9 +6,7 @@ optional FedProx proximal term, and evaluation. Only parameters and numbers leav
 from __future__ import annotations
 
 import copy
-import csv
 import math
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,41 +61,15 @@ def load_dataset_site(folder: str | Path, seed: int = 0) -> SiteData:
 
 
 def load_records_site(db: str | Path | None, seed: int = 0) -> SiteData:
-    """The clinic's visits with an outcome, as a private temporary dataset folder (pose
-    sequences from the records, one subject per patient, the outcome's Cobb angle or class)."""
+    """The clinic's visits with an outcome (``store_dataset.records_to_dataset``, in a private
+    temporary folder that is gone before training starts)."""
     from scoliscreen.core.data import load_dataset
     from scoliscreen.core.model.inputs import build_inputs
-    from scoliscreen.core.sequence import save_sequence
-    from scoliscreen.core.store import Store
-    from scoliscreen.core.store_outcomes import best_outcome
+    from scoliscreen.core.store_dataset import records_to_dataset
 
     with tempfile.TemporaryDirectory(prefix="scoliscreen-fl-") as tmp:
-        os.chmod(tmp, 0o700)
-        rows: list[dict[str, str]] = []
-        with Store.open(db) as store:
-            by_visit: dict[int, list[dict]] = {}
-            for o in store.outcomes():
-                by_visit.setdefault(int(o["visit_id"]), []).append(o)
-            for vid, outs in by_visit.items():
-                best = best_outcome(outs)
-                seq = store.sequence(vid)
-                visit = store.get_visit(vid)
-                if best is None or seq is None or visit.get("deleted_at"):
-                    continue
-                name = f"v{len(rows):05d}.npz"
-                save_sequence(seq, Path(tmp) / name)
-                subject = f"s{visit['patient_id'] if visit.get('patient_id') is not None else 'v' + str(vid)}"
-                cobb = best.get("cobb")
-                rows.append({"file": name, "subject_id": subject,
-                             "cobb_angle": "" if cobb is None else f"{float(cobb):.2f}",
-                             "label": "" if cobb is not None else str(best.get("class"))})
-        if not rows:
-            raise DatasetError("no visit with an outcome and a stored pose sequence in the records")
-        with open(Path(tmp) / "labels.csv", "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=["file", "subject_id", "cobb_angle", "label"])
-            w.writeheader()
-            w.writerows(rows)
-        inputs = build_inputs(load_dataset(tmp), use_cache=False)
+        records_to_dataset(db, Path(tmp) / "records")
+        inputs = build_inputs(load_dataset(Path(tmp) / "records"), use_cache=False)
     return split_site(inputs, seed)
 
 

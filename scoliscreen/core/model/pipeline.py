@@ -70,9 +70,10 @@ def _is_simulated(dataset, inputs) -> bool:
 
 def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.15, test_frac: float = 0.15,
                    progress=None, should_cancel=None, inputs=None, dataset_info: dict | None = None,
-                   views: np.ndarray | None = None) -> dict:
+                   views: np.ndarray | None = None, init=None) -> dict:
     """Train on a dataset folder and save weights + card in ``out_dir``; returns the card.
     With ``inputs`` given (e.g. a mixture of worlds), ``views`` are their clips' views.
+    ``init``: a loaded network to fine-tune (``train --base``) instead of a new one.
 
     ``progress(stage, done, total, info)`` with stage "inputs" or "train"."""
     t0 = time.perf_counter()
@@ -97,7 +98,7 @@ def train_pipeline(dataset_dir, out_dir, cfg: TrainConfig, val_frac: float = 0.1
         raise DatasetError("the training split needs both positive (Cobb >= 10°) and negative subjects")
     t1 = time.perf_counter()
     net, hist = fit(inputs, tr, va, cfg, progress=(lambda e, n, i: progress("train", e, n, i)) if progress else None,
-                    should_cancel=should_cancel)
+                    should_cancel=should_cancel, init=init)
     t_fit = time.perf_counter() - t1
     pv = predict_arrays(net, inputs, va)
     a, b = fit_platt(pv["logit"], y[va])

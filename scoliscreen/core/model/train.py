@@ -170,8 +170,10 @@ def build_net(inputs, cfg: TrainConfig, train_idx: np.ndarray) -> ScreeningNet:
 
 
 def fit(inputs, train_idx: np.ndarray, val_idx: np.ndarray, cfg: TrainConfig, progress=None,
-        should_cancel=None) -> tuple[ScreeningNet, dict]:
+        should_cancel=None, init: ScreeningNet | None = None) -> tuple[ScreeningNet, dict]:
     """Train with early stopping on the validation loss (+ AUC as tie-break); best state kept.
+    ``init``: a network to fine-tune (its configuration and knowledge-map standardisation are
+    kept) instead of a new one.
 
     ``progress(epoch, epochs, info)`` after each epoch; returns (net on CPU, history).
     """
@@ -180,7 +182,7 @@ def fit(inputs, train_idx: np.ndarray, val_idx: np.ndarray, cfg: TrainConfig, pr
     torch.set_num_threads(max(1, cfg.threads))
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
-    net = build_net(inputs, cfg, train_idx).to(device)
+    net = (copy.deepcopy(init) if init is not None else build_net(inputs, cfg, train_idx)).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = max(1, math.ceil(len(train_idx) / cfg.batch_size)) * cfg.epochs
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
