@@ -41,7 +41,7 @@ INCONCLUSIVE_CODES: frozenset[str] = frozenset({"near_threshold", "out_of_distri
 
 INCONCLUSIVE_ADVICE = ("No automated result is given for this child. Check by hand, for example with an "
                        "Adams forward-bend test and a scoliometer.")
-RE_RECORD_ADVICE = "Film the walk again; the reasons below say what to change."
+RE_RECORD_ADVICE = "Film the walk again, changing what the reason says."
 
 HEADLINES: dict[str, tuple[str, str]] = {
     REFER: ("REFER", "The gait pattern suggests a spinal curve worth a clinical examination "
