@@ -130,8 +130,14 @@ def _bin(name: str) -> str:
     return found
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "socks_proxy")
+
+
 def _env(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    """The Flower processes' environment: their own FLWR_HOME, this Python's programs first, and no
+    proxy (the coordinator is reached directly; core/offline.py's dead proxy is for MediaPipe)."""
+    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARIABLES}
+    env["NO_PROXY"] = env["no_proxy"] = "*"
     env["FLWR_HOME"] = str(home)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("PYTHONUNBUFFERED", "1")

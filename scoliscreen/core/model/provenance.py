@@ -51,7 +51,9 @@ def model_provenance(weights_sha256: str, card_version: str | None, decision_sha
     if shipped and card_version:
         version = card_version
     else:
-        version = local_model_version(weights_sha256, None if card_ok else (decision_sha256 or config_sha256))
+        # the shipped weights under another card (a recalibration) are told apart by the card's digest
+        card_tag = (decision_sha256 or config_sha256) if weights_ok and not card_ok else None
+        version = local_model_version(weights_sha256, card_tag)
     return {
         "is_shipped": shipped,
         "weights_sha256": weights_sha256,
