@@ -1,0 +1,193 @@
+"""Rebuild ``data/cmu_walks.npz`` (+ ``cmu_walks.json``) from a folder of CMU BVH files.
+
+    python -m scoliscreen.core.sim.cmu_build SRC_DIR OUT.npz
+
+``SRC_DIR`` holds ``SS_TT.bvh`` files, each optionally with a ``SS_TT.json`` provenance sidecar
+(repo, path, commit, description, decimation, lines_written, ...). Two kinds of BVH are accepted:
+
+* full-rate originals (``Frame Time`` ~ 1/120 s, frame 0 the added T-pose): frames 1, 1+D,
+  1+2D, ... are taken (D from the sidecar, default 4), at most ``lines_written`` of them (sidecar)
+  or ``MAX_LINES``;
+* decimated transcriptions (``Frame Time`` ~ D/120 s) whose lines already are those frames:
+  taken as they are.
+
+Both give the same 30 Hz frames, so the committed data can be rebuilt from the originals.
+Each trial is checked (``check_walk``) and the table is printed; the subject's reserved flag
+comes from ``cmu.RESERVED_SUBJECTS``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from scoliscreen.core.errors import InputError, ScoliScreenError
+from scoliscreen.core.sim.bvh import CMU_UNIT_M, Bvh, forward_kinematics, parse_bvh
+from scoliscreen.core.sim.cmu import CMU_JOINTS, KEYPOINTS, is_reserved
+
+SOURCE_FPS = 120.0
+MAX_LINES = 240  # 8 s at 30 Hz
+
+
+def trial_positions(bvh: Bvh, decimation: int = 4, max_lines: int = MAX_LINES) -> np.ndarray:
+    """[frames, len(CMU_JOINTS), 3] float32 metres at SOURCE_FPS / decimation."""
+    if bvh.frame_time < 0.75 * decimation / SOURCE_FPS:  # full-rate original: drop T-pose, decimate
+        motion = bvh.motion[1::decimation][:max_lines]
+    else:
+        motion = bvh.motion[:max_lines]
+    if motion.shape[0] < 2:
+        raise InputError("BVH holds fewer than 2 usable frames.")
+    pos = forward_kinematics(bvh, motion)[:, [bvh.index(KEYPOINTS[k]) for k in CMU_JOINTS]]
+    return (pos * CMU_UNIT_M).astype(np.float32)
+
+
+def check_walk(pos: np.ndarray, fps: float) -> dict:
+    """Plausibility figures of one walk: speed, straightness, cadence, root-step regularity."""
+    j = CMU_JOINTS.index
+    root = pos[:, j("pelvis")].astype(float)
+    step = np.linalg.norm(np.diff(root[:, [0, 2]], axis=0), axis=1)
+    path = float(step.sum())
+    net = float(np.linalg.norm(root[-1, [0, 2]] - root[0, [0, 2]]))
+    heading = np.unwrap(np.arctan2(*np.diff(root[:, [0, 2]], axis=0).T[::-1]))
+    # feet: signed ankle separation along the walking direction oscillates once per stride
+    d = root[-1, [0, 2]] - root[0, [0, 2]]
+    d = d / (np.linalg.norm(d) + 1e-9)
+    sep = (pos[:, j("left_ankle")] - pos[:, j("right_ankle")])[:, [0, 2]] @ d
+    sep = sep - sep.mean()
+    crossings = int(np.sum(np.diff(np.sign(sep)) != 0))
+    dur = pos.shape[0] / fps
+    med = float(np.median(step)) if step.size else 0.0
+    return {
+        "frames": int(pos.shape[0]), "duration_s": round(dur, 2),
+        "speed_m_s": round(path / dur, 3), "straightness": round(net / max(path, 1e-9), 3),
+        "heading_change_deg": round(float(np.degrees(np.ptp(heading))) if heading.size else 0.0, 1),
+        "steps_per_s": round(crossings / dur, 2),
+        "root_step_max_over_median": round(float(step.max() / med) if med > 0 else float("inf"), 2),
+        "root_step_min_over_median": round(float(step.min() / med) if med > 0 else 0.0, 2),
+        "head_top_m": round(float(pos[:, j("head_top"), 1].mean()), 3),
+    }
+
+
+NOTICE_HEAD = """\
+CMU walks (cmu_walks.npz, cmu_walks.json): source, licence, acknowledgement, provenance
+========================================================================================
+
+Data: 3-D joint positions computed (forward kinematics, scoliscreen.core.sim.bvh) from plain
+walking trials of the Carnegie Mellon University Graphics Lab Motion Capture Database
+(http://mocap.cs.cmu.edu), in Bruce Hahne's MotionBuilder-friendly BVH conversion (cgspeed.com,
+2010 release), as stored in the GitHub repository una-dinosauria/cmu-mocap. Every 4th 120-fps
+frame (30 Hz) from the first frame after the conversion's added T-pose; at most a few seconds a
+trial. Length unit converted to metres with the CMU FAQ's factor (1.0/0.45)*2.54/100 = 0.056444.
+
+Usage rights, quoted verbatim from cmuconvert-mb2-40-45/READMEFIRST.txt (v1.1, June 26, 2010,
+B. Hahne) in una-dinosauria/cmu-mocap:
+
+  USAGE RIGHTS:
+
+  CMU places no restrictions on the use of the original dataset, and I
+  (Bruce) place no additional restrictions on the use of this particular
+  BVH conversion.
+
+  Here's the relevant paragraph from mocap.cs.cmu.edu:
+
+    Use this data!  This data is free for use in research and commercial
+    projects worldwide.  If you publish results obtained using this data,
+    we would appreciate it if you would send the citation to your
+    published paper to jkh+mocap@cs.cmu.edu, and also would add this text
+    to your acknowledgments section: "The data used in this project was
+    obtained from mocap.cs.cmu.edu.  The database was created with funding
+    from NSF EIA-0196217."
+
+No-resale note, from the home page of mocap.cs.cmu.edu:
+
+  This data is free for use in research projects. You may include this data in
+  commercially-sold products, but you may not resell this data directly, even in
+  converted form.
+
+Acknowledgement (as the source asks):
+
+  The data used in this project was obtained from mocap.cs.cmu.edu.  The database was
+  created with funding from NSF EIA-0196217.
+
+Note from mocap.cs.cmu.edu: "In this database, the same person may appear under more than one
+subject number." The reserved (held-out) subjects are therefore a held-out group of subject
+numbers, not a guarantee of distinct people.
+
+Provenance per trial (repo path, commit, source frames used):
+
+"""
+
+
+def write_notice(index: list[dict], path: Path) -> None:
+    rows = [f"  {r['trial']:7s} subject {r['subject']:3d} {'RESERVED' if r['reserved'] else 'training':8s} "
+            f"{r['repo']}:{r['path']} @ {r['commit'][:12]}  frames {r['first_source_frame']}.."
+            f"{r['last_source_frame']} step {r['decimation']} ({r['frames']} at {r['fps']:g} Hz)  "
+            f"\"{r['description']}\"" for r in index]
+    path.write_text(NOTICE_HEAD + "\n".join(rows) + "\n")
+
+
+def build(src_dir: Path, out: Path) -> list[dict]:
+    """Read every SS_TT.bvh in src_dir, write out (npz) and out.with_suffix('.json'); return the index."""
+    files = sorted(Path(src_dir).glob("*.bvh"))
+    if not files:
+        raise InputError(f"No .bvh files in {src_dir}.")
+    arrays: dict[str, np.ndarray] = {}
+    index = []
+    for f in files:
+        trial = f.stem
+        try:
+            subject = int(trial.split("_")[0])
+        except ValueError:
+            raise InputError(f"{f.name}: name is not SS_TT.bvh.") from None
+        side = f.with_suffix(".json")
+        meta = json.loads(side.read_text()) if side.is_file() else {}
+        dec = int(meta.get("decimation", 4))
+        bvh = parse_bvh(f.read_text())
+        pos = trial_positions(bvh, dec, int(meta.get("lines_written", MAX_LINES)))
+        fps = SOURCE_FPS / dec
+        arrays[f"t{trial}"] = pos
+        row = {"trial": trial, "subject": subject, "fps": fps, "frames": int(pos.shape[0]),
+               "reserved": is_reserved(subject), "description": meta.get("description", ""),
+               "repo": meta.get("repo", ""), "path": meta.get("path", ""), "commit": meta.get("commit", ""),
+               "source_frames": meta.get("source_frames"), "decimation": dec,
+               "first_source_frame": meta.get("first_source_frame", 1),
+               "last_source_frame": meta.get("last_source_frame"),
+               "transcribed_by": meta.get("transcribed_by", ""), "check": check_walk(pos, fps)}
+        index.append(row)
+    arrays["joint_names"] = np.array(CMU_JOINTS)
+    arrays["index"] = np.array(json.dumps(index))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
+    out.with_suffix(".json").write_text(json.dumps(index, indent=1) + "\n")
+    write_notice(index, out.parent / "CMU_NOTICE.txt")
+    return index
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m scoliscreen.core.sim.cmu_build SRC_DIR OUT.npz", file=sys.stderr)
+        return 2
+    try:
+        index = build(Path(args[0]), Path(args[1]))
+    except (ScoliScreenError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("trial   subj res frames  dur  speed straight dhead steps/s stepmax stepmin head_top")
+    for r in index:
+        c = r["check"]
+        print(f"{r['trial']:7s} {r['subject']:4d} {'R' if r['reserved'] else '-':3s} {c['frames']:6d} "
+              f"{c['duration_s']:5.2f} {c['speed_m_s']:5.2f} {c['straightness']:8.3f} "
+              f"{c['heading_change_deg']:5.0f} {c['steps_per_s']:7.2f} {c['root_step_max_over_median']:7.2f} "
+              f"{c['root_step_min_over_median']:7.2f} {c['head_top_m']:8.3f}")
+    subj = {r["subject"] for r in index}
+    res = {r["subject"] for r in index if r["reserved"]}
+    print(f"{len(index)} trials, {len(subj)} subjects ({len(res)} reserved) -> {args[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
