@@ -115,3 +115,13 @@ def test_scale_is_the_cmu_faq_factor() -> None:
 
 def test_bundle_is_small() -> None:
     assert CMU_WALKS_PATH.stat().st_size < 10_000_000
+
+
+def test_leading_frames_with_a_missing_arm_are_dropped() -> None:
+    """CMU 16_15 starts with the left arm's rotations all 0 (a capture glitch); such frames go."""
+    bvh = parse_bvh(FIXTURE.read_text())
+    c = bvh.joints[bvh.index("LeftArm")].first_channel
+    motion = bvh.motion.copy()
+    motion[0, c:c + 3] = 0.0
+    glitch = type(bvh)(bvh.joints, bvh.frame_time, motion, bvh.hierarchy_text)
+    np.testing.assert_allclose(trial_positions(glitch), trial_positions(bvh)[1:], atol=1e-6)

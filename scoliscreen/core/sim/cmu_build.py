@@ -38,10 +38,21 @@ def trial_positions(bvh: Bvh, decimation: int = 4, max_lines: int = MAX_LINES) -
         motion = bvh.motion[1::decimation][:max_lines]
     else:
         motion = bvh.motion[:max_lines]
+    motion = motion[leading_glitch_frames(bvh, motion):]
     if motion.shape[0] < 2:
         raise InputError("BVH holds fewer than 2 usable frames.")
     pos = forward_kinematics(bvh, motion)[:, [bvh.index(KEYPOINTS[k]) for k in CMU_JOINTS]]
     return (pos * CMU_UNIT_M).astype(np.float32)
+
+
+def leading_glitch_frames(bvh: Bvh, motion: np.ndarray) -> int:
+    """Leading frames in which an upper arm's three rotations are all exactly 0: a CMU capture
+    glitch (e.g. 16_15 starts with the left arm missing for two 120-fps frames), dropped."""
+    cols = [bvh.joints[bvh.index(n)].first_channel for n in ("LeftArm", "RightArm")]
+    bad = np.zeros(len(motion), bool)
+    for c in cols:
+        bad |= np.all(motion[:, c:c + 3] == 0.0, axis=1)
+    return int(np.argmin(bad)) if not bad.all() else len(motion)
 
 
 def check_walk(pos: np.ndarray, fps: float) -> dict:
@@ -147,13 +158,15 @@ def build(src_dir: Path, out: Path) -> list[dict]:
         dec = int(meta.get("decimation", 4))
         bvh = parse_bvh(f.read_text())
         pos = trial_positions(bvh, dec, int(meta.get("lines_written", MAX_LINES)))
+        n_lines = min(len(bvh.motion) if bvh.frame_time >= 0.75 * dec / SOURCE_FPS else len(bvh.motion[1::dec]),
+                      int(meta.get("lines_written", MAX_LINES)))
         fps = SOURCE_FPS / dec
         arrays[f"t{trial}"] = pos
         row = {"trial": trial, "subject": subject, "fps": fps, "frames": int(pos.shape[0]),
                "reserved": is_reserved(subject), "description": meta.get("description", ""),
                "repo": meta.get("repo", ""), "path": meta.get("path", ""), "commit": meta.get("commit", ""),
                "source_frames": meta.get("source_frames"), "decimation": dec,
-               "first_source_frame": meta.get("first_source_frame", 1),
+               "first_source_frame": int(meta.get("first_source_frame", 1)) + dec * (n_lines - len(pos)),
                "last_source_frame": meta.get("last_source_frame"),
                "transcribed_by": meta.get("transcribed_by", ""), "check": check_walk(pos, fps)}
         index.append(row)
