@@ -14,7 +14,6 @@ SD; ``--write`` stores them in ``scoliscreen/core/sim/data/healthy_norms.json``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from collections import defaultdict
@@ -26,7 +25,7 @@ from scoliscreen.core.kinematics.text import MIN_COVERAGE
 from scoliscreen.core.norms import NORMS_PATH, SHOWN, summarise
 from scoliscreen.core.quality import assess_quality
 from scoliscreen.core.sim.cmu import assert_not_reserved
-from scoliscreen.core.sim.world_m import sample_subject_m, simulate_clip_m, training_walks
+from scoliscreen.core.sim.world_m import render_real_walk, training_walks
 
 
 def healthy_values(renders: int, seed: int = 0) -> tuple[dict, list[int]]:
@@ -35,15 +34,11 @@ def healthy_values(renders: int, seed: int = 0) -> tuple[dict, list[int]]:
     subjects = sorted({w.subject for w in walks})
     assert_not_reserved(subjects, "healthy norms")
     out: dict = defaultdict(lambda: defaultdict(list))
-    base = sample_subject_m(np.random.default_rng(seed), cobb_angle=0.0)
     for k, walk in enumerate(walks):
-        s = dataclasses.replace(base, source=k, walk=walk.trial, mirrored=False, shoulder_scale=1.0, hip_scale=1.0,
-                                leg_scale=1.0, arm_scale=1.0, asym={n: 0.0 for n in base.asym},
-                                arm_swing_ratio=(1.0, 1.0), height_m=1.55)
         rngs = np.random.SeedSequence([seed, k]).spawn(2 * renders)
         for i, ss in enumerate(rngs):
             view = ("front", "back")[i % 2]
-            q = assess_quality(simulate_clip_m(s, np.random.default_rng(ss), view=view))
+            q = assess_quality(render_real_walk(walk, np.random.default_rng(ss), view=view))
             if not q.usable:
                 continue
             km = compute_knowledge_map(q.sequence)

@@ -84,3 +84,13 @@ def test_simulate_cli_world_m(tmp_path) -> None:
     assert main(["simulate", str(tmp_path / "m"), "--subjects", "2", "--clips-per-subject", "1",
                  "--world", "M", "--workers", "1"]) == 0
     assert (tmp_path / "m" / "poses" / "simM0-00001_1.npz").is_file()
+
+
+def test_a_reserved_walk_can_be_rendered_for_evaluation_only() -> None:
+    from scoliscreen.core.sim.world_m import render_real_walk
+
+    reserved = [w for w in load_cmu_walks(include_reserved=True) if w.reserved]
+    assert reserved and all(w.trial not in {t.trial for t in training_walks()} for w in reserved)
+    seq = render_real_walk(reserved[0], np.random.default_rng(0), view="back", fps=30.0)
+    assert seq.meta["source"] == f"CMU {reserved[0].trial}" and seq.fps == 30.0
+    assert assess_quality(seq).view == "back"

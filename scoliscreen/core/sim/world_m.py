@@ -154,12 +154,29 @@ def clip_setup_m(subject: SubjectM, rng: np.random.Generator, view: str | None =
             "estimator": st["estimator"]}
 
 
+def healthy_subject(height_m: float = 1.55) -> SubjectM:
+    """A subject with no injected asymmetry, build change, arm-swing loss or mirroring: filming it
+    shows a CMU walker's own gait (``render_real_walk``; the healthy norms)."""
+    base = sample_subject_m(np.random.default_rng(0), cobb_angle=0.0)
+    fields = {f: getattr(base, f) for f in base.__dataclass_fields__}
+    fields.update(subject_id="cmu-healthy", mirrored=False, shoulder_scale=1.0, hip_scale=1.0, leg_scale=1.0,
+                  arm_scale=1.0, asym={n: 0.0 for n in base.asym}, arm_swing_ratio=(1.0, 1.0), height_m=height_m)
+    return SubjectM(**fields)
+
+
+def render_real_walk(walk: CmuWalk, rng: np.random.Generator, view: str | None = None,
+                     fps: float | None = None) -> PoseSequence:
+    """One CMU walk (any, reserved ones included: for evaluation only) filmed as world M films it,
+    with nothing injected."""
+    return simulate_clip_m(healthy_subject(), rng, view=view, fps=fps, walk=walk)
+
+
 def simulate_clip_m(subject: SubjectM, rng: np.random.Generator, *, view: str | None = None,
-                    fps: float | None = None) -> PoseSequence:
-    """One world-M recording of ``subject``."""
+                    fps: float | None = None, walk: CmuWalk | None = None) -> PoseSequence:
+    """One world-M recording of ``subject`` (walking ``walk`` if given, else its training walk)."""
     c = clip_setup_m(subject, rng, view, fps)
     view, fps, w, h = c["view"], c["fps"], c["width"], c["height"]
-    walk = training_walks()[subject.source]
+    walk = training_walks()[subject.source] if walk is None else walk
     P, pelvis = _along_z(mediapipe_pose(walk), walk.joint("pelvis").astype(float))
     scale = subject.height_m / (float(np.max(P[..., 1])) + 0.10)  # head top of the skeleton ~10 cm under the crown
     P, pelvis = P * scale, pelvis * scale
