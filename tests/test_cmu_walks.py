@@ -17,7 +17,13 @@ from scoliscreen.core.sim.cmu import (
     assert_not_reserved,
     load_cmu_walks,
 )
-from scoliscreen.core.sim.cmu_build import build, check_walk, main, trial_positions
+from scoliscreen.core.sim.cmu_build import (
+    build,
+    check_walk,
+    leading_still_frames,
+    main,
+    trial_positions,
+)
 
 FIXTURE = Path(__file__).parent / "data" / "cmu" / "35_05_first3.bvh"
 
@@ -125,3 +131,13 @@ def test_leading_frames_with_a_missing_arm_are_dropped() -> None:
     motion[0, c:c + 3] = 0.0
     glitch = type(bvh)(bvh.joints, bvh.frame_time, motion, bvh.hierarchy_text)
     np.testing.assert_allclose(trial_positions(glitch), trial_positions(bvh)[1:], atol=1e-6)
+
+
+def test_a_standing_start_is_cut_where_the_walk_begins() -> None:
+    fps = 30.0
+    pos = np.zeros((60, len(CMU_JOINTS), 3))
+    z = np.concatenate([np.zeros(20), 1.2 * np.arange(1, 41) / fps])  # 20 frames still, then 1.2 m/s
+    pos[:, CMU_JOINTS.index("pelvis"), 2] = z
+    k = leading_still_frames(pos, fps)
+    assert 12 <= k <= 20
+    assert leading_still_frames(pos[20:], fps) == 0

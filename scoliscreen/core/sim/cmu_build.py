@@ -28,12 +28,13 @@ from scoliscreen.core.errors import InputError, ScoliScreenError
 from scoliscreen.core.sim.bvh import CMU_UNIT_M, Bvh, forward_kinematics, parse_bvh
 from scoliscreen.core.sim.cmu import CMU_JOINTS, KEYPOINTS, is_reserved
 
-SOURCE_FPS = 120.0
+SOURCE_FPS = 120.0  # what every cgspeed BVH file says (Frame Time .0083333)
 MAX_LINES = 240  # 8 s at 30 Hz
 
 
-def trial_positions(bvh: Bvh, decimation: int = 4, max_lines: int = MAX_LINES) -> np.ndarray:
-    """[frames, len(CMU_JOINTS), 3] float32 metres at SOURCE_FPS / decimation."""
+def trial_positions(bvh: Bvh, decimation: int = 4, max_lines: int = MAX_LINES,
+                    capture_fps: float = SOURCE_FPS) -> np.ndarray:
+    """[frames, len(CMU_JOINTS), 3] float32 metres at capture_fps / decimation, from the walk's start."""
     if bvh.frame_time < 0.75 * decimation / SOURCE_FPS:  # full-rate original: drop T-pose, decimate
         motion = bvh.motion[1::decimation][:max_lines]
     else:
@@ -42,7 +43,20 @@ def trial_positions(bvh: Bvh, decimation: int = 4, max_lines: int = MAX_LINES) -
     if motion.shape[0] < 2:
         raise InputError("BVH holds fewer than 2 usable frames.")
     pos = forward_kinematics(bvh, motion)[:, [bvh.index(KEYPOINTS[k]) for k in CMU_JOINTS]]
+    pos = pos[leading_still_frames(pos * CMU_UNIT_M, capture_fps / decimation):]
     return (pos * CMU_UNIT_M).astype(np.float32)
+
+
+def leading_still_frames(pos: np.ndarray, fps: float, v_start: float = 0.5, window_s: float = 1 / 3) -> int:
+    """Frames before the walk starts: many CMU "walk" trials begin standing. The walk starts at
+    the first frame whose pelvis speed, averaged over the next ``window_s``, reaches ``v_start`` m/s."""
+    k = max(int(round(window_s * fps)), 1)
+    step = np.linalg.norm(np.diff(pos[:, CMU_JOINTS.index("pelvis")][:, [0, 2]], axis=0), axis=1) * fps
+    if len(step) < k:
+        return 0
+    avg = np.convolve(step, np.ones(k) / k, mode="valid")
+    moving = np.flatnonzero(avg >= v_start)
+    return int(moving[0]) if moving.size else 0
 
 
 def leading_glitch_frames(bvh: Bvh, motion: np.ndarray) -> int:
@@ -157,13 +171,14 @@ def build(src_dir: Path, out: Path) -> list[dict]:
         meta = json.loads(side.read_text()) if side.is_file() else {}
         dec = int(meta.get("decimation", 4))
         bvh = parse_bvh(f.read_text())
-        pos = trial_positions(bvh, dec, int(meta.get("lines_written", MAX_LINES)))
+        capture = float(meta.get("capture_fps", SOURCE_FPS))  # a sidecar may correct a trial's capture rate
+        pos = trial_positions(bvh, dec, int(meta.get("lines_written", MAX_LINES)), capture)
         n_lines = min(len(bvh.motion) if bvh.frame_time >= 0.75 * dec / SOURCE_FPS else len(bvh.motion[1::dec]),
                       int(meta.get("lines_written", MAX_LINES)))
-        fps = SOURCE_FPS / dec
+        fps = capture / dec
         arrays[f"t{trial}"] = pos
         row = {"trial": trial, "subject": subject, "fps": fps, "frames": int(pos.shape[0]),
-               "reserved": is_reserved(subject), "description": meta.get("description", ""),
+               "reserved": is_reserved(subject), "description": meta.get("description", ""), "capture_fps": capture,
                "repo": meta.get("repo", ""), "path": meta.get("path", ""), "commit": meta.get("commit", ""),
                "source_frames": meta.get("source_frames"), "decimation": dec,
                "first_source_frame": int(meta.get("first_source_frame", 1)) + dec * (n_lines - len(pos)),
