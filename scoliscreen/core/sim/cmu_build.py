@@ -30,6 +30,7 @@ from scoliscreen.core.sim.cmu import CMU_JOINTS, KEYPOINTS, is_reserved
 
 SOURCE_FPS = 120.0  # what every cgspeed BVH file says (Frame Time .0083333)
 MAX_LINES = 240  # 8 s at 30 Hz
+MIN_WALK_S = 1.5  # a trial with less walking (after a standing start) is left out
 
 
 def trial_positions(bvh: Bvh, decimation: int = 4, max_lines: int = MAX_LINES,
@@ -176,6 +177,9 @@ def build(src_dir: Path, out: Path) -> list[dict]:
         n_lines = min(len(bvh.motion) if bvh.frame_time >= 0.75 * dec / SOURCE_FPS else len(bvh.motion[1::dec]),
                       int(meta.get("lines_written", MAX_LINES)))
         fps = capture / dec
+        if pos.shape[0] < MIN_WALK_S * fps:
+            print(f"{trial}: left out, only {pos.shape[0] / fps:.1f} s of walking", file=sys.stderr)
+            continue
         arrays[f"t{trial}"] = pos
         row = {"trial": trial, "subject": subject, "fps": fps, "frames": int(pos.shape[0]),
                "reserved": is_reserved(subject), "description": meta.get("description", ""), "capture_fps": capture,

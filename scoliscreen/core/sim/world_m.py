@@ -128,7 +128,7 @@ def extend_walk(rel: np.ndarray, pelvis: np.ndarray, n_out: int, fps: float) -> 
     n = len(rel)
     if n_out <= n:
         return rel[:n_out], pelvis[:n_out]
-    lag = _stride_lag(rel, fps)
+    lag = min(_stride_lag(rel, fps), n - 1)
     step = pelvis[-1] - pelvis[-1 - lag]
     idx = np.arange(n_out)
     k = np.maximum(0, (idx - n + lag) // lag)
