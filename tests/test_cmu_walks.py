@@ -94,7 +94,9 @@ def test_build_rebuilds_the_bundle_from_bvh(tmp_path: Path) -> None:
     (src / "35_05.json").write_text(json.dumps({"decimation": 4, "description": "walk", "path": "p",
                                                  "repo": "r", "commit": "c" * 40}))
     out = tmp_path / "out" / "w.npz"
-    index = build(src, out)
+    with pytest.raises(InputError):  # 0.1 s of walking: left out, nothing left
+        build(src, out)
+    index = build(src, out, min_walk_s=0.0)
     assert index[0]["reserved"] and index[0]["frames"] == 3
     assert (out.parent / "CMU_NOTICE.txt").read_text().count("NSF EIA-0196217") >= 2
     w = load_cmu_walks(include_reserved=True, path=out)[0]

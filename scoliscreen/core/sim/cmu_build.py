@@ -155,7 +155,7 @@ def write_notice(index: list[dict], path: Path) -> None:
     path.write_text(NOTICE_HEAD + "\n".join(rows) + "\n")
 
 
-def build(src_dir: Path, out: Path) -> list[dict]:
+def build(src_dir: Path, out: Path, min_walk_s: float = MIN_WALK_S) -> list[dict]:
     """Read every SS_TT.bvh in src_dir, write out (npz) and out.with_suffix('.json'); return the index."""
     files = sorted(Path(src_dir).glob("*.bvh"))
     if not files:
@@ -177,7 +177,7 @@ def build(src_dir: Path, out: Path) -> list[dict]:
         n_lines = min(len(bvh.motion) if bvh.frame_time >= 0.75 * dec / SOURCE_FPS else len(bvh.motion[1::dec]),
                       int(meta.get("lines_written", MAX_LINES)))
         fps = capture / dec
-        if pos.shape[0] < MIN_WALK_S * fps:
+        if pos.shape[0] < min_walk_s * fps:
             print(f"{trial}: left out, only {pos.shape[0] / fps:.1f} s of walking", file=sys.stderr)
             continue
         arrays[f"t{trial}"] = pos
@@ -189,6 +189,8 @@ def build(src_dir: Path, out: Path) -> list[dict]:
                "last_source_frame": meta.get("last_source_frame"),
                "transcribed_by": meta.get("transcribed_by", ""), "check": check_walk(pos, fps)}
         index.append(row)
+    if not index:
+        raise InputError(f"No usable walk in {src_dir}.")
     arrays["joint_names"] = np.array(CMU_JOINTS)
     arrays["index"] = np.array(json.dumps(index))
     out.parent.mkdir(parents=True, exist_ok=True)
