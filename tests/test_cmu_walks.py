@@ -18,6 +18,7 @@ from scoliscreen.core.sim.cmu import (
     load_cmu_walks,
 )
 from scoliscreen.core.sim.cmu_build import (
+    CAPTURED_AT_60,
     build,
     check_walk,
     leading_still_frames,
@@ -72,7 +73,7 @@ def test_every_bundled_walk_is_a_plain_walk_at_30_hz() -> None:
     assert walks
     for w in walks:
         c = check_walk(w.positions, w.fps)
-        assert w.fps == 30.0
+        assert w.fps == (15.0 if w.trial in CAPTURED_AT_60 else 30.0)
         assert 0.6 < c["speed_m_s"] < 2.2, (w.trial, c)  # a 60-fps capture labelled 120 would halve it
         assert 1.2 < c["steps_per_s"] < 2.6, (w.trial, c)
         assert c["straightness"] > 0.9, (w.trial, c)
@@ -143,3 +144,12 @@ def test_a_standing_start_is_cut_where_the_walk_begins() -> None:
     k = leading_still_frames(pos, fps)
     assert 12 <= k <= 20
     assert leading_still_frames(pos[20:], fps) == 0
+
+
+def test_reserved_group_has_eight_subjects_with_two_walks_each_in_the_data() -> None:
+    counts: dict[int, int] = {}
+    for w in _walks():
+        counts[w.subject] = counts.get(w.subject, 0) + 1
+    assert len(RESERVED_SUBJECTS) >= 8
+    assert all(counts.get(s, 0) >= 2 for s in RESERVED_SUBJECTS), counts
+    assert len(set(counts)) - len(RESERVED_SUBJECTS) >= 1  # training subjects exist besides

@@ -5,7 +5,8 @@ Hahne's cgspeed BVH conversion, GitHub ``una-dinosauria/cmu-mocap``), reduced by
 kinematics (``bvh``) to the joints in ``CMU_JOINTS``, in metres, y up, right-handed (BVH/CMU
 frame: x = the T-pose's left, z = the T-pose's facing direction; the walking direction varies by
 trial), at 30 Hz (every 4th 120-fps frame, from the first frame after the added T-pose and the
-first frame of walking: many trials start standing).
+first frame of walking: many trials start standing; 15 Hz for the trials captured at 60 fps,
+``cmu_build.CAPTURED_AT_60``).
 ``data/cmu_walks.json`` is the human-readable index; ``data/CMU_NOTICE.txt`` the licence,
 acknowledgement and per-trial provenance. ``cmu_build`` rebuilds the file from BVH files.
 

@@ -31,6 +31,11 @@ from scoliscreen.core.sim.cmu import CMU_JOINTS, KEYPOINTS, is_reserved
 SOURCE_FPS = 120.0  # what every cgspeed BVH file says (Frame Time .0083333)
 MAX_LINES = 240  # 8 s at 30 Hz
 MIN_WALK_S = 1.5  # a trial with less walking (after a standing start) is left out
+# Trials captured at 60 fps although the file says 120 (READMEFIRST: amc2bvh writes no rate; the conversion
+# set 120 fps everywhere). Evidence: read at 120 fps these "walks" take 3.1-3.6 steps/s at 1.7-2.3 m/s, a
+# cadence no walk has (running is ~3); at 60 fps they are ordinary walks (1.6-1.8 steps/s, 0.9-1.2 m/s)
+# with unchanged step lengths. Every 4th of their frames is 1/15 s apart.
+CAPTURED_AT_60 = ("103_07", "143_32")
 
 
 def trial_positions(bvh: Bvh, decimation: int = 4, max_lines: int = MAX_LINES,
@@ -174,7 +179,7 @@ def build(src_dir: Path, out: Path, min_walk_s: float = MIN_WALK_S) -> list[dict
         meta = json.loads(side.read_text()) if side.is_file() else {}
         dec = int(meta.get("decimation", 4))
         bvh = parse_bvh(f.read_text())
-        capture = float(meta.get("capture_fps", SOURCE_FPS))  # a sidecar may correct a trial's capture rate
+        capture = 60.0 if trial in CAPTURED_AT_60 else float(meta.get("capture_fps", SOURCE_FPS))
         pos = trial_positions(bvh, dec, int(meta.get("lines_written", MAX_LINES)), capture)
         n_lines = min(len(bvh.motion) if bvh.frame_time >= 0.75 * dec / SOURCE_FPS else len(bvh.motion[1::dec]),
                       int(meta.get("lines_written", MAX_LINES)))
