@@ -3,7 +3,7 @@ world, train every variant on the other worlds, choose its operating point on th
 subjects, and test it on the held-out world; the same model on its training worlds' test
 subjects beside it. Paired bootstrap CIs over held-out subjects.
 
-    python benchmarks/cross_world.py [--worlds A B C R] [--subjects 300 ...] [--clips-per-subject 2]
+    python benchmarks/cross_world.py [--worlds A B C R M] [--subjects 300 ...] [--clips-per-subject 2]
         [--epochs 6] [--variants lr_medians net_map ...] [--work /tmp/scoliscreen_xworld]
 
 Writes ``MODEL/cross_world.json`` and ``MODEL/roc_cross_world.png`` (``--out
@@ -25,7 +25,7 @@ from pathlib import Path
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--worlds", nargs="+", default=["A", "B", "C", "R"])
+    ap.add_argument("--worlds", nargs="+", default=["A", "B", "C", "R", "M"])
     ap.add_argument("--subjects", type=int, nargs="+", default=[300],
                     help="subjects per world (one number for all, or one per --worlds entry)")
     ap.add_argument("--clips-per-subject", type=int, default=2)

@@ -27,7 +27,7 @@ def main() -> int:
     ap.add_argument("--subjects", type=int, default=400)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--source", choices=("kinematics", "quick"), default="kinematics")
-    ap.add_argument("--world", choices=("A", "B", "C", "R"), default="A", help="simulated world (docs/simulator.md)")
+    ap.add_argument("--world", choices=("A", "B", "C", "R", "M"), default="A", help="simulated world (docs/simulator.md)")
     ap.add_argument("--top", type=int, default=20)
     args = ap.parse_args()
     t0 = time.perf_counter()

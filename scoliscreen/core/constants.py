@@ -26,7 +26,7 @@ POOL_STRIDE_FRAMES = 48  # a walk is screened as every usable CLIP_FRAMES window
 POOL_MAX_WINDOWS = 8  # at most this many (evenly spread over the walk); 8 windows cost ~290 ms (benchmarks/model_inference.py)
 
 # ---- simulated worlds (core/sim/worlds.py; the simulate CLI's --world) ----------------------
-WORLDS: tuple[str, ...] = ("A", "B", "C", "R")
+WORLDS: tuple[str, ...] = ("A", "B", "C", "R", "M")
 
 # ---- compute devices (CLI --device and the GUI's setting) ---------------------------------
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")

@@ -10,6 +10,7 @@ from scoliscreen.core.sim.generate import _subject_seeds, clip_streams, subject_
 from scoliscreen.core.sim.params import sample_clip_params
 from scoliscreen.core.sim.world_b import clip_setup_b
 from scoliscreen.core.sim.world_c import clip_setup_c
+from scoliscreen.core.sim.world_m import clip_setup_m
 from scoliscreen.core.sim.world_r import clip_setup_r
 
 NOT_NUISANCE = ("label", "sex_f", "height")
@@ -66,6 +67,21 @@ def _table_r(subject, plan) -> list[dict]:
     return rows
 
 
+def _table_m(subject, plan) -> list[dict]:
+    rows = []
+    for view, rng in plan:
+        c = clip_setup_m(subject, rng, view)
+        rows.append({
+            "fps": c["fps"], "pixels": float(c["width"] * c["height"]), "portrait": float(c["height"] > c["width"]),
+            "duration": c["duration_s"], "near_fraction": c["near_fraction"], "near_distance": c["near_m"],
+            "camera_height": c["camera_height_m"], "lateral": c["lateral"], "heading": c["heading_deg"],
+            "camera_roll": c["roll_deg"], "source": float(subject.source), "mirrored": float(subject.mirrored),
+            "shoulder_width": subject.shoulder_scale, "hip_width": subject.hip_scale,
+            "leg_scale": subject.leg_scale, "arm_scale": subject.arm_scale,
+        })
+    return rows
+
+
 def nuisance_table(world: str, subjects: int = 3000, seed: int = 7, clips: int = 2) -> dict[str, np.ndarray]:
     """Label, sex, height and every nuisance variable of ``subjects`` x ``clips`` clips of
     ``world``, one row per clip, drawn exactly as ``simulate_dataset`` draws them."""
@@ -73,7 +89,7 @@ def nuisance_table(world: str, subjects: int = 3000, seed: int = 7, clips: int =
     for i, sseed in enumerate(_subject_seeds(seed, subjects), start=1):
         subject, plan = subject_plan(sseed, subject_id(seed, i, world), clips, world)
         clip_rows = (_table_c(subject, plan) if world == "C" else _table_r(subject, plan) if world == "R"
-                     else _table_a(world, subject, plan))
+                     else _table_m(subject, plan) if world == "M" else _table_a(world, subject, plan))
         for k, ((view, _), extra) in enumerate(zip(plan, clip_rows)):
             rows.append({
                 "label": subject.label, "sex_f": float(subject.sex == "F"), "age": subject.age,

@@ -6,6 +6,8 @@
 * **C**: a structurally different world model (``world_c``: Fourier gait, spine-curve
   scoliosis, phone-camera model, the pose-error model fitted on real MediaPipe output).
 * **R**: Cobb-dependent asymmetries injected into real recorded walking skeletons (``world_r``).
+* **M**: real CMU mocap walks filmed by a pinhole camera, world R's asymmetries, the fitted
+  pose-error model (``world_m``).
 
 Each world gives ``sample(rng, subject_id=..., seed=...)`` -> a subject (with ``subject_id``,
 ``cobb_angle``, ``label``, ``sex``, ``age``, ``height_m``, ``curve_type``, ``convex_side``) and
@@ -45,6 +47,10 @@ def sampler(world: str) -> Callable[..., Any]:
         from scoliscreen.core.sim.world_r import sample_subject_r
 
         return sample_subject_r
+    if world == "M":
+        from scoliscreen.core.sim.world_m import sample_subject_m
+
+        return sample_subject_m
     from scoliscreen.core.sim.params import sample_subject
 
     return sample_subject
@@ -56,8 +62,8 @@ POSE_ERRORS = ("world", "fitted")
 def simulate_clip_in(world: str, subject: Any, rng: np.random.Generator, view: str | None = None,
                      pose_errors: str = "world") -> PoseSequence:
     """One recording of ``subject`` in ``world``. ``pose_errors``: "world" (the world's own
-    pose-estimator model) or "fitted" (the model fitted on real MediaPipe output; worlds C and R
-    use it anyway)."""
+    pose-estimator model) or "fitted" (the model fitted on real MediaPipe output; worlds C, R and
+    M use it anyway)."""
     check_world(world)
     if pose_errors not in POSE_ERRORS:
         raise InputError(f"pose errors must be one of {', '.join(POSE_ERRORS)}, got {pose_errors!r}")
@@ -73,6 +79,10 @@ def simulate_clip_in(world: str, subject: Any, rng: np.random.Generator, view: s
         from scoliscreen.core.sim.world_r import simulate_clip_r
 
         return simulate_clip_r(subject, rng, view=view)
+    if world == "M":
+        from scoliscreen.core.sim.world_m import simulate_clip_m
+
+        return simulate_clip_m(subject, rng, view=view)
     from scoliscreen.core.sim.world_a import simulate_clip
 
     return simulate_clip(subject, rng, view=view, pose_errors=pose_errors)
