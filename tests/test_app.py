@@ -84,6 +84,7 @@ def test_text_shown_recorded_and_printed_is_the_models_input(bundled, screener, 
     assert f"Used:        {a.segment.start_s:.1f}-{a.segment.stop_s:.1f} s" in summary
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_map_has_the_models_windows_on_one_time_axis(bundled):
     a = bundled
     km, s, seg = a.knowledge_map, a.screening, a.segment

@@ -124,6 +124,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_gives_one_clear_line(case, tmp_path, capfd):
     make, expected, code = CASES[case]

@@ -112,6 +112,7 @@ def _hold(coordinator: int, conn) -> None:
     time.sleep(30)
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_watchdog_ends_a_child_when_the_coordinators_pipe_closes():
     """The pipe alone (the coordinator's PID stays alive): closing the only writer ends the child."""
     import multiprocessing

@@ -317,6 +317,7 @@ def umask000():
     os.umask(old)
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_hostile_campaign(tmp_path, umask000, capsys, monkeypatch):
     """The cases that render no PDF (fast): >= 60 of them."""
     _campaign(tmp_path, capsys, monkeypatch, slow=False)

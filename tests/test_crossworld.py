@@ -34,6 +34,7 @@ def test_side_blind_features_are_the_same_for_a_real_clip_and_its_mirror(poses_d
     np.testing.assert_allclose(sa[fin], sb[fin], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_logistic_model_learns_a_signal_and_ignores_missing_values():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 5))

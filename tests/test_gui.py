@@ -190,6 +190,7 @@ def test_what_the_clinician_sees_is_what_the_model_used(analysed):
     assert stored["clinical_text"]["text"] == shown
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_file_dialog_offers_every_video_the_cli_accepts(window, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
@@ -292,6 +293,7 @@ def test_refused_recording_shows_gate_reasons_and_never_runs_the_model(window, m
 
 # ---- shortcuts and player ------------------------------------------------------------------
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_keyboard_shortcuts_step_and_play(window, qtbot, wait_until):
     _open(window, SAMPLE, wait_until)
     vp = window.video_panel

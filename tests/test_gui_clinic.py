@@ -188,6 +188,7 @@ def _generated_result(n_children: int = 40, n_pos: int = 12, seed: int = 3) -> d
     return res
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_local_validation_view_shows_what_validate_local_gives(window, qtbot, tmp_path):
     from scoliscreen.core.report.local_validation import ROWS
     from scoliscreen.gui.local_validation_view import ci_text
@@ -283,6 +284,7 @@ def _local_model(folder: Path) -> Path:
     return write_local_model(shipped, folder, read_card(shipped), fit, None)
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_model_switcher_shows_a_local_model_as_local(window, qtbot, tmp_path):
     from scoliscreen.app.model_choice import describe_model_folder
     from scoliscreen.gui.model_switcher import ModelSwitcherDialog, active_folder

@@ -67,6 +67,7 @@ def _stored(w, patient, analysis, notes=""):
 
 # ---- accessibility ------------------------------------------------------------------------
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_every_control_of_every_tab_is_named_and_takes_focus(window):
     from PySide6.QtGui import QAccessible
 
@@ -103,6 +104,7 @@ def test_the_check_finds_an_unnamed_control_that_takes_no_focus(qtbot):
     assert any("no accessible name" in p for p in problems) and any("takes no focus" in p for p in problems)
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_tab_leaves_the_notes_and_help_lists_the_shortcuts(window, qtbot, wait_until):
     w = window
     w.notes.setFocus()
@@ -128,6 +130,7 @@ def _click_video_point(qtbot, overlay, pt) -> None:
     qtbot.mouseClick(overlay, Qt.MouseButton.LeftButton, pos=QPoint(round(pos.x()), round(pos.y())))
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_esc_cancels_the_line_tool_and_delete_removes_a_measurement(window, analysis, qtbot, wait_until):
     w, rec = window, window.records
     patient = w.patient_bar.new_patient(("P-0142", 2013, "F"))
@@ -168,6 +171,7 @@ def test_esc_cancels_the_line_tool_and_delete_removes_a_measurement(window, anal
 
 # ---- Compare: its own stepping and speed ---------------------------------------------------
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_compare_keys_drive_compare_not_the_hidden_player(window, analysis, wait_until):
     from scoliscreen.gui.compare_view import fmt_diff
 

@@ -23,6 +23,7 @@ SAMPLE = REPO / "resources" / "samples" / "sports2d_side_walk_single.mp4"
 
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_gui_and_workers_import_no_heavy_library():
     code = (
         "import importlib, pkgutil, sys\n"

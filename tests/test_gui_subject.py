@@ -119,6 +119,7 @@ def test_click_on_the_other_person_analyses_them_and_back(window, qtbot, recorde
 MP_HIP = 23  # left hip
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_cancel_keeps_the_result_and_a_click_before_analysing_is_used(window, qtbot, recorded, wait_until):
     w = window
     w.open_video(str(MULTI))

@@ -115,6 +115,7 @@ def test_a1_an_unsaved_note_change_asks_before_it_is_dropped(window, analysis, w
     assert w.notes.toPlainText() == "two" and _count(w) == 2
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_a2_each_reopened_visit_shows_its_own_note(window, analysis, wait_until):
     w = window
     a, _b = _patients(w)

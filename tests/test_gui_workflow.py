@@ -203,6 +203,7 @@ def test_notes_are_cleared_for_a_new_clip(window, wait_until):
     wait_until(lambda: not window.is_analysing(), 60)
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_notes_changed_after_analysis_mark_it_stale_and_rerun_the_text(window, side_analysis, wait_until):
     patient = window.patient_bar.new_patient(("P-0300", 2013, "F"))
     _result(window, side_analysis, wait_until)
@@ -226,6 +227,7 @@ def test_notes_changed_after_analysis_mark_it_stale_and_rerun_the_text(window, s
 
 # ---- keys, focus, error states --------------------------------------------------------------
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_shortcuts_work_with_focus_elsewhere_but_not_while_typing(window, qtbot, wait_until):
     _open(window, SAMPLE, wait_until)
     vp = window.video_panel
@@ -403,6 +405,7 @@ def layout_problems(w) -> list[str]:
     return problems
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (853, 480)])  # 853x480: 1280x720 at 150 %
 def test_layout_holds_without_overlap(window, side_analysis, size, qtbot, wait_until):
     window.resize(*size)

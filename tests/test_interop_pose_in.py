@@ -47,6 +47,7 @@ def converted(tmp_path_factory) -> dict:
     return out
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_each_format_reads_back_with_the_documented_mapping(converted):
     seq = converted["seq"]
     px = seq.pixels()

@@ -33,6 +33,7 @@ def test_fewer_than_5_percent_of_fully_visible_walks_are_refused(world):
     assert len(switched) <= 0.02 * N_WALKS, (world, [r.stats["identity_switch_frames"] for r in switched])
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_a_few_noisy_walks_of_each_world_pass():
     for world in sorted(worlds()):
         refused = _refused(walks(world, 5, seed=2))
@@ -61,6 +62,7 @@ def _bad(seq: PoseSequence, how: str) -> PoseSequence:
 @pytest.mark.parametrize("how,code", [("feet_cut_off", "body_out_of_frame"),
                                       ("both_ankles_hidden", "body_out_of_frame"),
                                       ("too_short", "too_short"), ("standing", "too_short")])
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_bad_versions_of_the_same_walks_are_still_refused(how, code):
     for world in sorted(worlds()):
         for seq in walks(world, 2, seed=3):

@@ -29,6 +29,7 @@ def rows(sim_dir):
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_dataset_folder_has_labels_and_one_file_per_row(sim_dir, rows):
     assert len(rows) == 60
     for col in ("file", "subject_id", "cobb_angle", "label", "sex", "age", "view"):
@@ -120,6 +121,7 @@ def test_refuses_to_overwrite_an_existing_dataset(sim_dir):
     assert (sim_dir / "labels.csv").read_text() == before
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_cobb_distribution_has_borderline_cases_and_a_tail():
     rng = np.random.default_rng(0)
     subjects = [sample_subject(rng) for _ in range(3000)]

@@ -49,6 +49,7 @@ def test_clips_are_valid_deterministic_and_alternate_views(world):
     np.testing.assert_array_equal(np.nan_to_num(s2.landmarks), np.nan_to_num(seqs[0].landmarks))
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 @pytest.mark.parametrize("world", NEW)
 def test_clips_pass_the_quality_gate_and_the_knowledge_map(world):
     clips = _clips(world, 4)
@@ -145,6 +146,7 @@ def test_every_world_carries_a_weak_cobb_signal(world):
     assert 0.3 <= abs(r) <= 0.7, f"world {world}: strongest |r| {r:.3f} ({name})"
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 @pytest.mark.parametrize("world", ("A", "B"))
 def test_worlds_a_and_b_can_use_the_fitted_pose_errors(world, tmp_path):
     """``pose_errors="fitted"``: the same children and camera, the estimator fitted on real
