@@ -104,3 +104,58 @@ def summarise(values: np.ndarray, retest_sd: float, measure: str, view: str, n_s
             "abs_p90": round(float(np.percentile(a, 90)), 4), "abs_p97": round(float(np.percentile(a, 97)), 4),
             "retest_sd": round(float(retest_sd), 4),
             "abs_grid": [round(float(x), 4) for x in np.percentile(a, GRID)]}
+
+
+OUTSIDE_PERCENTILE = 90.0
+"""A shown measure at or above this percentile of the healthy walkers is "outside healthy norms"."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    measure: str
+    words: str  # plain name ("shoulder tilt")
+    value: float
+    percentile: float
+    low: float  # percentile range within the measurement's test-retest noise
+    high: float
+    outside: bool  # at or above OUTSIDE_PERCENTILE
+    sentence: str  # HealthyNorms.describe
+
+
+def compare(medians: dict, view: str | None) -> list[Comparison]:
+    """The shown measures of a clip (its knowledge-map medians) placed among the healthy adult
+    walkers of the same view, highest percentile first; empty without norms for the view."""
+    norms = load_norms()
+    if norms is None or view not in ("front", "back"):
+        return []
+    out = []
+    for measure in SHOWN:
+        value = medians.get(measure)
+        n = norms.get(measure, str(view))
+        if value is None or n is None or not np.isfinite(float(value)):
+            continue
+        v = float(value)
+        p = n.percentile(v)
+        lo, hi = n.percentile(abs(v) - n.retest_sd), n.percentile(abs(v) + n.retest_sd)
+        text = norms.describe(measure, v, str(view)) or ""
+        out.append(Comparison(measure, WORDS.get(measure, measure), v, p, lo, hi, p >= OUTSIDE_PERCENTILE, text))
+    return sorted(out, key=lambda c: -c.percentile)
+
+
+def plain_summary(medians: dict, view: str | None) -> list[str]:
+    """Sentences a parent can read: which shown measures lie outside healthy norms (at or above
+    the 90th percentile of healthy adult walkers), or that none does; why there is no comparison."""
+    if view not in ("front", "back"):
+        return [f"No comparison with healthy walkers: the norms exist for front and back views, this walk was "
+                f"filmed {'from the side' if view == 'side' else 'from an undetermined angle'}."]
+    rows = compare(medians, view)
+    norms = load_norms()
+    if not rows or norms is None:
+        return ["No comparison with healthy walkers for this walk (the measures could not be computed)."]
+    n = max(r.n_subjects for r in norms.norms.values())
+    out = [f"Compared with {n} healthy adult walkers filmed the same way (adults: children's norms may differ):"]
+    outside = [r for r in rows if r.outside]
+    if not outside:
+        out.append("every measure shown lies within the range of healthy walkers (below their 90th percentile).")
+    out += [f"outside healthy norms: {r.sentence}." for r in outside]
+    return out

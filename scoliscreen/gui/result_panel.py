@@ -31,6 +31,18 @@ def band_text(band: str) -> str:
     return b
 
 
+def _norms_text(analysis) -> str:
+    """The plain comparison with healthy walkers (the report's words), or "" without a map."""
+    km = analysis.knowledge_map
+    if km is None:
+        return ""
+    from scoliscreen.core.norms import plain_summary
+
+    medians = km.to_dict().get("medians") or {}
+    lines = plain_summary(medians, km.view)
+    return " ".join([lines[0], *(x[:1].upper() + x[1:] for x in lines[1:])])
+
+
 class ResultPanel(QWidget):
     """Signals: ``seek_requested(seconds)`` (knowledge-map click), ``model_card_requested()``."""
 
@@ -48,6 +60,9 @@ class ResultPanel(QWidget):
         self.probability = QLabel("")
         self.why = QLabel("")  # the per-region "why", visible with the verdict (issue 24 A.7)
         self.why.setWordWrap(True)
+        self.norms = QLabel("")  # the shown measures against healthy walkers (core/norms.py), issue 20 §3
+        self.norms.setWordWrap(True)
+        self.norms.setAccessibleName("Compared with healthy walkers")
         self.cobb = QLabel("")
         self.model_line = QLabel("")
         self.model_line.setObjectName("muted")
@@ -71,6 +86,7 @@ class ResultPanel(QWidget):
         grid.addWidget(self.verdict, 0, 0, 1, 3)
         grid.addWidget(self.probability, 1, 0, 1, 3)
         grid.addWidget(self.why, 2, 0, 1, 3)
+        grid.addWidget(self.norms, 7, 0, 1, 3)
         grid.addWidget(self.cobb, 3, 0, 1, 3)
         grid.addWidget(self.stale_label, 4, 0, 1, 3)
         grid.addWidget(self.model_line, 5, 0, 1, 2)
@@ -179,6 +195,7 @@ class ResultPanel(QWidget):
                               s.window_times_s if s else None, clip_s=(0.0, analysis.duration_s))
         self.text.setPlainText(analysis.clinical_text.text if analysis.clinical_text is not None else "")
         self.body.set_view(analysis.quality.view)
+        self.norms.setText(_norms_text(analysis))
         problem = analysis.screening_error
         if s is None and problem:
             self.verdict.setText("Not screened — model unavailable")

@@ -391,6 +391,9 @@ def write_visit_report(data: dict, out: str | Path, *, video: str | Path | None 
     _section_result(pdf, data)
     _section_quality(pdf, a)
     _section_pictures(pdf, data, Path(video) if video else None, blur_faces)
+    from scoliscreen.core.report.norms_section import section_norms
+
+    section_norms(pdf, a)  # the plain summary a parent can read, before the heat map
     _section_map(pdf, data)
     _section_text(pdf, data)
     _section_model(pdf, data)
