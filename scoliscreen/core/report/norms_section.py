@@ -20,7 +20,7 @@ def section_norms(pdf, analysis: dict) -> None:
     rows = compare(medians, view)
     if rows:
         body = [(r.words, f"{r.value:.3g}", f"{r.percentile:.0f}", f"{r.low:.0f}-{r.high:.0f}") for r in rows]
-        pdf.ruled_table(["Measure", "This walk", "Percentile", "Within re-filming noise"], body, [80, 30, 30, 40],
+        pdf.ruled_table(["Measure", "This walk", "Percentile", "Re-filming range"], body, [80, 30, 30, 40],
                         align=["L", "R", "R", "R"], size=8.5)
 
 
