@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from scoliscreen.gui.frame_view import FrameView
 from scoliscreen.gui.history_panel import verdict_word
 from scoliscreen.gui.knowledge_map_view import KnowledgeMapView
-from scoliscreen.gui.video_panel import SPEEDS
+from scoliscreen.gui.video_panel import SPEEDS, clamp_speed, next_speed, show_speed
 from scoliscreen.workers.frames import FrameReader
 
 STEP_MS = 10  # slider resolution
@@ -345,18 +345,13 @@ class CompareView(QWidget):
 
     def set_speed(self, speed: float) -> None:
         """Playback speed of both videos (0.25x-2x); playing goes on from the time shown."""
-        self.speed = float(min(max(speed, SPEEDS[0]), SPEEDS[-1]))
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
-        if self.speed_box.currentIndex() != i:
-            self.speed_box.blockSignals(True)
-            self.speed_box.setCurrentIndex(i)
-            self.speed_box.blockSignals(False)
+        self.speed = clamp_speed(speed)
+        show_speed(self.speed_box, self.speed)
         if self.is_playing():
             self._play_s0, self._play_t0 = self._t, time.perf_counter()
 
     def change_speed(self, direction: int) -> None:
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
-        self.set_speed(SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))])
+        self.set_speed(next_speed(self.speed, direction))
 
     def is_playing(self) -> bool:
         return self.timer.isActive()

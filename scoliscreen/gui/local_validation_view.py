@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from scoliscreen import DISCLAIMER
 from scoliscreen.core.report.local_validation import ROWS
+from scoliscreen.core.report.local_validation import ci_text as _ci_text
 from scoliscreen.core.store_outcomes import OUTCOME_SOURCES
 from scoliscreen.gui.style import ACCENT, MUTED, POSITIVE
 from scoliscreen.workers.base import start_worker
@@ -31,15 +32,8 @@ COLUMNS = ("Figure", "Our children (95 % CI)", "Model card (simulated)")
 
 
 def ci_text(f: object) -> str:
-    """"0.82 (0.70–0.91)" of a ``{value, lo, hi}`` figure; "–" when there is none."""
-    if not isinstance(f, dict):
-        return "–"
-    v, lo, hi = f.get("value"), f.get("lo"), f.get("hi")
-    if not isinstance(v, (int, float)) or not math.isfinite(v):
-        return "–"
-    if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and math.isfinite(lo) and math.isfinite(hi):
-        return f"{v:.2f} ({lo:.2f}–{hi:.2f})"
-    return f"{v:.2f}"
+    """The report's figure text (core/report/local_validation.ci_text) with an en dash."""
+    return _ci_text(f, "–")
 
 
 class CalibrationPlot(pg.PlotWidget):

@@ -26,6 +26,29 @@ COUNTDOWN_S = 3
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # playback speeds offered (slow motion to double)
 
 
+def clamp_speed(speed: float) -> float:
+    return float(min(max(speed, SPEEDS[0]), SPEEDS[-1]))
+
+
+def speed_index(speed: float) -> int:
+    """The offered speed nearest ``speed`` (its index in SPEEDS)."""
+    return min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - speed))
+
+
+def show_speed(box, speed: float) -> None:
+    """Put the speed box on ``speed`` without re-emitting its change (the player and Compare)."""
+    i = speed_index(speed)
+    if box.currentIndex() != i:
+        box.blockSignals(True)
+        box.setCurrentIndex(i)
+        box.blockSignals(False)
+
+
+def next_speed(speed: float, direction: int) -> float:
+    """The offered speed ``direction`` steps from ``speed`` (clamped to the ends)."""
+    return SPEEDS[max(0, min(len(SPEEDS) - 1, speed_index(speed) + direction))]
+
+
 def _fmt_time(seconds: float) -> str:
     seconds = max(0.0, seconds)
     return f"{int(seconds // 60)}:{seconds % 60:05.2f}"
@@ -231,18 +254,13 @@ class VideoPanel(LiveMixin, QWidget):
 
     def set_speed(self, speed: float) -> None:
         """Playback speed (0.25x-2x); playing goes on from the frame shown."""
-        self.speed = float(min(max(speed, SPEEDS[0]), SPEEDS[-1]))
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
-        if self.speed_box.currentIndex() != i:
-            self.speed_box.blockSignals(True)
-            self.speed_box.setCurrentIndex(i)
-            self.speed_box.blockSignals(False)
+        self.speed = clamp_speed(speed)
+        show_speed(self.speed_box, self.speed)
         if self.is_playing():
             self._play_i0, self._play_t0 = self._target, time.perf_counter()
 
     def change_speed(self, direction: int) -> None:
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
-        self.set_speed(SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))])
+        self.set_speed(next_speed(self.speed, direction))
 
     def step(self, delta: int) -> None:
         if self.info is None:

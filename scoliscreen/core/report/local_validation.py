@@ -14,14 +14,16 @@ ROWS = (("sensitivity", "Sensitivity"), ("specificity", "Specificity"), ("auc", 
         ("re_record_rate", "Re-record rate"))
 
 
-def _ci(f: object) -> str:
+def ci_text(f: object, dash: str = "-") -> str:
+    """"0.82 (0.70-0.91)" of a ``{value, lo, hi}`` figure; ``dash`` when there is none (the PDF
+    and the window's view share it; the window passes an en dash)."""
     if not isinstance(f, dict):
-        return "-"
+        return dash
     v, lo, hi = f.get("value"), f.get("lo"), f.get("hi")
     if not isinstance(v, (int, float)) or not math.isfinite(v):
-        return "-"
+        return dash
     if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and math.isfinite(lo) and math.isfinite(hi):
-        return f"{v:.2f} ({lo:.2f}-{hi:.2f})"
+        return f"{v:.2f} ({lo:.2f}{dash}{hi:.2f})"
     return f"{v:.2f}"
 
 
@@ -57,7 +59,7 @@ def write_local_validation(res: dict, out: str | Path) -> Path:
         pdf.para(str(res["conclusion"]), size=10, bold=True, colour=(178, 24, 43))
     pdf.ln(1)
     card = res.get("card") or {}
-    rows = [(name, _ci(res["figures"].get(key)), _ci(card.get(key))) for key, name in ROWS]
+    rows = [(name, ci_text(res["figures"].get(key)), ci_text(card.get(key))) for key, name in ROWS]
     pdf.ruled_table(["Figure", "Our children (95 % CI)", "Model card (simulated)"], rows,
                     [40, 75, 60], size=9)
     pdf.para("CIs: 95 %, resampling children (all visits of a child together).", size=8, colour=(80, 80, 80))
@@ -76,4 +78,4 @@ def write_local_validation(res: dict, out: str | Path) -> Path:
     return save(pdf, out)
 
 
-__all__ = ["write_local_validation"]
+__all__ = ["ROWS", "ci_text", "write_local_validation"]
