@@ -21,6 +21,7 @@ def _imports(path: Path):
             yield node.module
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_core_sources_never_import_qt():
     files = list(CORE.rglob("*.py"))
     assert len(files) >= 5

@@ -72,6 +72,7 @@ def _imported_top_levels() -> set[str]:
     return names
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_excluded_modules_are_not_imported_by_the_app():
     bc = _contents()
     imported = _imported_top_levels()

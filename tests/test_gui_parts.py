@@ -119,6 +119,7 @@ def test_worker_routes_result_error_and_cancel(qtbot, wait_until):
 
 # ---- frame reader: only the newest request is decoded ---------------------------------------
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_frame_reader_decodes_only_the_newest_request(qtbot, wait_until):
     from scoliscreen.workers.frames import FrameReader
 

@@ -74,6 +74,7 @@ def _count(w, patient=None):
     return len(w.patient_bar.store.visits(patient["id"] if patient else None))
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_a1_saving_a_stored_visit_updates_it_and_never_refiles_it(window, analysis, wait_until):
     w = window
     a, b = _patients(w)
@@ -98,6 +99,7 @@ def test_a1_saving_a_stored_visit_updates_it_and_never_refiles_it(window, analys
     assert not [m for m in w.shown_messages if m[0] == "error"]
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_a1_an_unsaved_note_change_asks_before_it_is_dropped(window, analysis, wait_until):
     w = window
     _a, b = _patients(w)
@@ -128,6 +130,7 @@ def test_a2_each_reopened_visit_shows_its_own_note(window, analysis, wait_until)
         assert not w.has_unsaved_result()
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_a3_editing_the_note_after_saving_updates_that_visit(window, analysis, wait_until):
     w = window
     a, _b = _patients(w)

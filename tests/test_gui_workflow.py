@@ -175,6 +175,7 @@ def test_switching_patient_cancel_goes_back_and_discard_clears(window, side_anal
     assert window.result_panel.map_view.km is None
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_choose_a_patient_first_offers_to_create_one(window, side_analysis, wait_until):
     _result(window, side_analysis, wait_until)  # a quick analysis, no patient
     window.ask = Asker("cancel")
@@ -190,6 +191,7 @@ def test_choose_a_patient_first_offers_to_create_one(window, side_analysis, wait
 
 # ---- notes belong to one visit ------------------------------------------------------------
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_notes_are_cleared_for_a_new_clip(window, wait_until):
     _open(window, SAMPLE, wait_until)
     window.notes.setPlainText("limps on the left after a sprain")
@@ -285,6 +287,7 @@ def test_progress_bar_and_failed_open_leave_no_stale_text(window, tmp_path, wait
     assert window.video_panel.view.message
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_scrubbing_a_truncated_file_shows_no_exception_text(window, tmp_path, wait_until):
     data = SAMPLE.read_bytes()
     cut = tmp_path / "cut.mp4"
@@ -445,6 +448,7 @@ def test_colour_language_is_documented_from_its_one_source():
     assert VERDICT_COLOURS["re-record"] != VERDICT_COLOURS["refer"] != VERDICT_COLOURS["not screened"]
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_layout_check_sees_an_overlap_and_a_short_heatmap(window, side_analysis, qtbot, wait_until):
     """The layout check itself can fail: the body diagram moved onto the bars, a squeezed map."""
     window.resize(1280, 720)

@@ -32,6 +32,7 @@ def head_outputs(draw):
     return eta - cuts, a, b, shift
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 @settings(max_examples=400, deadline=None)
 @given(head_outputs())
 def test_every_answer_is_consistent_by_construction(out):

@@ -40,6 +40,7 @@ finite = st.floats(-20, 90, allow_nan=False)
 maybe = st.one_of(finite, st.just(float("nan")), st.none())
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 @settings(max_examples=400)
 @given(st.sampled_from(w.LABELS), maybe, maybe, maybe, st.sampled_from(["<10", "10-25", "25-40", ">=40", None]))
 def test_the_cobb_line_never_contradicts_the_verdict(label, est, lo, hi, band):

@@ -121,6 +121,7 @@ def test_sample_clip_matches_the_stored_raw_fixture(sample_sequence):
     assert np.nanmax(err_px) < 1.0
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_cancel_stops_estimation(real_dir):
     seen = []
 

@@ -52,6 +52,7 @@ def _set_rotation(path, degrees):
     path.write_bytes(bytes(data))
 
 
+@pytest.mark.slow  # ~0.5-5 s: kept out of the fast subset (<= 60 s in all)
 def test_sample_clip_streams_every_frame_with_timestamps(sample_clip):
     with open_source(sample_clip) as src:
         assert isinstance(src, VideoFileSource)
